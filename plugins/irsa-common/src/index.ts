@@ -1,0 +1,11 @@
+/**
+ * Isomorphic building blocks of IRSA for Backstage: entity annotations,
+ * permissions, report types, policy builders, role naming and validation.
+ *
+ * @packageDocumentation
+ */
+export * from './annotations';
+export * from './permissions';
+export * from './report';
+export * from './naming';
+export * from './trustPolicy';

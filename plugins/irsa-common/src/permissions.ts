@@ -1,0 +1,36 @@
+import {
+  createPermission,
+  type ResourcePermission,
+} from '@backstage/plugin-permission-common';
+
+/** The catalog's resource type; our entity permissions are conditional on catalog entities. */
+export const RESOURCE_TYPE_CATALOG_ENTITY = 'catalog-entity';
+
+/** Read the stored IRSA report of a catalog entity. */
+export const irsaEntityReadPermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'irsa.entity.read',
+    attributes: { action: 'read' },
+    resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+  });
+
+/** Re-run every check for a catalog entity now (calls AWS and the cluster). */
+export const irsaEntityVerifyPermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'irsa.entity.verify',
+    attributes: { action: 'update' },
+    resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+  });
+
+/** Create or update an IRSA role and its ServiceAccount (the scaffolder action). */
+export const irsaRoleCreatePermission = createPermission({
+  name: 'irsa.role.create',
+  attributes: { action: 'create' },
+});
+
+/** Every permission this plugin defines, for `permissionsRegistry.addPermissions`. */
+export const irsaPermissions = [
+  irsaEntityReadPermission,
+  irsaEntityVerifyPermission,
+  irsaRoleCreatePermission,
+];

@@ -1,0 +1,204 @@
+/**
+ * The verification report: what the IAM card shows and what the store keeps.
+ * ARCHITECTURE §5 defines the checks; their ids are stable API.
+ */
+
+/** Outcome of one check. `unknown` means the check could not run; it is never a pass. */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'unknown' | 'skipped';
+
+/** Every check status, in display order. */
+export const CHECK_STATUSES: readonly CheckStatus[] = [
+  'pass',
+  'warn',
+  'fail',
+  'unknown',
+  'skipped',
+];
+
+/** The eleven checks, in the order they are shown and (where dependent) run. */
+export const CHECK_IDS = [
+  'oidc-provider',
+  'role',
+  'trust-principal',
+  'trust-subject',
+  'trust-audience',
+  'service-account',
+  'pod-injection',
+  'permissions',
+  'allowlist',
+  'credential-exchange',
+  'cloudtrail',
+] as const;
+
+/** Identifier of a check. */
+export type CheckId = (typeof CHECK_IDS)[number];
+
+/** Human titles for the checks, shared by the card and the task log. */
+export const CHECK_TITLES: Record<CheckId, string> = {
+  'oidc-provider': 'OIDC provider',
+  role: 'IAM role',
+  'trust-principal': 'Trust principal',
+  'trust-subject': 'Trust subject',
+  'trust-audience': 'Trust audience',
+  'service-account': 'ServiceAccount annotation',
+  'pod-injection': 'Pod credential injection',
+  permissions: 'Permissions policies',
+  allowlist: 'IP allowlist',
+  'credential-exchange': 'Live credential exchange',
+  cloudtrail: 'CloudTrail errors',
+};
+
+/** JSON-serialisable evidence a check looked at. */
+export type EvidenceValue =
+  | string
+  | number
+  | boolean
+  | null
+  | EvidenceValue[]
+  | { [key: string]: EvidenceValue };
+
+/** The result of one check. */
+export interface CheckResult {
+  id: CheckId;
+  status: CheckStatus;
+  /** One line a developer reads first. */
+  message: string;
+  /** What the check looked at, shown expandable on the card. Never secrets. */
+  evidence: { [key: string]: EvidenceValue };
+  /** What to do about a non-passing result (an annotation, a command, a condition). */
+  remediation?: string;
+  durationMs: number;
+}
+
+/** Overall status of a report. */
+export type OverallStatus = 'pass' | 'warn' | 'fail' | 'unknown';
+
+/** What started a verification. */
+export type VerificationTrigger = 'manual' | 'schedule' | 'provision';
+
+/** One IAM policy statement, as IAM stores it. */
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: '*' | { [key: string]: string | string[] };
+  NotPrincipal?: '*' | { [key: string]: string | string[] };
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: { [operator: string]: { [key: string]: string | string[] | boolean } };
+}
+
+/** An IAM policy document. */
+export interface PolicyDocument {
+  Version: '2012-10-17' | '2008-10-17';
+  Id?: string;
+  Statement: PolicyStatement[];
+}
+
+/** A policy attached to the role, as listed on the card. */
+export interface AttachedPolicy {
+  kind: 'managed' | 'inline';
+  name: string;
+  /** Managed policies only. */
+  arn?: string;
+  /** Managed policies only: true for `arn:<partition>:iam::aws:policy/...`. */
+  awsManaged?: boolean;
+  /** What this policy is for, when it is one of ours. */
+  purpose?: 'permissions' | 'allowlist' | 'other';
+  /** Default version id (managed) */
+  versionId?: string;
+  /** The document (managed: default version), decoded. */
+  document?: PolicyDocument;
+}
+
+/** One allowlist entry compared against the cluster's facts. */
+export interface AllowlistEntry {
+  /** A CIDR (`aws:SourceIp`) or a VPC id (`aws:SourceVpc`). */
+  value: string;
+  kind: 'cidr' | 'vpc';
+  /** Where the entry comes from: a NAT gateway EIP, the cluster VPC, or extra CIDRs asked for. */
+  source: 'nat' | 'vpc' | 'extra';
+  /** `missing`: the cluster needs it and the policy lacks it. */
+  state: 'covered' | 'missing';
+}
+
+/** Everything the card shows for one entity. */
+export interface VerificationReport {
+  entityRef?: string;
+  cluster: string;
+  namespace: string;
+  serviceAccount: string;
+  roleArn?: string;
+  roleName?: string;
+  accountId?: string;
+  region?: string;
+  roleLastUsed?: { lastUsedDate?: string; region?: string };
+  policies: AttachedPolicy[];
+  allowlist: AllowlistEntry[];
+  checks: CheckResult[];
+  status: OverallStatus;
+  /** ISO 8601 */
+  verifiedAt: string;
+  durationMs: number;
+  trigger: VerificationTrigger;
+}
+
+/** A past report, summarised for the history list. */
+export interface ReportSummary {
+  status: OverallStatus;
+  verifiedAt: string;
+  durationMs: number;
+  trigger: VerificationTrigger;
+  counts: Record<CheckStatus, number>;
+}
+
+/** Body of `GET /v1/entities/:kind/:namespace/:name`. */
+export interface StoredReportResponse {
+  report: VerificationReport;
+  /** Older than the schedule interval. */
+  stale: boolean;
+}
+
+/** Body of `GET /v1/entities/:kind/:namespace/:name/history`. */
+export interface ReportHistoryResponse {
+  items: ReportSummary[];
+}
+
+/**
+ * The overall status of a set of checks: any fail is a fail; a check that
+ * could not run makes the whole unknown (never a pass); warnings come next.
+ */
+export function overallStatus(checks: readonly CheckResult[]): OverallStatus {
+  const has = (s: CheckStatus) => checks.some(c => c.status === s);
+  if (has('fail')) return 'fail';
+  if (has('unknown')) return 'unknown';
+  if (has('warn')) return 'warn';
+  return 'pass';
+}
+
+/** Counts of checks per status. */
+export function countStatuses(
+  checks: readonly CheckResult[],
+): Record<CheckStatus, number> {
+  const counts: Record<CheckStatus, number> = {
+    pass: 0,
+    warn: 0,
+    fail: 0,
+    unknown: 0,
+    skipped: 0,
+  };
+  for (const c of checks) counts[c.status] += 1;
+  return counts;
+}
+
+/** A report's summary for history lists. */
+export function summarizeReport(report: VerificationReport): ReportSummary {
+  return {
+    status: report.status,
+    verifiedAt: report.verifiedAt,
+    durationMs: report.durationMs,
+    trigger: report.trigger,
+    counts: countStatuses(report.checks),
+  };
+}

@@ -1,0 +1,439 @@
+import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
+
+/*
+ * The gateway layer: the only code in the project that talks to AWS or
+ * Kubernetes. The real implementations use @aws-sdk v3 and
+ * @kubernetes/client-node; the sandbox implements the same interfaces in
+ * memory. Callers see plain data and the typed errors in ./errors.ts, never
+ * SDK classes.
+ */
+
+/** Where an AWS call goes. */
+export interface AwsTarget {
+  accountId: string;
+  region: string;
+}
+
+/** A role as IAM stores it, trust policy decoded. */
+export interface RoleInfo {
+  arn: string;
+  name: string;
+  path: string;
+  roleId: string;
+  trustPolicy: PolicyDocument;
+  tags: Record<string, string>;
+  /** ISO 8601 */
+  createDate: string;
+  maxSessionDuration: number;
+  description?: string;
+  permissionsBoundaryArn?: string;
+  roleLastUsed?: { lastUsedDate?: string; region?: string };
+}
+
+/** Input for CreateRole. */
+export interface CreateRoleInput {
+  name: string;
+  path: string;
+  trustPolicy: PolicyDocument;
+  description?: string;
+  maxSessionDuration?: number;
+  permissionsBoundaryArn?: string;
+  tags: Record<string, string>;
+}
+
+/** A customer- or AWS-managed policy. */
+export interface ManagedPolicyInfo {
+  arn: string;
+  name: string;
+  path: string;
+  defaultVersionId: string;
+  /** `arn:<partition>:iam::aws:policy/...` */
+  awsManaged: boolean;
+  attachmentCount: number;
+  tags: Record<string, string>;
+}
+
+/** Input for CreatePolicy. */
+export interface CreatePolicyInput {
+  name: string;
+  path: string;
+  document: PolicyDocument;
+  description?: string;
+  tags: Record<string, string>;
+}
+
+/** One version of a managed policy. */
+export interface PolicyVersionInfo {
+  versionId: string;
+  isDefault: boolean;
+  /** ISO 8601 */
+  createDate: string;
+}
+
+/** A managed policy attached to a role. */
+export interface AttachedPolicyRef {
+  arn: string;
+  name: string;
+}
+
+/** An IAM OIDC identity provider. */
+export interface OidcProviderInfo {
+  arn: string;
+  /** Issuer host/path without `https://`, as IAM returns it. */
+  url: string;
+  clientIds: string[];
+  thumbprints: string[];
+}
+
+/** Live IAM quotas and usage from GetAccountSummary. */
+export interface AccountQuotas {
+  /** Trust policy max characters (AssumeRolePolicySizeMax). */
+  assumeRolePolicySizeMax: number;
+  /** Managed policy max characters (PolicySizeQuota). */
+  policySizeQuota: number;
+  /** Inline policies' aggregate per role (RolePolicySizeQuota). */
+  rolePolicySizeQuota: number;
+  /** Managed policies attachable to one role (AttachedPoliciesPerRoleQuota). */
+  attachedPoliciesPerRoleQuota: number;
+  roles: number;
+  rolesQuota: number;
+  policies: number;
+  policiesQuota: number;
+}
+
+/** Input for SimulatePrincipalPolicy. */
+export interface SimulationInput {
+  policySourceArn: string;
+  actionNames: string[];
+  resourceArns?: string[];
+  contextEntries?: Array<{
+    key: string;
+    type: 'string' | 'ip' | 'boolean' | 'stringList' | 'ipList';
+    values: string[];
+  }>;
+}
+
+/** One decision of SimulatePrincipalPolicy. */
+export interface SimulationResult {
+  actionName: string;
+  resourceArn: string;
+  decision: 'allowed' | 'explicitDeny' | 'implicitDeny';
+  matchedStatementIds: string[];
+}
+
+/**
+ * What AssumeRoleWithWebIdentity proved. The returned credentials are dropped
+ * inside the gateway: they are never handed to callers, logged or stored.
+ */
+export interface AssumedIdentity {
+  assumedRoleArn: string;
+  assumedRoleId: string;
+  subjectFromWebIdentityToken?: string;
+  audience?: string;
+  provider?: string;
+  /** ISO 8601: when the (discarded) credentials would have expired. */
+  expiration?: string;
+}
+
+/** An EKS cluster as DescribeCluster returns it. */
+export interface ClusterDescription {
+  name: string;
+  arn: string;
+  status: string;
+  endpoint?: string;
+  /** `https://oidc.eks.REGION.amazonaws.com/id/ID` */
+  issuerUrl?: string;
+  vpcId?: string;
+  subnetIds: string[];
+}
+
+/** An EC2 subnet. */
+export interface SubnetInfo {
+  id: string;
+  vpcId: string;
+  cidrBlock?: string;
+  ipv6CidrBlocks: string[];
+  availabilityZone?: string;
+  tags: Record<string, string>;
+}
+
+/** An EC2 VPC. */
+export interface VpcInfo {
+  id: string;
+  cidrBlocks: string[];
+  ipv6CidrBlocks: string[];
+  tags: Record<string, string>;
+}
+
+/** A NAT gateway and its public addresses. */
+export interface NatGatewayInfo {
+  id: string;
+  vpcId: string;
+  subnetId: string;
+  state: string;
+  publicIps: string[];
+}
+
+/** A route table: which subnets use it, which NAT gateways it routes to. */
+export interface RouteTableInfo {
+  id: string;
+  vpcId: string;
+  main: boolean;
+  subnetIds: string[];
+  natGatewayIds: string[];
+}
+
+/** A VPC endpoint. */
+export interface VpcEndpointInfo {
+  id: string;
+  vpcId: string;
+  serviceName: string;
+  type: 'Interface' | 'Gateway' | 'GatewayLoadBalancer' | string;
+  state?: string;
+}
+
+/** A CloudTrail management event. */
+export interface CloudTrailEventInfo {
+  eventId: string;
+  eventName: string;
+  eventSource: string;
+  /** ISO 8601 */
+  eventTime: string;
+  username?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  sourceIp?: string;
+}
+
+/** Filters for CloudTrail LookupEvents (one lookup attribute per request). */
+export interface LookupEventsInput {
+  attribute: {
+    key: 'ResourceName' | 'Username' | 'EventName' | 'AccessKeyId';
+    value: string;
+  };
+  startTime: Date;
+  endTime?: Date;
+  /** Upper bound over all pages. */
+  maxEvents: number;
+}
+
+/**
+ * Everything the provisioner and verifier need from AWS. Every method throws
+ * the typed errors of ./errors.ts and nothing else.
+ */
+export interface IamGateway {
+  // OIDC providers
+  listOidcProviders(target: AwsTarget): Promise<string[]>;
+  getOidcProvider(target: AwsTarget, arn: string): Promise<OidcProviderInfo>;
+
+  // Roles
+  getRole(target: AwsTarget, roleName: string): Promise<RoleInfo>;
+  createRole(target: AwsTarget, input: CreateRoleInput): Promise<RoleInfo>;
+  updateTrustPolicy(
+    target: AwsTarget,
+    roleName: string,
+    trustPolicy: PolicyDocument,
+  ): Promise<void>;
+  tagRole(
+    target: AwsTarget,
+    roleName: string,
+    tags: Record<string, string>,
+  ): Promise<void>;
+  deleteRole(target: AwsTarget, roleName: string): Promise<void>;
+  /** Resolves once GetRole sees the role (IAM is eventually consistent). */
+  waitUntilRoleExists(
+    target: AwsTarget,
+    roleName: string,
+    timeoutMs: number,
+  ): Promise<void>;
+
+  // Managed policies
+  createPolicy(
+    target: AwsTarget,
+    input: CreatePolicyInput,
+  ): Promise<ManagedPolicyInfo>;
+  getPolicy(target: AwsTarget, policyArn: string): Promise<ManagedPolicyInfo>;
+  getPolicyVersion(
+    target: AwsTarget,
+    policyArn: string,
+    versionId: string,
+  ): Promise<PolicyDocument>;
+  listPolicyVersions(
+    target: AwsTarget,
+    policyArn: string,
+  ): Promise<PolicyVersionInfo[]>;
+  /**
+   * Creates a new default version. At the 5-version limit the oldest
+   * non-default version is deleted first. Returns the new version id.
+   */
+  createPolicyVersion(
+    target: AwsTarget,
+    policyArn: string,
+    document: PolicyDocument,
+  ): Promise<string>;
+  /** Deletes the non-default versions, then the policy. */
+  deletePolicy(target: AwsTarget, policyArn: string): Promise<void>;
+  listAttachedRolePolicies(
+    target: AwsTarget,
+    roleName: string,
+  ): Promise<AttachedPolicyRef[]>;
+  attachRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyArn: string,
+  ): Promise<void>;
+  detachRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyArn: string,
+  ): Promise<void>;
+
+  // Inline policies
+  listRolePolicies(target: AwsTarget, roleName: string): Promise<string[]>;
+  getRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyName: string,
+  ): Promise<PolicyDocument>;
+  putRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyName: string,
+    document: PolicyDocument,
+  ): Promise<void>;
+  deleteRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyName: string,
+  ): Promise<void>;
+
+  // Account and analysis
+  getAccountQuotas(target: AwsTarget): Promise<AccountQuotas>;
+  simulatePrincipalPolicy(
+    target: AwsTarget,
+    input: SimulationInput,
+  ): Promise<SimulationResult[]>;
+
+  // STS: unsigned, the web identity token is the only credential.
+  assumeRoleWithWebIdentity(
+    target: AwsTarget,
+    input: { roleArn: string; webIdentityToken: string; sessionName: string },
+  ): Promise<AssumedIdentity>;
+
+  // EKS and EC2
+  describeCluster(
+    target: AwsTarget,
+    clusterName: string,
+  ): Promise<ClusterDescription>;
+  describeSubnets(
+    target: AwsTarget,
+    filter: { subnetIds?: string[]; vpcId?: string; tagKey?: string },
+  ): Promise<SubnetInfo[]>;
+  describeVpcs(target: AwsTarget, vpcIds: string[]): Promise<VpcInfo[]>;
+  describeNatGateways(
+    target: AwsTarget,
+    filter: { vpcId: string },
+  ): Promise<NatGatewayInfo[]>;
+  describeRouteTables(
+    target: AwsTarget,
+    filter: { vpcId: string },
+  ): Promise<RouteTableInfo[]>;
+  describeVpcEndpoints(
+    target: AwsTarget,
+    filter: { vpcId: string },
+  ): Promise<VpcEndpointInfo[]>;
+
+  // CloudTrail (management events only; ≤ 2 rps per account-region)
+  lookupEvents(
+    target: AwsTarget,
+    input: LookupEventsInput,
+  ): Promise<CloudTrailEventInfo[]>;
+}
+
+/** A ServiceAccount, reduced to what IRSA needs. */
+export interface ServiceAccountInfo {
+  namespace: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  /** ISO 8601 */
+  creationTimestamp: string;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/** One container's view of the injected IRSA wiring. */
+export interface ContainerInfo {
+  name: string;
+  /** Literal env values; `valueFrom` entries appear with value undefined. */
+  env: Record<string, string | undefined>;
+  /** Mount paths of the container's volume mounts. */
+  volumeMountPaths: string[];
+}
+
+/** A pod of the ServiceAccount, reduced to what the pod-injection check needs. */
+export interface PodInfo {
+  namespace: string;
+  name: string;
+  uid: string;
+  phase: string;
+  /** ISO 8601 */
+  creationTimestamp: string;
+  serviceAccountName: string;
+  annotations: Record<string, string>;
+  containers: ContainerInfo[];
+  /** The projected serviceAccountToken volume the webhook adds, if any. */
+  projectedToken?: { volumeName: string; audience?: string; path: string };
+}
+
+/** A token from the TokenRequest API. Callers keep it in memory for one call only. */
+export interface ServiceAccountToken {
+  token: string;
+  /** ISO 8601 */
+  expirationTimestamp: string;
+}
+
+/**
+ * Kubernetes access per configured cluster (names from `irsa.clusters[]`).
+ * Every method throws the typed errors of ./errors.ts.
+ */
+export interface ClusterGateway {
+  /** Undefined when the ServiceAccount does not exist. */
+  getServiceAccount(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Promise<ServiceAccountInfo | undefined>;
+  createServiceAccount(
+    cluster: string,
+    input: {
+      namespace: string;
+      name: string;
+      annotations: Record<string, string>;
+      labels?: Record<string, string>;
+    },
+  ): Promise<ServiceAccountInfo>;
+  /**
+   * Merge-patches only `metadata.annotations` (null removes a key); never
+   * touches other annotations, labels or secrets. Conflicts are retried.
+   */
+  patchServiceAccountAnnotations(
+    cluster: string,
+    namespace: string,
+    name: string,
+    annotations: Record<string, string | null>,
+  ): Promise<ServiceAccountInfo>;
+  /** Pods whose `spec.serviceAccountName` is the ServiceAccount (all pages). */
+  listPodsForServiceAccount(
+    cluster: string,
+    namespace: string,
+    serviceAccount: string,
+  ): Promise<PodInfo[]>;
+  /** TokenRequest (`serviceaccounts/NAME/token`). */
+  requestServiceAccountToken(
+    cluster: string,
+    namespace: string,
+    serviceAccount: string,
+    options: { audience: string; expirationSeconds: number },
+  ): Promise<ServiceAccountToken>;
+}

@@ -1,0 +1,9 @@
+/**
+ * Node library of IRSA for Backstage: the gateway contracts that are the only
+ * path to AWS and Kubernetes, and the shared service types.
+ *
+ * @packageDocumentation
+ */
+export type * from './gateways/types';
+export * from './gateways/errors';
+export type * from './service/types';
