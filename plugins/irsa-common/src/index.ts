@@ -9,3 +9,4 @@ export * from './permissions';
 export * from './report';
 export * from './naming';
 export * from './trustPolicy';
+export * from './allowlistPolicy';

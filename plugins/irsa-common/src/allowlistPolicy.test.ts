@@ -1,0 +1,73 @@
+import { InputError } from '@backstage/errors';
+import { buildAllowlistPolicy, normalizePublicCidr } from './allowlistPolicy';
+
+describe('buildAllowlistPolicy', () => {
+  it('builds the one-statement Deny with IfExists conditions', () => {
+    const { document, size } = buildAllowlistPolicy({
+      publicCidrs: ['52.1.2.3', '198.51.100.0/24', '52.1.2.3/32'],
+      vpcIds: ['vpc-0abc1234def567890'],
+    });
+    expect(document).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyOutsideCluster',
+          Effect: 'Deny',
+          Action: '*',
+          Resource: '*',
+          Condition: {
+            BoolIfExists: { 'aws:ViaAWSService': 'false' },
+            NotIpAddressIfExists: { 'aws:SourceIp': ['198.51.100.0/24', '52.1.2.3/32'] },
+            StringNotEqualsIfExists: { 'aws:SourceVpc': ['vpc-0abc1234def567890'] },
+          },
+        },
+      ],
+    });
+    expect(size).toBe(JSON.stringify(document).length);
+  });
+
+  it('omits the VPC condition when there is no VPC', () => {
+    const { document } = buildAllowlistPolicy({ publicCidrs: ['52.1.2.3'], vpcIds: [] });
+    expect(document.Statement[0].Condition).not.toHaveProperty('StringNotEqualsIfExists');
+  });
+
+  it('refuses an empty allowlist', () => {
+    expect(() => buildAllowlistPolicy({ publicCidrs: [], vpcIds: [] })).toThrow(/^publicCidrs: at least one/);
+  });
+
+  it('refuses a malformed VPC id naming the field', () => {
+    expect(() => buildAllowlistPolicy({ publicCidrs: [], vpcIds: ['vpc-xyz'] })).toThrow(/^vpcIds: "vpc-xyz"/);
+  });
+});
+
+describe('normalizePublicCidr', () => {
+  it.each([
+    ['52.1.2.3', '52.1.2.3/32'],
+    [' 52.1.2.0/24 ', '52.1.2.0/24'],
+    ['172.15.0.1/32', '172.15.0.1/32'],
+    ['172.32.0.1/32', '172.32.0.1/32'],
+    ['100.63.255.255', '100.63.255.255/32'],
+    ['1.0.0.0/0', '1.0.0.0/0'],
+  ])('accepts %s as %s', (input, expected) => {
+    expect(normalizePublicCidr(input)).toBe(expected);
+  });
+
+  it.each([
+    ['10.0.0.0/8', /private \(RFC 1918\)/],
+    ['172.16.0.1', /private/],
+    ['172.31.255.255', /private/],
+    ['192.168.1.0/24', /private/],
+    ['127.0.0.1', /loopback/],
+    ['169.254.169.254', /link-local/],
+    ['100.64.0.1', /carrier-grade NAT/],
+    ['256.1.1.1', /octet over 255/],
+    ['1.2.3.4/33', /prefix over 32/],
+    ['2001:db8::/32', /not an IPv4 CIDR/],
+    ['', /not an IPv4 CIDR/],
+    ['1.2.3.4; DROP TABLE', /not an IPv4 CIDR/],
+  ])('rejects %s with a reason', (input, reason) => {
+    expect(() => normalizePublicCidr(input)).toThrow(InputError);
+    expect(() => normalizePublicCidr(input)).toThrow(/^ipAllowList: /);
+    expect(() => normalizePublicCidr(input)).toThrow(reason);
+  });
+});

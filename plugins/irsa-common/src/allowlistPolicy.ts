@@ -1,0 +1,77 @@
+import { InputError } from '@backstage/errors';
+import type { PolicyDocument } from './report';
+import { type BuiltPolicy, policySize } from './trustPolicy';
+
+/** Inputs of {@link buildAllowlistPolicy}. */
+export interface AllowlistPolicyInput {
+  /** Public egress CIDRs: NAT EIPs (as /32) and extra public ranges. */
+  publicCidrs: string[];
+  /** VPC ids whose requests through VPC endpoints are allowed. */
+  vpcIds: string[];
+}
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
+const VPC_ID = /^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
+
+// aws:SourceIp only ever holds public addresses, so private, loopback,
+// link-local and CGNAT ranges there match nothing (Access Analyzer flags it).
+function nonPublicReason(octets: number[]): string | undefined {
+  const [a, b] = octets;
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'a private (RFC 1918) range';
+  if (a === 127) return 'a loopback range';
+  if (a === 169 && b === 254) return 'a link-local range';
+  if (a === 100 && b >= 64 && b <= 127) return 'a carrier-grade NAT range';
+  if (a === 0) return 'the "this network" range';
+  return undefined;
+}
+
+/** Validates a public IPv4 CIDR for `aws:SourceIp`; a bare address becomes /32. */
+export function normalizePublicCidr(value: string, field = 'ipAllowList'): string {
+  const match = IPV4_CIDR.exec(value.trim());
+  if (!match) {
+    throw new InputError(`${field}: "${value.slice(0, 64)}" is not an IPv4 CIDR such as 203.0.113.7/32`);
+  }
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = match[5] === undefined ? 32 : Number(match[5]);
+  if (octets.some(o => o > 255) || prefix > 32) {
+    throw new InputError(`${field}: "${value.slice(0, 64)}" has an octet over 255 or a prefix over 32`);
+  }
+  const reason = nonPublicReason(octets);
+  if (reason) {
+    throw new InputError(
+      `${field}: ${value.trim()} is ${reason}; aws:SourceIp only sees public addresses, so traffic from inside the VPC is allowed by the VPC id instead`,
+    );
+  }
+  return `${octets.join('.')}/${prefix}`;
+}
+
+/**
+ * The "ip-block" policy: one Deny so the role's credentials work only from the
+ * cluster. `...IfExists` matters: requests through interface VPC endpoints
+ * carry no aws:SourceIp, and a negated condition on a missing key is true.
+ * AWS services acting on the caller's behalf are exempt.
+ */
+export function buildAllowlistPolicy(input: AllowlistPolicyInput): BuiltPolicy {
+  const cidrs = [...new Set(input.publicCidrs.map(c => normalizePublicCidr(c)))].sort();
+  const vpcs = [...new Set(input.vpcIds.map(v => v.trim()))].sort();
+  for (const vpc of vpcs) {
+    if (!VPC_ID.test(vpc)) {
+      throw new InputError(`vpcIds: "${vpc.slice(0, 64)}" is not a VPC id such as vpc-0abc1234`);
+    }
+  }
+  if (cidrs.length === 0 && vpcs.length === 0) {
+    throw new InputError('publicCidrs: at least one public CIDR or VPC id is needed, or the policy would deny every request');
+  }
+  const condition: NonNullable<PolicyDocument['Statement'][number]['Condition']> = {
+    BoolIfExists: { 'aws:ViaAWSService': 'false' },
+  };
+  if (cidrs.length) condition.NotIpAddressIfExists = { 'aws:SourceIp': cidrs };
+  if (vpcs.length) condition.StringNotEqualsIfExists = { 'aws:SourceVpc': vpcs };
+  const document: PolicyDocument = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'DenyOutsideCluster', Effect: 'Deny', Action: '*', Resource: '*', Condition: condition },
+    ],
+  };
+  return { document, size: policySize(document) };
+}
