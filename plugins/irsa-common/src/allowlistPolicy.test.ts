@@ -35,6 +35,12 @@ describe('buildAllowlistPolicy', () => {
     expect(() => buildAllowlistPolicy({ publicCidrs: [], vpcIds: [] })).toThrow(/^publicCidrs: at least one/);
   });
 
+  it('names its own field when a public CIDR is rejected', () => {
+    expect(() => buildAllowlistPolicy({ publicCidrs: ['10.0.0.0/16'], vpcIds: [] })).toThrow(
+      /^publicCidrs: 10\.0\.0\.0\/16 is a private \(RFC 1918\) range/,
+    );
+  });
+
   it('refuses a malformed VPC id naming the field', () => {
     expect(() => buildAllowlistPolicy({ publicCidrs: [], vpcIds: ['vpc-xyz'] })).toThrow(/^vpcIds: "vpc-xyz"/);
   });

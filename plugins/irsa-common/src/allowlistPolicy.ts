@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 import type { PolicyDocument } from './report';
-import { type BuiltPolicy, policySize } from './trustPolicy';
+import { type BuiltPolicy, policySize } from './policySize';
 
 /** Inputs of {@link buildAllowlistPolicy}. */
 export interface AllowlistPolicyInput {
@@ -52,7 +52,7 @@ export function normalizePublicCidr(value: string, field = 'ipAllowList'): strin
  * AWS services acting on the caller's behalf are exempt.
  */
 export function buildAllowlistPolicy(input: AllowlistPolicyInput): BuiltPolicy {
-  const cidrs = [...new Set(input.publicCidrs.map(c => normalizePublicCidr(c)))].sort();
+  const cidrs = [...new Set(input.publicCidrs.map(c => normalizePublicCidr(c, 'publicCidrs')))].sort();
   const vpcs = [...new Set(input.vpcIds.map(v => v.trim()))].sort();
   for (const vpc of vpcs) {
     if (!VPC_ID.test(vpc)) {

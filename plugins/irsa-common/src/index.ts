@@ -10,3 +10,4 @@ export * from './report';
 export * from './naming';
 export * from './trustPolicy';
 export * from './allowlistPolicy';
+export * from './policySize';

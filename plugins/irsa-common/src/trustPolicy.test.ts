@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
-import { buildTrustPolicy, policySize } from './trustPolicy';
+import { policySize } from './policySize';
+import { buildTrustPolicy } from './trustPolicy';
 
 const provider =
   'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC';

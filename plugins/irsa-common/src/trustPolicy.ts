@@ -1,17 +1,7 @@
 import { InputError } from '@backstage/errors';
 import { STS_AUDIENCE } from './annotations';
+import { type BuiltPolicy, policySize } from './policySize';
 import type { PolicyDocument } from './report';
-
-/** A built policy and its size as IAM counts it (whitespace excluded). */
-export interface BuiltPolicy {
-  document: PolicyDocument;
-  size: number;
-}
-
-/** The character count IAM checks against its quotas: whitespace is not counted. */
-export function policySize(document: PolicyDocument): number {
-  return JSON.stringify(document).replace(/\s/g, '').length;
-}
 
 /** Inputs of {@link buildTrustPolicy}. */
 export interface TrustPolicyInput {
