@@ -11,3 +11,7 @@ export * from './naming';
 export * from './trustPolicy';
 export * from './allowlistPolicy';
 export * from './policySize';
+export * from './arn';
+export * from './policyDocument';
+export * from './guardrails';
+export * from './wildcard';

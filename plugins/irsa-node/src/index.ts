@@ -7,3 +7,7 @@
 export type * from './gateways/types';
 export * from './gateways/errors';
 export type * from './service/types';
+export * from './service/clusters';
+export * from './service/facts';
+export * from './service/irsaServiceRef';
+export * from './sandbox';

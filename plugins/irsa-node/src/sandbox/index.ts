@@ -1,0 +1,128 @@
+import { DefaultClusterFactsService } from '../service/facts';
+import { StaticClusterRegistry } from '../service/clusters';
+import type { IrsaCluster, IrsaService } from '../service/types';
+import type { ClusterGateway, IamGateway, PodInfo } from '../gateways/types';
+import type { GatewayError } from '../gateways/errors';
+import { SandboxFaults, type SandboxCall } from './instrument';
+import { SandboxClusterGateway } from './SandboxClusterGateway';
+import { SandboxIamGateway } from './SandboxIamGateway';
+import { SANDBOX_ACCOUNT_ID, seedSandbox } from './seed';
+import { SandboxState } from './state';
+
+export { SANDBOX_ACCOUNT_ID, SANDBOX_SCENARIOS, type SandboxScenario } from './seed';
+export type { SandboxCall } from './instrument';
+
+/** Options of {@link createSandbox}. */
+export interface SandboxOptions {
+  /** Seed the demo clusters and workloads (default true). */
+  seed?: boolean;
+  /** Latency added to every gateway call, for benchmarks. */
+  latencyMs?: number;
+  /** Fraction of calls answered with Throttling (deterministic), for fault tests. */
+  throttleRate?: number;
+  now?: () => Date;
+}
+
+/** Test and benchmark controls of a sandbox. */
+export interface SandboxControls {
+  setLatency(ms: number): void;
+  setThrottleRate(rate: number): void;
+  /** The next call of this gateway method fails with `error`. */
+  failNext(operation: keyof IamGateway | keyof ClusterGateway, error: GatewayError): void;
+  readonly calls: readonly SandboxCall[];
+  resetCalls(): void;
+  /** Starts a pod; the pod identity webhook injects credentials only now. */
+  createPod(cluster: string, namespace: string, pod: { name: string; serviceAccountName: string }): PodInfo;
+  /** `kubectl rollout restart`: recreates the ServiceAccount's pods. */
+  restartPods(cluster: string, namespace: string, serviceAccountName: string): PodInfo[];
+  /** Adds a CloudTrail management event naming these resources. */
+  recordCloudTrailEvent(event: {
+    accountId?: string;
+    region: string;
+    eventName: string;
+    eventSource: string;
+    errorCode?: string;
+    errorMessage?: string;
+    username?: string;
+    resourceNames: string[];
+    eventTime?: string;
+  }): void;
+}
+
+/** In-memory AWS and EKS with the semantics the checks depend on. */
+export interface Sandbox {
+  iam: IamGateway;
+  kubernetes: ClusterGateway;
+  clusters: IrsaCluster[];
+  controls: SandboxControls;
+}
+
+/**
+ * Creates the embedded sandbox: one account, clusters `sandbox` and
+ * `sandbox-legacy`, and the seeded workloads. A demo and test double, never a
+ * production path.
+ */
+export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const state = new SandboxState(options.now ?? (() => new Date()));
+  const iam = new SandboxIamGateway(state);
+  const kubernetes = new SandboxClusterGateway(state);
+  if (options.seed ?? true) await seedSandbox(state, iam, kubernetes);
+  const faults = new SandboxFaults();
+  faults.latencyMs = options.latencyMs ?? 0;
+  faults.throttleRate = options.throttleRate ?? 0;
+  let eventSequence = 0;
+  return {
+    iam: faults.wrap<IamGateway>(iam, 'iam'),
+    kubernetes: faults.wrap<ClusterGateway>(kubernetes, 'kubernetes'),
+    clusters: [...state.clusters.values()].map(c => ({
+      name: c.name,
+      eksClusterName: c.name,
+      accountId: c.accountId,
+      region: c.region,
+      partition: 'aws',
+    })),
+    controls: {
+      setLatency: ms => (faults.latencyMs = ms),
+      setThrottleRate: rate => (faults.throttleRate = rate),
+      failNext: (operation, error) => faults.failNext(operation, error),
+      get calls() {
+        return faults.calls;
+      },
+      resetCalls: () => faults.calls.splice(0),
+      createPod: (cluster, namespace, pod) => kubernetes.createPod(cluster, namespace, pod),
+      restartPods: (cluster, namespace, sa) => kubernetes.restartPods(cluster, namespace, sa),
+      recordCloudTrailEvent: event => {
+        eventSequence += 1;
+        state.account(event.accountId ?? SANDBOX_ACCOUNT_ID).events.push({
+          eventId: `sandbox-event-${eventSequence}`,
+          eventName: event.eventName,
+          eventSource: event.eventSource,
+          eventTime: event.eventTime ?? state.isoNow(),
+          username: event.username,
+          errorCode: event.errorCode,
+          errorMessage: event.errorMessage,
+          resourceNames: event.resourceNames,
+          region: event.region,
+        });
+      },
+    },
+  };
+}
+
+/** The sandbox behind the shared service: what `irsa.sandbox: true` runs on. */
+export async function createSandboxIrsaService(
+  options?: SandboxOptions & { factsTtlMs?: number },
+): Promise<{ service: IrsaService; sandbox: Sandbox }> {
+  const sandbox = await createSandbox(options);
+  const clusters = new StaticClusterRegistry(sandbox.clusters);
+  return {
+    sandbox,
+    service: {
+      mode: 'sandbox',
+      clusters,
+      iam: sandbox.iam,
+      kubernetes: sandbox.kubernetes,
+      facts: new DefaultClusterFactsService({ iam: sandbox.iam, clusters, ttlMs: options?.factsTtlMs }),
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
+import { GatewayError, type GatewayErrorKind } from '../gateways/errors';
+import type {
+  CloudTrailEventInfo,
+  ManagedPolicyInfo,
+  NatGatewayInfo,
+  OidcProviderInfo,
+  PodInfo,
+  RoleInfo,
+  RouteTableInfo,
+  ServiceAccountInfo,
+  SubnetInfo,
+  VpcEndpointInfo,
+  VpcInfo,
+} from '../gateways/types';
+import { SandboxTokenIssuer } from './tokens';
+
+/** A role and what hangs off it. */
+export interface SandboxRole {
+  info: RoleInfo;
+  attachedPolicyArns: string[];
+  inlinePolicies: Map<string, PolicyDocument>;
+}
+
+/** A managed policy with its versions (IAM keeps at most five). */
+export interface SandboxPolicy {
+  info: ManagedPolicyInfo;
+  versions: Array<{ versionId: string; document: PolicyDocument; createDate: string }>;
+  nextVersion: number;
+}
+
+/** One AWS account of the sandbox. */
+export interface SandboxAccount {
+  accountId: string;
+  roles: Map<string, SandboxRole>;
+  policies: Map<string, SandboxPolicy>;
+  oidcProviders: Map<string, OidcProviderInfo>;
+  events: Array<CloudTrailEventInfo & { resourceNames: string[]; region: string }>;
+}
+
+/** The EKS and VPC side of one cluster, and its Kubernetes objects. */
+export interface SandboxCluster {
+  name: string;
+  accountId: string;
+  region: string;
+  arn: string;
+  issuer: string;
+  vpc: VpcInfo;
+  clusterSubnetIds: string[];
+  subnets: SubnetInfo[];
+  natGateways: NatGatewayInfo[];
+  routeTables: RouteTableInfo[];
+  vpcEndpoints: VpcEndpointInfo[];
+  serviceAccounts: Map<string, ServiceAccountInfo>;
+  pods: PodInfo[];
+}
+
+/** Everything the sandbox knows, shared by its IAM and Kubernetes sides. */
+export class SandboxState {
+  readonly accounts = new Map<string, SandboxAccount>();
+  readonly clusters = new Map<string, SandboxCluster>();
+  /** AWS-managed policies exist in every account. */
+  readonly awsManagedPolicies = new Map<string, SandboxPolicy>();
+  readonly tokens = new SandboxTokenIssuer();
+  private sequence = 0;
+
+  constructor(readonly now: () => Date) {}
+
+  account(accountId: string): SandboxAccount {
+    let account = this.accounts.get(accountId);
+    if (!account) {
+      account = {
+        accountId,
+        roles: new Map(),
+        policies: new Map(),
+        oidcProviders: new Map(),
+        events: [],
+      };
+      this.accounts.set(accountId, account);
+    }
+    return account;
+  }
+
+  /** A unique id with an AWS-like prefix (`AROA...`, `ANPA...`). */
+  id(prefix: string): string {
+    this.sequence += 1;
+    return `${prefix}${this.sequence.toString(36).toUpperCase().padStart(17, '0')}`;
+  }
+
+  isoNow(): string {
+    return this.now().toISOString();
+  }
+}
+
+/** A typed gateway error as the real gateways raise it, with a fresh request id. */
+export function sandboxError(
+  kind: GatewayErrorKind,
+  operation: string,
+  code: string,
+  message: string,
+): GatewayError {
+  return new GatewayError({ kind, operation, code, message, requestId: randomUUID() });
+}
