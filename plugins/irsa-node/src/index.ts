@@ -11,3 +11,4 @@ export * from './service/clusters';
 export * from './service/facts';
 export * from './service/irsaServiceRef';
 export * from './sandbox';
+export * from './verifier/DefaultVerifier';

@@ -10,7 +10,9 @@ describe('GatewayError', () => {
   });
 
   it('names the operation in its message and keeps the request id', () => {
-    expect(error.message).toBe('iam:GetRole: The role with name x cannot be found.');
+    expect(error.message).toBe(
+      'iam:GetRole: The role with name x cannot be found.',
+    );
     expect(error.name).toBe('GatewayError');
     expect(error.requestId).toBe('req-1');
     expect(error.code).toBe('NoSuchEntity');

@@ -25,24 +25,42 @@ export class SandboxClusterGateway implements ClusterGateway {
   private cluster(name: string, operation: string): SandboxCluster {
     const cluster = this.state.clusters.get(name);
     if (!cluster) {
-      throw sandboxError('unavailable', operation, 'UnknownCluster', `No sandbox cluster named "${name}"`);
+      throw sandboxError(
+        'unavailable',
+        operation,
+        'UnknownCluster',
+        `No sandbox cluster named "${name}"`,
+      );
     }
     return cluster;
   }
 
   async getServiceAccount(cluster: string, namespace: string, name: string) {
-    const account = this.cluster(cluster, 'k8s:get serviceaccounts').serviceAccounts.get(`${namespace}/${name}`);
+    const account = this.cluster(
+      cluster,
+      'k8s:get serviceaccounts',
+    ).serviceAccounts.get(`${namespace}/${name}`);
     return account ? clone(account) : undefined;
   }
 
   async createServiceAccount(
     cluster: string,
-    input: { namespace: string; name: string; annotations: Record<string, string>; labels?: Record<string, string> },
+    input: {
+      namespace: string;
+      name: string;
+      annotations: Record<string, string>;
+      labels?: Record<string, string>;
+    },
   ): Promise<ServiceAccountInfo> {
     const state = this.cluster(cluster, 'k8s:create serviceaccounts');
     const key = `${input.namespace}/${input.name}`;
     if (state.serviceAccounts.has(key)) {
-      throw sandboxError('already-exists', 'k8s:create serviceaccounts', '409', `serviceaccounts "${input.name}" already exists`);
+      throw sandboxError(
+        'already-exists',
+        'k8s:create serviceaccounts',
+        '409',
+        `serviceaccounts "${input.name}" already exists`,
+      );
     }
     const account: ServiceAccountInfo = {
       namespace: input.namespace,
@@ -63,9 +81,17 @@ export class SandboxClusterGateway implements ClusterGateway {
     name: string,
     annotations: Record<string, string | null>,
   ): Promise<ServiceAccountInfo> {
-    const account = this.cluster(cluster, 'k8s:patch serviceaccounts').serviceAccounts.get(`${namespace}/${name}`);
+    const account = this.cluster(
+      cluster,
+      'k8s:patch serviceaccounts',
+    ).serviceAccounts.get(`${namespace}/${name}`);
     if (!account) {
-      throw sandboxError('not-found', 'k8s:patch serviceaccounts', '404', `serviceaccounts "${name}" not found`);
+      throw sandboxError(
+        'not-found',
+        'k8s:patch serviceaccounts',
+        '404',
+        `serviceaccounts "${name}" not found`,
+      );
     }
     // JSON merge patch semantics: null removes a key, other keys stay.
     for (const [key, value] of Object.entries(annotations)) {
@@ -76,10 +102,15 @@ export class SandboxClusterGateway implements ClusterGateway {
     return clone(account);
   }
 
-  async listPodsForServiceAccount(cluster: string, namespace: string, serviceAccount: string): Promise<PodInfo[]> {
+  async listPodsForServiceAccount(
+    cluster: string,
+    namespace: string,
+    serviceAccount: string,
+  ): Promise<PodInfo[]> {
     return clone(
       this.cluster(cluster, 'k8s:list pods').pods.filter(
-        p => p.namespace === namespace && p.serviceAccountName === serviceAccount,
+        p =>
+          p.namespace === namespace && p.serviceAccountName === serviceAccount,
       ),
     );
   }
@@ -93,10 +124,20 @@ export class SandboxClusterGateway implements ClusterGateway {
     const operation = 'k8s:create serviceaccounts/token';
     const state = this.cluster(cluster, operation);
     if (!state.serviceAccounts.has(`${namespace}/${serviceAccount}`)) {
-      throw sandboxError('not-found', operation, '404', `serviceaccounts "${serviceAccount}" not found`);
+      throw sandboxError(
+        'not-found',
+        operation,
+        '404',
+        `serviceaccounts "${serviceAccount}" not found`,
+      );
     }
     if (options.expirationSeconds < 600) {
-      throw sandboxError('invalid-input', operation, '422', 'spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes');
+      throw sandboxError(
+        'invalid-input',
+        operation,
+        '422',
+        'spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes',
+      );
     }
     const now = this.state.now();
     const exp = Math.floor(now.getTime() / 1000) + options.expirationSeconds;
@@ -117,9 +158,15 @@ export class SandboxClusterGateway implements ClusterGateway {
    * the role ARN is read from the ServiceAccount NOW, so annotating the
    * ServiceAccount later leaves this pod without credentials until restarted.
    */
-  createPod(cluster: string, namespace: string, pod: { name: string; serviceAccountName: string }): PodInfo {
+  createPod(
+    cluster: string,
+    namespace: string,
+    pod: { name: string; serviceAccountName: string },
+  ): PodInfo {
     const state = this.cluster(cluster, 'k8s:create pods');
-    const account = state.serviceAccounts.get(`${namespace}/${pod.serviceAccountName}`);
+    const account = state.serviceAccounts.get(
+      `${namespace}/${pod.serviceAccountName}`,
+    );
     const roleArn = account?.annotations[EKS_ROLE_ARN_ANNOTATION];
     const env: Record<string, string | undefined> = {};
     const mounts: string[] = [];
@@ -155,9 +202,17 @@ export class SandboxClusterGateway implements ClusterGateway {
   }
 
   /** `kubectl rollout restart`: the ServiceAccount's pods are recreated (and re-injected). */
-  restartPods(cluster: string, namespace: string, serviceAccountName: string): PodInfo[] {
+  restartPods(
+    cluster: string,
+    namespace: string,
+    serviceAccountName: string,
+  ): PodInfo[] {
     const state = this.cluster(cluster, 'k8s:delete pods');
-    const old = state.pods.filter(p => p.namespace === namespace && p.serviceAccountName === serviceAccountName);
+    const old = state.pods.filter(
+      p =>
+        p.namespace === namespace &&
+        p.serviceAccountName === serviceAccountName,
+    );
     state.pods = state.pods.filter(p => !old.includes(p));
     return old.map(p =>
       this.createPod(cluster, namespace, {

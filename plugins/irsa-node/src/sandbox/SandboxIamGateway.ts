@@ -26,7 +26,12 @@ import type {
   VpcEndpointInfo,
   VpcInfo,
 } from '../gateways/types';
-import { sandboxError, type SandboxPolicy, type SandboxRole, SandboxState } from './state';
+import {
+  sandboxError,
+  type SandboxPolicy,
+  type SandboxRole,
+  SandboxState,
+} from './state';
 import { trustAllows } from './trust';
 
 // IAM's defaults as GetAccountSummary reports them.
@@ -55,20 +60,39 @@ export class SandboxIamGateway implements IamGateway {
     return [...this.state.account(target.accountId).oidcProviders.keys()];
   }
 
-  async getOidcProvider(target: AwsTarget, arn: string): Promise<OidcProviderInfo> {
-    const provider = this.state.account(target.accountId).oidcProviders.get(arn);
+  async getOidcProvider(
+    target: AwsTarget,
+    arn: string,
+  ): Promise<OidcProviderInfo> {
+    const provider = this.state
+      .account(target.accountId)
+      .oidcProviders.get(arn);
     if (!provider) {
-      throw sandboxError('not-found', 'iam:GetOpenIDConnectProvider', 'NoSuchEntity', `OpenIDConnect provider not found for arn ${arn}`);
+      throw sandboxError(
+        'not-found',
+        'iam:GetOpenIDConnectProvider',
+        'NoSuchEntity',
+        `OpenIDConnect provider not found for arn ${arn}`,
+      );
     }
     return clone(provider);
   }
 
   // --- Roles
 
-  private role(target: AwsTarget, roleName: string, operation: string): SandboxRole {
+  private role(
+    target: AwsTarget,
+    roleName: string,
+    operation: string,
+  ): SandboxRole {
     const role = this.state.account(target.accountId).roles.get(roleName);
     if (!role) {
-      throw sandboxError('not-found', operation, 'NoSuchEntity', `The role with name ${roleName} cannot be found.`);
+      throw sandboxError(
+        'not-found',
+        operation,
+        'NoSuchEntity',
+        `The role with name ${roleName} cannot be found.`,
+      );
     }
     return role;
   }
@@ -77,16 +101,34 @@ export class SandboxIamGateway implements IamGateway {
     return clone(this.role(target, roleName, 'iam:GetRole').info);
   }
 
-  async createRole(target: AwsTarget, input: CreateRoleInput): Promise<RoleInfo> {
+  async createRole(
+    target: AwsTarget,
+    input: CreateRoleInput,
+  ): Promise<RoleInfo> {
     const account = this.state.account(target.accountId);
     const operation = 'iam:CreateRole';
     if (account.roles.has(input.name)) {
-      throw sandboxError('already-exists', operation, 'EntityAlreadyExists', `Role with name ${input.name} already exists.`);
+      throw sandboxError(
+        'already-exists',
+        operation,
+        'EntityAlreadyExists',
+        `Role with name ${input.name} already exists.`,
+      );
     }
     if (account.roles.size >= QUOTAS.rolesQuota) {
-      throw sandboxError('limit-exceeded', operation, 'LimitExceeded', `Cannot exceed quota for RolesPerAccount: ${QUOTAS.rolesQuota}`);
+      throw sandboxError(
+        'limit-exceeded',
+        operation,
+        'LimitExceeded',
+        `Cannot exceed quota for RolesPerAccount: ${QUOTAS.rolesQuota}`,
+      );
     }
-    this.checkSize(input.trustPolicy, QUOTAS.assumeRolePolicySizeMax, operation, 'ACLSizePerRole');
+    this.checkSize(
+      input.trustPolicy,
+      QUOTAS.assumeRolePolicySizeMax,
+      operation,
+      'ACLSizePerRole',
+    );
     const info: RoleInfo = {
       arn: `arn:aws:iam::${target.accountId}:role${input.path}${input.name}`,
       name: input.name,
@@ -99,17 +141,34 @@ export class SandboxIamGateway implements IamGateway {
       description: input.description,
       permissionsBoundaryArn: input.permissionsBoundaryArn,
     };
-    account.roles.set(input.name, { info, attachedPolicyArns: [], inlinePolicies: new Map() });
+    account.roles.set(input.name, {
+      info,
+      attachedPolicyArns: [],
+      inlinePolicies: new Map(),
+    });
     return clone(info);
   }
 
-  async updateTrustPolicy(target: AwsTarget, roleName: string, trustPolicy: PolicyDocument): Promise<void> {
+  async updateTrustPolicy(
+    target: AwsTarget,
+    roleName: string,
+    trustPolicy: PolicyDocument,
+  ): Promise<void> {
     const role = this.role(target, roleName, 'iam:UpdateAssumeRolePolicy');
-    this.checkSize(trustPolicy, QUOTAS.assumeRolePolicySizeMax, 'iam:UpdateAssumeRolePolicy', 'ACLSizePerRole');
+    this.checkSize(
+      trustPolicy,
+      QUOTAS.assumeRolePolicySizeMax,
+      'iam:UpdateAssumeRolePolicy',
+      'ACLSizePerRole',
+    );
     role.info.trustPolicy = clone(trustPolicy);
   }
 
-  async tagRole(target: AwsTarget, roleName: string, tags: Record<string, string>): Promise<void> {
+  async tagRole(
+    target: AwsTarget,
+    roleName: string,
+    tags: Record<string, string>,
+  ): Promise<void> {
     const role = this.role(target, roleName, 'iam:TagRole');
     role.info.tags = { ...role.info.tags, ...tags };
   }
@@ -118,40 +177,81 @@ export class SandboxIamGateway implements IamGateway {
     const account = this.state.account(target.accountId);
     const role = this.role(target, roleName, 'iam:DeleteRole');
     if (role.attachedPolicyArns.length || role.inlinePolicies.size) {
-      throw sandboxError('conflict', 'iam:DeleteRole', 'DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+      throw sandboxError(
+        'conflict',
+        'iam:DeleteRole',
+        'DeleteConflict',
+        'Cannot delete entity, must detach all policies first.',
+      );
     }
     account.roles.delete(roleName);
   }
 
-  async waitUntilRoleExists(target: AwsTarget, roleName: string): Promise<void> {
+  async waitUntilRoleExists(
+    target: AwsTarget,
+    roleName: string,
+  ): Promise<void> {
     this.role(target, roleName, 'iam:GetRole');
   }
 
   // --- Managed policies
 
-  private policy(target: AwsTarget, arn: string, operation: string): SandboxPolicy {
+  private policy(
+    target: AwsTarget,
+    arn: string,
+    operation: string,
+  ): SandboxPolicy {
     const policy =
-      this.state.account(target.accountId).policies.get(arn) ?? this.state.awsManagedPolicies.get(arn);
+      this.state.account(target.accountId).policies.get(arn) ??
+      this.state.awsManagedPolicies.get(arn);
     if (!policy) {
-      throw sandboxError('not-found', operation, 'NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
+      throw sandboxError(
+        'not-found',
+        operation,
+        'NoSuchEntity',
+        `Policy ${arn} does not exist or is not attachable.`,
+      );
     }
     return policy;
   }
 
-  private checkSize(document: PolicyDocument, max: number, operation: string, quota: string) {
+  private checkSize(
+    document: PolicyDocument,
+    max: number,
+    operation: string,
+    quota: string,
+  ) {
     const size = policySize(document);
     if (size > max) {
-      throw sandboxError('limit-exceeded', operation, 'LimitExceeded', `Cannot exceed quota for ${quota}: ${max} (document has ${size} characters)`);
+      throw sandboxError(
+        'limit-exceeded',
+        operation,
+        'LimitExceeded',
+        `Cannot exceed quota for ${quota}: ${max} (document has ${size} characters)`,
+      );
     }
   }
 
-  async createPolicy(target: AwsTarget, input: CreatePolicyInput): Promise<ManagedPolicyInfo> {
+  async createPolicy(
+    target: AwsTarget,
+    input: CreatePolicyInput,
+  ): Promise<ManagedPolicyInfo> {
     const account = this.state.account(target.accountId);
     const arn = `arn:aws:iam::${target.accountId}:policy${input.path}${input.name}`;
     if (account.policies.has(arn)) {
-      throw sandboxError('already-exists', 'iam:CreatePolicy', 'EntityAlreadyExists', `A policy called ${input.name} already exists. Duplicate names are not allowed.`);
+      throw sandboxError(
+        'already-exists',
+        'iam:CreatePolicy',
+        'EntityAlreadyExists',
+        `A policy called ${input.name} already exists. Duplicate names are not allowed.`,
+      );
     }
-    this.checkSize(input.document, QUOTAS.policySizeQuota, 'iam:CreatePolicy', 'PolicySize');
+    this.checkSize(
+      input.document,
+      QUOTAS.policySizeQuota,
+      'iam:CreatePolicy',
+      'PolicySize',
+    );
     const info: ManagedPolicyInfo = {
       arn,
       name: input.name,
@@ -163,25 +263,50 @@ export class SandboxIamGateway implements IamGateway {
     };
     account.policies.set(arn, {
       info,
-      versions: [{ versionId: 'v1', document: clone(input.document), createDate: this.state.isoNow() }],
+      versions: [
+        {
+          versionId: 'v1',
+          document: clone(input.document),
+          createDate: this.state.isoNow(),
+        },
+      ],
       nextVersion: 2,
     });
     return clone(info);
   }
 
-  async getPolicy(target: AwsTarget, policyArn: string): Promise<ManagedPolicyInfo> {
+  async getPolicy(
+    target: AwsTarget,
+    policyArn: string,
+  ): Promise<ManagedPolicyInfo> {
     return clone(this.policy(target, policyArn, 'iam:GetPolicy').info);
   }
 
-  async getPolicyVersion(target: AwsTarget, policyArn: string, versionId: string): Promise<PolicyDocument> {
-    const version = this.policy(target, policyArn, 'iam:GetPolicyVersion').versions.find(v => v.versionId === versionId);
+  async getPolicyVersion(
+    target: AwsTarget,
+    policyArn: string,
+    versionId: string,
+  ): Promise<PolicyDocument> {
+    const version = this.policy(
+      target,
+      policyArn,
+      'iam:GetPolicyVersion',
+    ).versions.find(v => v.versionId === versionId);
     if (!version) {
-      throw sandboxError('not-found', 'iam:GetPolicyVersion', 'NoSuchEntity', `Policy ${policyArn} version ${versionId} does not exist.`);
+      throw sandboxError(
+        'not-found',
+        'iam:GetPolicyVersion',
+        'NoSuchEntity',
+        `Policy ${policyArn} version ${versionId} does not exist.`,
+      );
     }
     return clone(version.document);
   }
 
-  async listPolicyVersions(target: AwsTarget, policyArn: string): Promise<PolicyVersionInfo[]> {
+  async listPolicyVersions(
+    target: AwsTarget,
+    policyArn: string,
+  ): Promise<PolicyVersionInfo[]> {
     const policy = this.policy(target, policyArn, 'iam:ListPolicyVersions');
     return policy.versions.map(v => ({
       versionId: v.versionId,
@@ -190,16 +315,31 @@ export class SandboxIamGateway implements IamGateway {
     }));
   }
 
-  async createPolicyVersion(target: AwsTarget, policyArn: string, document: PolicyDocument): Promise<string> {
+  async createPolicyVersion(
+    target: AwsTarget,
+    policyArn: string,
+    document: PolicyDocument,
+  ): Promise<string> {
     const policy = this.policy(target, policyArn, 'iam:CreatePolicyVersion');
-    this.checkSize(document, QUOTAS.policySizeQuota, 'iam:CreatePolicyVersion', 'PolicySize');
+    this.checkSize(
+      document,
+      QUOTAS.policySizeQuota,
+      'iam:CreatePolicyVersion',
+      'PolicySize',
+    );
     if (policy.versions.length >= MAX_POLICY_VERSIONS) {
       // What the real gateway does before CreatePolicyVersion: prune the oldest non-default.
-      const oldest = policy.versions.find(v => v.versionId !== policy.info.defaultVersionId)!;
+      const oldest = policy.versions.find(
+        v => v.versionId !== policy.info.defaultVersionId,
+      )!;
       policy.versions = policy.versions.filter(v => v !== oldest);
     }
     const versionId = `v${policy.nextVersion++}`;
-    policy.versions.push({ versionId, document: clone(document), createDate: this.state.isoNow() });
+    policy.versions.push({
+      versionId,
+      document: clone(document),
+      createDate: this.state.isoNow(),
+    });
     policy.info.defaultVersionId = versionId;
     return versionId;
   }
@@ -207,61 +347,135 @@ export class SandboxIamGateway implements IamGateway {
   async deletePolicy(target: AwsTarget, policyArn: string): Promise<void> {
     const policy = this.policy(target, policyArn, 'iam:DeletePolicy');
     if (policy.info.attachmentCount > 0) {
-      throw sandboxError('conflict', 'iam:DeletePolicy', 'DeleteConflict', 'Cannot delete a policy attached to entities.');
+      throw sandboxError(
+        'conflict',
+        'iam:DeletePolicy',
+        'DeleteConflict',
+        'Cannot delete a policy attached to entities.',
+      );
     }
     this.state.account(target.accountId).policies.delete(policyArn);
   }
 
-  async listAttachedRolePolicies(target: AwsTarget, roleName: string): Promise<AttachedPolicyRef[]> {
+  async listAttachedRolePolicies(
+    target: AwsTarget,
+    roleName: string,
+  ): Promise<AttachedPolicyRef[]> {
     const role = this.role(target, roleName, 'iam:ListAttachedRolePolicies');
-    return role.attachedPolicyArns.map(arn => ({ arn, name: arn.split('/').pop()! }));
+    return role.attachedPolicyArns.map(arn => ({
+      arn,
+      name: arn.split('/').pop()!,
+    }));
   }
 
-  async attachRolePolicy(target: AwsTarget, roleName: string, policyArn: string): Promise<void> {
+  async attachRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyArn: string,
+  ): Promise<void> {
     const role = this.role(target, roleName, 'iam:AttachRolePolicy');
     const policy = this.policy(target, policyArn, 'iam:AttachRolePolicy');
     if (role.attachedPolicyArns.includes(policyArn)) return; // idempotent, as in IAM
     if (role.attachedPolicyArns.length >= QUOTAS.attachedPoliciesPerRoleQuota) {
-      throw sandboxError('limit-exceeded', 'iam:AttachRolePolicy', 'LimitExceeded', `Cannot exceed quota for PoliciesPerRole: ${QUOTAS.attachedPoliciesPerRoleQuota}`);
+      throw sandboxError(
+        'limit-exceeded',
+        'iam:AttachRolePolicy',
+        'LimitExceeded',
+        `Cannot exceed quota for PoliciesPerRole: ${QUOTAS.attachedPoliciesPerRoleQuota}`,
+      );
     }
     role.attachedPolicyArns.push(policyArn);
     policy.info.attachmentCount += 1;
   }
 
-  async detachRolePolicy(target: AwsTarget, roleName: string, policyArn: string): Promise<void> {
+  async detachRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyArn: string,
+  ): Promise<void> {
     const role = this.role(target, roleName, 'iam:DetachRolePolicy');
     if (!role.attachedPolicyArns.includes(policyArn)) {
-      throw sandboxError('not-found', 'iam:DetachRolePolicy', 'NoSuchEntity', `Policy ${policyArn} was not found.`);
+      throw sandboxError(
+        'not-found',
+        'iam:DetachRolePolicy',
+        'NoSuchEntity',
+        `Policy ${policyArn} was not found.`,
+      );
     }
-    role.attachedPolicyArns = role.attachedPolicyArns.filter(a => a !== policyArn);
-    const policy = this.state.account(target.accountId).policies.get(policyArn) ?? this.state.awsManagedPolicies.get(policyArn);
+    role.attachedPolicyArns = role.attachedPolicyArns.filter(
+      a => a !== policyArn,
+    );
+    const policy =
+      this.state.account(target.accountId).policies.get(policyArn) ??
+      this.state.awsManagedPolicies.get(policyArn);
     if (policy) policy.info.attachmentCount -= 1;
   }
 
   // --- Inline policies
 
-  async listRolePolicies(target: AwsTarget, roleName: string): Promise<string[]> {
-    return [...this.role(target, roleName, 'iam:ListRolePolicies').inlinePolicies.keys()];
+  async listRolePolicies(
+    target: AwsTarget,
+    roleName: string,
+  ): Promise<string[]> {
+    return [
+      ...this.role(
+        target,
+        roleName,
+        'iam:ListRolePolicies',
+      ).inlinePolicies.keys(),
+    ];
   }
 
-  async getRolePolicy(target: AwsTarget, roleName: string, policyName: string): Promise<PolicyDocument> {
-    const document = this.role(target, roleName, 'iam:GetRolePolicy').inlinePolicies.get(policyName);
+  async getRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyName: string,
+  ): Promise<PolicyDocument> {
+    const document = this.role(
+      target,
+      roleName,
+      'iam:GetRolePolicy',
+    ).inlinePolicies.get(policyName);
     if (!document) {
-      throw sandboxError('not-found', 'iam:GetRolePolicy', 'NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
+      throw sandboxError(
+        'not-found',
+        'iam:GetRolePolicy',
+        'NoSuchEntity',
+        `The role policy with name ${policyName} cannot be found.`,
+      );
     }
     return clone(document);
   }
 
-  async putRolePolicy(target: AwsTarget, roleName: string, policyName: string, document: PolicyDocument): Promise<void> {
+  async putRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyName: string,
+    document: PolicyDocument,
+  ): Promise<void> {
     const role = this.role(target, roleName, 'iam:PutRolePolicy');
-    this.checkSize(document, QUOTAS.rolePolicySizeQuota, 'iam:PutRolePolicy', 'RolePolicySize');
+    this.checkSize(
+      document,
+      QUOTAS.rolePolicySizeQuota,
+      'iam:PutRolePolicy',
+      'RolePolicySize',
+    );
     role.inlinePolicies.set(policyName, clone(document));
   }
 
-  async deleteRolePolicy(target: AwsTarget, roleName: string, policyName: string): Promise<void> {
+  async deleteRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyName: string,
+  ): Promise<void> {
     const role = this.role(target, roleName, 'iam:DeleteRolePolicy');
     if (!role.inlinePolicies.delete(policyName)) {
-      throw sandboxError('not-found', 'iam:DeleteRolePolicy', 'NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
+      throw sandboxError(
+        'not-found',
+        'iam:DeleteRolePolicy',
+        'NoSuchEntity',
+        `The role policy with name ${policyName} cannot be found.`,
+      );
     }
   }
 
@@ -269,25 +483,37 @@ export class SandboxIamGateway implements IamGateway {
 
   async getAccountQuotas(target: AwsTarget): Promise<AccountQuotas> {
     const account = this.state.account(target.accountId);
-    return { ...QUOTAS, roles: account.roles.size, policies: account.policies.size };
+    return {
+      ...QUOTAS,
+      roles: account.roles.size,
+      policies: account.policies.size,
+    };
   }
 
-  async simulatePrincipalPolicy(target: AwsTarget, input: SimulationInput): Promise<SimulationResult[]> {
+  async simulatePrincipalPolicy(
+    target: AwsTarget,
+    input: SimulationInput,
+  ): Promise<SimulationResult[]> {
     const roleName = input.policySourceArn.split('/').pop()!;
     const role = this.role(target, roleName, 'iam:SimulatePrincipalPolicy');
     const documents = [
       ...role.attachedPolicyArns.map(arn => {
         const policy = this.policy(target, arn, 'iam:SimulatePrincipalPolicy');
-        return policy.versions.find(v => v.versionId === policy.info.defaultVersionId)!.document;
+        return policy.versions.find(
+          v => v.versionId === policy.info.defaultVersionId,
+        )!.document;
       }),
       ...role.inlinePolicies.values(),
     ];
-    const statements = documents.flatMap(d => d.Statement).filter(s => !s.Condition);
+    const statements = documents
+      .flatMap(d => d.Statement)
+      .filter(s => !s.Condition);
     return input.actionNames.flatMap(actionName =>
       (input.resourceArns ?? ['*']).map(resourceArn => {
-        const matching = statements.filter(s =>
-          [s.Action ?? []].flat().some(a => matchesAction(a, actionName)) &&
-          [s.Resource ?? []].flat().some(r => matchesAction(r, resourceArn)),
+        const matching = statements.filter(
+          s =>
+            [s.Action ?? []].flat().some(a => matchesAction(a, actionName)) &&
+            [s.Resource ?? []].flat().some(r => matchesAction(r, resourceArn)),
         );
         const deny = matching.find(s => s.Effect === 'Deny');
         const allow = matching.find(s => s.Effect === 'Allow');
@@ -298,7 +524,9 @@ export class SandboxIamGateway implements IamGateway {
           actionName,
           resourceArn,
           decision,
-          matchedStatementIds: [deny ?? allow].filter(Boolean).map(s => s!.Sid ?? ''),
+          matchedStatementIds: [deny ?? allow]
+            .filter(Boolean)
+            .map(s => s!.Sid ?? ''),
         };
       }),
     );
@@ -311,31 +539,66 @@ export class SandboxIamGateway implements IamGateway {
     input: { roleArn: string; webIdentityToken: string; sessionName: string },
   ): Promise<AssumedIdentity> {
     const operation = 'sts:AssumeRoleWithWebIdentity';
-    const claims = this.state.tokens.verify(input.webIdentityToken, this.state.now());
+    const claims = this.state.tokens.verify(
+      input.webIdentityToken,
+      this.state.now(),
+    );
     if ('invalid' in claims) {
       const expired = claims.invalid.includes('expired');
-      throw sandboxError('invalid-token', operation, expired ? 'ExpiredTokenException' : 'InvalidIdentityToken', claims.invalid);
+      throw sandboxError(
+        'invalid-token',
+        operation,
+        expired ? 'ExpiredTokenException' : 'InvalidIdentityToken',
+        claims.invalid,
+      );
     }
     const accountId = input.roleArn.split(':')[4];
     const issuer = claims.iss.replace(/^https:\/\//, '');
     const providerArn = `arn:aws:iam::${accountId}:oidc-provider/${issuer}`;
-    const provider = this.state.account(accountId).oidcProviders.get(providerArn);
+    const provider = this.state
+      .account(accountId)
+      .oidcProviders.get(providerArn);
     if (!provider) {
-      throw sandboxError('invalid-token', operation, 'InvalidIdentityToken', `No OpenIDConnect provider found in your account for ${claims.iss}`);
+      throw sandboxError(
+        'invalid-token',
+        operation,
+        'InvalidIdentityToken',
+        `No OpenIDConnect provider found in your account for ${claims.iss}`,
+      );
     }
     if (!claims.aud.some(a => provider.clientIds.includes(a))) {
-      throw sandboxError('invalid-token', operation, 'InvalidIdentityToken', 'Incorrect token audience');
+      throw sandboxError(
+        'invalid-token',
+        operation,
+        'InvalidIdentityToken',
+        'Incorrect token audience',
+      );
     }
     const roleName = input.roleArn.split('/').pop()!;
     const role = this.state.account(accountId).roles.get(roleName);
     const denied = () =>
-      sandboxError('access-denied', operation, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+      sandboxError(
+        'access-denied',
+        operation,
+        'AccessDenied',
+        'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+      );
     if (!role || role.info.arn !== input.roleArn) throw denied();
-    if (!trustAllows(role.info.trustPolicy, { providerArn, issuer, sub: claims.sub, aud: claims.aud })) {
+    if (
+      !trustAllows(role.info.trustPolicy, {
+        providerArn,
+        issuer,
+        sub: claims.sub,
+        aud: claims.aud,
+      })
+    ) {
       throw denied();
     }
     const now = this.state.now();
-    role.info.roleLastUsed = { lastUsedDate: now.toISOString(), region: target.region };
+    role.info.roleLastUsed = {
+      lastUsedDate: now.toISOString(),
+      region: target.region,
+    };
     return {
       assumedRoleArn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${input.sessionName}`,
       assumedRoleId: `${role.info.roleId}:${input.sessionName}`,
@@ -350,10 +613,18 @@ export class SandboxIamGateway implements IamGateway {
 
   private cluster(target: AwsTarget, name: string) {
     const cluster = [...this.state.clusters.values()].find(
-      c => c.name === name && c.accountId === target.accountId && c.region === target.region,
+      c =>
+        c.name === name &&
+        c.accountId === target.accountId &&
+        c.region === target.region,
     );
     if (!cluster) {
-      throw sandboxError('not-found', 'eks:DescribeCluster', 'ResourceNotFoundException', `No cluster found for name: ${name}.`);
+      throw sandboxError(
+        'not-found',
+        'eks:DescribeCluster',
+        'ResourceNotFoundException',
+        `No cluster found for name: ${name}.`,
+      );
     }
     return cluster;
   }
@@ -364,7 +635,10 @@ export class SandboxIamGateway implements IamGateway {
     );
   }
 
-  async describeCluster(target: AwsTarget, clusterName: string): Promise<ClusterDescription> {
+  async describeCluster(
+    target: AwsTarget,
+    clusterName: string,
+  ): Promise<ClusterDescription> {
     const cluster = this.cluster(target, clusterName);
     return {
       name: cluster.name,
@@ -391,24 +665,52 @@ export class SandboxIamGateway implements IamGateway {
   }
 
   async describeVpcs(target: AwsTarget, vpcIds: string[]): Promise<VpcInfo[]> {
-    return clone(this.clustersIn(target).map(c => c.vpc).filter(v => vpcIds.includes(v.id)));
+    return clone(
+      this.clustersIn(target)
+        .map(c => c.vpc)
+        .filter(v => vpcIds.includes(v.id)),
+    );
   }
 
-  async describeNatGateways(target: AwsTarget, filter: { vpcId: string }): Promise<NatGatewayInfo[]> {
-    return clone(this.clustersIn(target).flatMap(c => c.natGateways).filter(n => n.vpcId === filter.vpcId));
+  async describeNatGateways(
+    target: AwsTarget,
+    filter: { vpcId: string },
+  ): Promise<NatGatewayInfo[]> {
+    return clone(
+      this.clustersIn(target)
+        .flatMap(c => c.natGateways)
+        .filter(n => n.vpcId === filter.vpcId),
+    );
   }
 
-  async describeRouteTables(target: AwsTarget, filter: { vpcId: string }): Promise<RouteTableInfo[]> {
-    return clone(this.clustersIn(target).flatMap(c => c.routeTables).filter(r => r.vpcId === filter.vpcId));
+  async describeRouteTables(
+    target: AwsTarget,
+    filter: { vpcId: string },
+  ): Promise<RouteTableInfo[]> {
+    return clone(
+      this.clustersIn(target)
+        .flatMap(c => c.routeTables)
+        .filter(r => r.vpcId === filter.vpcId),
+    );
   }
 
-  async describeVpcEndpoints(target: AwsTarget, filter: { vpcId: string }): Promise<VpcEndpointInfo[]> {
-    return clone(this.clustersIn(target).flatMap(c => c.vpcEndpoints).filter(e => e.vpcId === filter.vpcId));
+  async describeVpcEndpoints(
+    target: AwsTarget,
+    filter: { vpcId: string },
+  ): Promise<VpcEndpointInfo[]> {
+    return clone(
+      this.clustersIn(target)
+        .flatMap(c => c.vpcEndpoints)
+        .filter(e => e.vpcId === filter.vpcId),
+    );
   }
 
   // --- CloudTrail
 
-  async lookupEvents(target: AwsTarget, input: LookupEventsInput): Promise<CloudTrailEventInfo[]> {
+  async lookupEvents(
+    target: AwsTarget,
+    input: LookupEventsInput,
+  ): Promise<CloudTrailEventInfo[]> {
     const { key, value } = input.attribute;
     const end = input.endTime ?? this.state.now();
     return this.state
@@ -419,7 +721,11 @@ export class SandboxIamGateway implements IamGateway {
         if (key === 'EventName') return e.eventName === value;
         return e.resourceNames.includes(value);
       })
-      .filter(e => e.eventTime >= input.startTime.toISOString() && e.eventTime <= end.toISOString())
+      .filter(
+        e =>
+          e.eventTime >= input.startTime.toISOString() &&
+          e.eventTime <= end.toISOString(),
+      )
       .slice(0, input.maxEvents)
       .map(({ resourceNames: _r, region: _g, ...event }) => clone(event));
   }

@@ -9,7 +9,11 @@ import { SandboxIamGateway } from './SandboxIamGateway';
 import { SANDBOX_ACCOUNT_ID, seedSandbox } from './seed';
 import { SandboxState } from './state';
 
-export { SANDBOX_ACCOUNT_ID, SANDBOX_SCENARIOS, type SandboxScenario } from './seed';
+export {
+  SANDBOX_ACCOUNT_ID,
+  SANDBOX_SCENARIOS,
+  type SandboxScenario,
+} from './seed';
 export type { SandboxCall } from './instrument';
 
 /** Options of {@link createSandbox}. */
@@ -28,13 +32,24 @@ export interface SandboxControls {
   setLatency(ms: number): void;
   setThrottleRate(rate: number): void;
   /** The next call of this gateway method fails with `error`. */
-  failNext(operation: keyof IamGateway | keyof ClusterGateway, error: GatewayError): void;
+  failNext(
+    operation: keyof IamGateway | keyof ClusterGateway,
+    error: GatewayError,
+  ): void;
   readonly calls: readonly SandboxCall[];
   resetCalls(): void;
   /** Starts a pod; the pod identity webhook injects credentials only now. */
-  createPod(cluster: string, namespace: string, pod: { name: string; serviceAccountName: string }): PodInfo;
+  createPod(
+    cluster: string,
+    namespace: string,
+    pod: { name: string; serviceAccountName: string },
+  ): PodInfo;
   /** `kubectl rollout restart`: recreates the ServiceAccount's pods. */
-  restartPods(cluster: string, namespace: string, serviceAccountName: string): PodInfo[];
+  restartPods(
+    cluster: string,
+    namespace: string,
+    serviceAccountName: string,
+  ): PodInfo[];
   /** Adds a CloudTrail management event naming these resources. */
   recordCloudTrailEvent(event: {
     accountId?: string;
@@ -62,7 +77,9 @@ export interface Sandbox {
  * `sandbox-legacy`, and the seeded workloads. A demo and test double, never a
  * production path.
  */
-export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+export async function createSandbox(
+  options: SandboxOptions = {},
+): Promise<Sandbox> {
   const state = new SandboxState(options.now ?? (() => new Date()));
   const iam = new SandboxIamGateway(state);
   const kubernetes = new SandboxClusterGateway(state);
@@ -89,8 +106,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         return faults.calls;
       },
       resetCalls: () => faults.calls.splice(0),
-      createPod: (cluster, namespace, pod) => kubernetes.createPod(cluster, namespace, pod),
-      restartPods: (cluster, namespace, sa) => kubernetes.restartPods(cluster, namespace, sa),
+      createPod: (cluster, namespace, pod) =>
+        kubernetes.createPod(cluster, namespace, pod),
+      restartPods: (cluster, namespace, sa) =>
+        kubernetes.restartPods(cluster, namespace, sa),
       recordCloudTrailEvent: event => {
         eventSequence += 1;
         state.account(event.accountId ?? SANDBOX_ACCOUNT_ID).events.push({
@@ -122,7 +141,11 @@ export async function createSandboxIrsaService(
       clusters,
       iam: sandbox.iam,
       kubernetes: sandbox.kubernetes,
-      facts: new DefaultClusterFactsService({ iam: sandbox.iam, clusters, ttlMs: options?.factsTtlMs }),
+      facts: new DefaultClusterFactsService({
+        iam: sandbox.iam,
+        clusters,
+        ttlMs: options?.factsTtlMs,
+      }),
     },
   };
 }

@@ -24,7 +24,10 @@ export class SandboxFaults {
 
   /** The next call of `operation` (a gateway method name) fails with `error`. */
   failNext(operation: string, error: GatewayError) {
-    this.pending.set(operation, [...(this.pending.get(operation) ?? []), error]);
+    this.pending.set(operation, [
+      ...(this.pending.get(operation) ?? []),
+      error,
+    ]);
   }
 
   // Deterministic: with rate r, every 1/r-th call is throttled.
@@ -32,7 +35,8 @@ export class SandboxFaults {
     this.served += 1;
     return (
       this.throttleRate > 0 &&
-      Math.floor(this.served * this.throttleRate) > Math.floor((this.served - 1) * this.throttleRate)
+      Math.floor(this.served * this.throttleRate) >
+        Math.floor((this.served - 1) * this.throttleRate)
     );
   }
 
@@ -41,16 +45,27 @@ export class SandboxFaults {
     return new Proxy(gateway, {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function' || typeof property !== 'string') return value;
+        if (typeof value !== 'function' || typeof property !== 'string')
+          return value;
         return async (...args: unknown[]) => {
-          const call: SandboxCall = { service, operation: property, write: WRITE.test(property), startedAt: Date.now() };
+          const call: SandboxCall = {
+            service,
+            operation: property,
+            write: WRITE.test(property),
+            startedAt: Date.now(),
+          };
           this.calls.push(call);
           try {
             if (this.latencyMs > 0) await sleep(this.latencyMs);
             const injected = this.pending.get(property)?.shift();
             if (injected) throw injected;
             if (this.throttled()) {
-              throw sandboxError('throttled', property, 'Throttling', 'Rate exceeded');
+              throw sandboxError(
+                'throttled',
+                property,
+                'Throttling',
+                'Rate exceeded',
+              );
             }
             return await value.apply(target, args);
           } catch (error) {

@@ -3,17 +3,31 @@ import {
   buildTrustPolicy,
 } from '@backstage-irsa/plugin-irsa-common';
 import { GatewayError } from '../gateways/errors';
-import { createSandbox, SANDBOX_ACCOUNT_ID, SANDBOX_SCENARIOS, type Sandbox } from '.';
+import {
+  createSandbox,
+  SANDBOX_ACCOUNT_ID,
+  SANDBOX_SCENARIOS,
+  type Sandbox,
+} from '.';
 
 const target = { accountId: SANDBOX_ACCOUNT_ID, region: 'us-east-1' };
 const scenario = (id: string) => SANDBOX_SCENARIOS.find(s => s.id === id)!;
 
-async function exchange(sandbox: Sandbox, id: string, options?: { audience?: string; roleArn?: string }) {
+async function exchange(
+  sandbox: Sandbox,
+  id: string,
+  options?: { audience?: string; roleArn?: string },
+) {
   const s = scenario(id);
-  const { token } = await sandbox.kubernetes.requestServiceAccountToken(s.cluster, s.namespace, s.serviceAccount, {
-    audience: options?.audience ?? 'sts.amazonaws.com',
-    expirationSeconds: 600,
-  });
+  const { token } = await sandbox.kubernetes.requestServiceAccountToken(
+    s.cluster,
+    s.namespace,
+    s.serviceAccount,
+    {
+      audience: options?.audience ?? 'sts.amazonaws.com',
+      expirationSeconds: 600,
+    },
+  );
   return sandbox.iam.assumeRoleWithWebIdentity(target, {
     roleArn: options?.roleArn ?? s.roleArn,
     webIdentityToken: token,
@@ -31,27 +45,38 @@ describe('sandbox', () => {
     it('lets the healthy ServiceAccount assume its role', async () => {
       await expect(exchange(sandbox, 'healthy')).resolves.toMatchObject({
         assumedRoleArn: `arn:aws:sts::${SANDBOX_ACCOUNT_ID}:assumed-role/irsa-sandbox-payments-payments-api/test`,
-        subjectFromWebIdentityToken: 'system:serviceaccount:payments:payments-api',
+        subjectFromWebIdentityToken:
+          'system:serviceaccount:payments:payments-api',
         audience: 'sts.amazonaws.com',
       });
-      const role = await sandbox.iam.getRole(target, 'irsa-sandbox-payments-payments-api');
+      const role = await sandbox.iam.getRole(
+        target,
+        'irsa-sandbox-payments-payments-api',
+      );
       expect(role.roleLastUsed?.region).toBe('us-east-1');
     });
 
     it('denies a token whose sub names another namespace', async () => {
-      await expect(exchange(sandbox, 'trust-wrong-namespace')).rejects.toMatchObject({
+      await expect(
+        exchange(sandbox, 'trust-wrong-namespace'),
+      ).rejects.toMatchObject({
         kind: 'access-denied',
         code: 'AccessDenied',
-        message: 'sts:AssumeRoleWithWebIdentity: Not authorized to perform sts:AssumeRoleWithWebIdentity',
+        message:
+          'sts:AssumeRoleWithWebIdentity: Not authorized to perform sts:AssumeRoleWithWebIdentity',
       });
     });
 
     it('accepts a trust policy without an aud condition (the check warns, STS does not)', async () => {
-      await expect(exchange(sandbox, 'trust-no-audience')).resolves.toBeDefined();
+      await expect(
+        exchange(sandbox, 'trust-no-audience'),
+      ).resolves.toBeDefined();
     });
 
     it('rejects an audience the OIDC provider does not list', async () => {
-      await expect(exchange(sandbox, 'healthy', { audience: 'other' })).rejects.toMatchObject({
+      await expect(
+        exchange(sandbox, 'healthy', { audience: 'other' }),
+      ).rejects.toMatchObject({
         kind: 'invalid-token',
         message: 'sts:AssumeRoleWithWebIdentity: Incorrect token audience',
       });
@@ -59,106 +84,221 @@ describe('sandbox', () => {
 
     it('rejects tokens of a cluster whose issuer has no IAM OIDC provider', async () => {
       await expect(
-        exchange(sandbox, 'oidc-missing', { roleArn: scenario('oidc-missing').roleArn }),
+        exchange(sandbox, 'oidc-missing', {
+          roleArn: scenario('oidc-missing').roleArn,
+        }),
       ).rejects.toMatchObject({
         kind: 'invalid-token',
         code: 'InvalidIdentityToken',
-        message: expect.stringContaining('No OpenIDConnect provider found in your account for https://oidc.eks.us-west-2'),
+        message: expect.stringContaining(
+          'No OpenIDConnect provider found in your account for https://oidc.eks.us-west-2',
+        ),
       });
     });
 
     it('denies a deleted role', async () => {
-      await expect(exchange(sandbox, 'role-deleted')).rejects.toMatchObject({ kind: 'access-denied' });
+      await expect(exchange(sandbox, 'role-deleted')).rejects.toMatchObject({
+        kind: 'access-denied',
+      });
     });
 
     it('rejects a forged token and an expired one', async () => {
       const s = scenario('healthy');
-      const { token } = await sandbox.kubernetes.requestServiceAccountToken(s.cluster, s.namespace, s.serviceAccount, {
-        audience: 'sts.amazonaws.com',
-        expirationSeconds: 600,
-      });
+      const { token } = await sandbox.kubernetes.requestServiceAccountToken(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        {
+          audience: 'sts.amazonaws.com',
+          expirationSeconds: 600,
+        },
+      );
       const [header, payload] = token.split('.');
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
       const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'system:serviceaccount:payments:x' })).toString('base64url')}.${token.split('.')[2]}`;
       await expect(
-        sandbox.iam.assumeRoleWithWebIdentity(target, { roleArn: s.roleArn, webIdentityToken: forged, sessionName: 't' }),
-      ).rejects.toMatchObject({ kind: 'invalid-token', code: 'InvalidIdentityToken' });
+        sandbox.iam.assumeRoleWithWebIdentity(target, {
+          roleArn: s.roleArn,
+          webIdentityToken: forged,
+          sessionName: 't',
+        }),
+      ).rejects.toMatchObject({
+        kind: 'invalid-token',
+        code: 'InvalidIdentityToken',
+      });
 
       let now = new Date('2026-01-01T00:00:00Z');
       const clocked = await createSandbox({ now: () => now });
-      const fresh = await clocked.kubernetes.requestServiceAccountToken(s.cluster, s.namespace, s.serviceAccount, {
-        audience: 'sts.amazonaws.com',
-        expirationSeconds: 600,
-      });
+      const fresh = await clocked.kubernetes.requestServiceAccountToken(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        {
+          audience: 'sts.amazonaws.com',
+          expirationSeconds: 600,
+        },
+      );
       now = new Date('2026-01-01T00:10:01Z');
       await expect(
-        clocked.iam.assumeRoleWithWebIdentity(target, { roleArn: s.roleArn, webIdentityToken: fresh.token, sessionName: 't' }),
-      ).rejects.toMatchObject({ kind: 'invalid-token', code: 'ExpiredTokenException' });
+        clocked.iam.assumeRoleWithWebIdentity(target, {
+          roleArn: s.roleArn,
+          webIdentityToken: fresh.token,
+          sessionName: 't',
+        }),
+      ).rejects.toMatchObject({
+        kind: 'invalid-token',
+        code: 'ExpiredTokenException',
+      });
     });
 
     it('honours StringLike wildcards and a Deny statement', async () => {
       const s = scenario('healthy');
       const roleName = 'irsa-sandbox-payments-payments-api';
-      const issuer = 'oidc.eks.us-east-1.amazonaws.com/id/5A4D1E0B8C0F4E2B9D7A6C3E1F0B2D4A';
+      const issuer =
+        'oidc.eks.us-east-1.amazonaws.com/id/5A4D1E0B8C0F4E2B9D7A6C3E1F0B2D4A';
       const provider = `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:oidc-provider/${issuer}`;
-      const wildcard = buildTrustPolicy({ oidcProviderArn: provider, issuer, namespace: 'payments', serviceAccount: '*', allowWildcardSubject: true }).document;
+      const wildcard = buildTrustPolicy({
+        oidcProviderArn: provider,
+        issuer,
+        namespace: 'payments',
+        serviceAccount: '*',
+        allowWildcardSubject: true,
+      }).document;
       await sandbox.iam.updateTrustPolicy(target, roleName, wildcard);
       await expect(exchange(sandbox, 'healthy')).resolves.toBeDefined();
       await sandbox.iam.updateTrustPolicy(target, roleName, {
         ...wildcard,
-        Statement: [...wildcard.Statement, { Effect: 'Deny', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:payments:${s.serviceAccount}` } } }],
+        Statement: [
+          ...wildcard.Statement,
+          {
+            Effect: 'Deny',
+            Principal: { Federated: provider },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: {
+              StringEquals: {
+                [`${issuer}:sub`]: `system:serviceaccount:payments:${s.serviceAccount}`,
+              },
+            },
+          },
+        ],
       });
-      await expect(exchange(sandbox, 'healthy')).rejects.toMatchObject({ kind: 'access-denied' });
+      await expect(exchange(sandbox, 'healthy')).rejects.toMatchObject({
+        kind: 'access-denied',
+      });
     });
   });
 
   describe('the pod identity webhook', () => {
     it('injects credentials only into pods created after the annotation', async () => {
       const s = scenario('pods-before-annotation');
-      const before = await sandbox.kubernetes.listPodsForServiceAccount(s.cluster, s.namespace, s.serviceAccount);
+      const before = await sandbox.kubernetes.listPodsForServiceAccount(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+      );
       expect(before).toHaveLength(2);
-      expect(before.every(p => p.containers[0].env.AWS_ROLE_ARN === undefined)).toBe(true);
-      const account = await sandbox.kubernetes.getServiceAccount(s.cluster, s.namespace, s.serviceAccount);
+      expect(
+        before.every(p => p.containers[0].env.AWS_ROLE_ARN === undefined),
+      ).toBe(true);
+      const account = await sandbox.kubernetes.getServiceAccount(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+      );
       expect(account?.annotations[EKS_ROLE_ARN_ANNOTATION]).toBe(s.roleArn);
 
       sandbox.controls.restartPods(s.cluster, s.namespace, s.serviceAccount);
-      const after = await sandbox.kubernetes.listPodsForServiceAccount(s.cluster, s.namespace, s.serviceAccount);
+      const after = await sandbox.kubernetes.listPodsForServiceAccount(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+      );
       expect(after).toHaveLength(2);
       expect(after[0].containers[0].env).toMatchObject({
         AWS_ROLE_ARN: s.roleArn,
-        AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+        AWS_WEB_IDENTITY_TOKEN_FILE:
+          '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
       });
-      expect(after[0].projectedToken).toEqual({ volumeName: 'aws-iam-token', audience: 'sts.amazonaws.com', path: 'token' });
+      expect(after[0].projectedToken).toEqual({
+        volumeName: 'aws-iam-token',
+        audience: 'sts.amazonaws.com',
+        path: 'token',
+      });
     });
 
     it('merge-patches annotations without touching the others', async () => {
       const s = scenario('healthy');
-      await sandbox.kubernetes.patchServiceAccountAnnotations(s.cluster, s.namespace, s.serviceAccount, { team: 'payments' });
-      const patched = await sandbox.kubernetes.patchServiceAccountAnnotations(s.cluster, s.namespace, s.serviceAccount, { team: null, other: 'x' });
-      expect(patched.annotations).toEqual({ [EKS_ROLE_ARN_ANNOTATION]: s.roleArn, other: 'x' });
-      expect(patched.labels).toEqual({ 'app.kubernetes.io/name': 'payments-api' });
+      await sandbox.kubernetes.patchServiceAccountAnnotations(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { team: 'payments' },
+      );
+      const patched = await sandbox.kubernetes.patchServiceAccountAnnotations(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { team: null, other: 'x' },
+      );
+      expect(patched.annotations).toEqual({
+        [EKS_ROLE_ARN_ANNOTATION]: s.roleArn,
+        other: 'x',
+      });
+      expect(patched.labels).toEqual({
+        'app.kubernetes.io/name': 'payments-api',
+      });
     });
 
     it('refuses token requests shorter than ten minutes and for unknown ServiceAccounts', async () => {
       await expect(
-        sandbox.kubernetes.requestServiceAccountToken('sandbox', 'payments', 'payments-api', { audience: 'sts.amazonaws.com', expirationSeconds: 599 }),
+        sandbox.kubernetes.requestServiceAccountToken(
+          'sandbox',
+          'payments',
+          'payments-api',
+          { audience: 'sts.amazonaws.com', expirationSeconds: 599 },
+        ),
       ).rejects.toMatchObject({ kind: 'invalid-input', code: '422' });
       await expect(
-        sandbox.kubernetes.requestServiceAccountToken('sandbox', 'payments', 'nobody', { audience: 'sts.amazonaws.com', expirationSeconds: 600 }),
+        sandbox.kubernetes.requestServiceAccountToken(
+          'sandbox',
+          'payments',
+          'nobody',
+          { audience: 'sts.amazonaws.com', expirationSeconds: 600 },
+        ),
       ).rejects.toMatchObject({ kind: 'not-found', code: '404' });
-      await expect(sandbox.kubernetes.getServiceAccount('sandbox', 'payments', 'nobody')).resolves.toBeUndefined();
+      await expect(
+        sandbox.kubernetes.getServiceAccount('sandbox', 'payments', 'nobody'),
+      ).resolves.toBeUndefined();
     });
   });
 
   describe('IAM semantics', () => {
-    const trust = buildTrustPolicy({ oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/x', issuer: 'x', namespace: 'n', serviceAccount: 's' }).document;
+    const trust = buildTrustPolicy({
+      oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/x',
+      issuer: 'x',
+      namespace: 'n',
+      serviceAccount: 's',
+    }).document;
 
     it('answers NoSuchEntity, EntityAlreadyExists and DeleteConflict like IAM', async () => {
-      await expect(sandbox.iam.getRole(target, 'nope')).rejects.toMatchObject({ kind: 'not-found', code: 'NoSuchEntity' });
+      await expect(sandbox.iam.getRole(target, 'nope')).rejects.toMatchObject({
+        kind: 'not-found',
+        code: 'NoSuchEntity',
+      });
       await expect(
-        sandbox.iam.createRole(target, { name: 'irsa-sandbox-payments-payments-api', path: '/', trustPolicy: trust, tags: {} }),
-      ).rejects.toMatchObject({ kind: 'already-exists', code: 'EntityAlreadyExists' });
-      await expect(sandbox.iam.deleteRole(target, 'irsa-sandbox-payments-payments-api')).rejects.toMatchObject({
+        sandbox.iam.createRole(target, {
+          name: 'irsa-sandbox-payments-payments-api',
+          path: '/',
+          trustPolicy: trust,
+          tags: {},
+        }),
+      ).rejects.toMatchObject({
+        kind: 'already-exists',
+        code: 'EntityAlreadyExists',
+      });
+      await expect(
+        sandbox.iam.deleteRole(target, 'irsa-sandbox-payments-payments-api'),
+      ).rejects.toMatchObject({
         kind: 'conflict',
         code: 'DeleteConflict',
       });
@@ -168,8 +308,14 @@ describe('sandbox', () => {
     });
 
     it('keeps five policy versions, pruning the oldest non-default one', async () => {
-      const policy = await sandbox.iam.createPolicy(target, { name: 'p', path: '/', document: trust, tags: {} });
-      for (let i = 0; i < 6; i++) await sandbox.iam.createPolicyVersion(target, policy.arn, trust);
+      const policy = await sandbox.iam.createPolicy(target, {
+        name: 'p',
+        path: '/',
+        document: trust,
+        tags: {},
+      });
+      for (let i = 0; i < 6; i++)
+        await sandbox.iam.createPolicyVersion(target, policy.arn, trust);
       const versions = await sandbox.iam.listPolicyVersions(target, policy.arn);
       expect(versions.map(v => [v.versionId, v.isDefault])).toEqual([
         ['v3', false],
@@ -181,8 +327,27 @@ describe('sandbox', () => {
     });
 
     it('refuses policies over the size quota', async () => {
-      const huge = { Version: '2012-10-17' as const, Statement: [{ Effect: 'Allow' as const, Action: 's3:GetObject', Resource: Array.from({ length: 300 }, (_, i) => `arn:aws:s3:::bucket-${i}/*`) }] };
-      await expect(sandbox.iam.createPolicy(target, { name: 'big', path: '/', document: huge, tags: {} })).rejects.toMatchObject({
+      const huge = {
+        Version: '2012-10-17' as const,
+        Statement: [
+          {
+            Effect: 'Allow' as const,
+            Action: 's3:GetObject',
+            Resource: Array.from(
+              { length: 300 },
+              (_, i) => `arn:aws:s3:::bucket-${i}/*`,
+            ),
+          },
+        ],
+      };
+      await expect(
+        sandbox.iam.createPolicy(target, {
+          name: 'big',
+          path: '/',
+          document: huge,
+          tags: {},
+        }),
+      ).rejects.toMatchObject({
         kind: 'limit-exceeded',
         code: 'LimitExceeded',
       });
@@ -198,15 +363,30 @@ describe('sandbox', () => {
       expect(await sandbox.iam.listOidcProviders(target)).toEqual([
         'arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/5A4D1E0B8C0F4E2B9D7A6C3E1F0B2D4A',
       ]);
-      const nats = await sandbox.iam.describeNatGateways(target, { vpcId: 'vpc-0a1b2c3d4e5f60718' });
-      expect(nats.flatMap(n => n.publicIps)).toEqual(['203.0.113.10', '203.0.113.20']);
+      const nats = await sandbox.iam.describeNatGateways(target, {
+        vpcId: 'vpc-0a1b2c3d4e5f60718',
+      });
+      expect(nats.flatMap(n => n.publicIps)).toEqual([
+        '203.0.113.10',
+        '203.0.113.20',
+      ]);
     });
 
     it('seeds every scenario with a ServiceAccount and two running pods', async () => {
       for (const s of SANDBOX_SCENARIOS) {
-        const pods = await sandbox.kubernetes.listPodsForServiceAccount(s.cluster, s.namespace, s.serviceAccount);
+        const pods = await sandbox.kubernetes.listPodsForServiceAccount(
+          s.cluster,
+          s.namespace,
+          s.serviceAccount,
+        );
         expect(pods.map(p => p.phase)).toEqual(['Running', 'Running']);
-        await expect(sandbox.kubernetes.getServiceAccount(s.cluster, s.namespace, s.serviceAccount)).resolves.toBeDefined();
+        await expect(
+          sandbox.kubernetes.getServiceAccount(
+            s.cluster,
+            s.namespace,
+            s.serviceAccount,
+          ),
+        ).resolves.toBeDefined();
       }
     });
   });
@@ -215,22 +395,40 @@ describe('sandbox', () => {
     it('logs calls with their write flag and injects failures and throttling', async () => {
       sandbox.controls.resetCalls();
       await sandbox.iam.getRole(target, 'irsa-sandbox-payments-payments-api');
-      await sandbox.iam.tagRole(target, 'irsa-sandbox-payments-payments-api', { a: 'b' });
-      expect(sandbox.controls.calls.map(c => [c.service, c.operation, c.write])).toEqual([
+      await sandbox.iam.tagRole(target, 'irsa-sandbox-payments-payments-api', {
+        a: 'b',
+      });
+      expect(
+        sandbox.controls.calls.map(c => [c.service, c.operation, c.write]),
+      ).toEqual([
         ['iam', 'getRole', false],
         ['iam', 'tagRole', true],
       ]);
 
-      sandbox.controls.failNext('getRole', new GatewayError({ kind: 'unavailable', operation: 'iam:GetRole', message: 'boom' }));
-      await expect(sandbox.iam.getRole(target, 'irsa-sandbox-payments-payments-api')).rejects.toMatchObject({ kind: 'unavailable' });
-      await expect(sandbox.iam.getRole(target, 'irsa-sandbox-payments-payments-api')).resolves.toBeDefined();
+      sandbox.controls.failNext(
+        'getRole',
+        new GatewayError({
+          kind: 'unavailable',
+          operation: 'iam:GetRole',
+          message: 'boom',
+        }),
+      );
+      await expect(
+        sandbox.iam.getRole(target, 'irsa-sandbox-payments-payments-api'),
+      ).rejects.toMatchObject({ kind: 'unavailable' });
+      await expect(
+        sandbox.iam.getRole(target, 'irsa-sandbox-payments-payments-api'),
+      ).resolves.toBeDefined();
 
       sandbox.controls.setThrottleRate(0.5);
       const outcomes = await Promise.allSettled(
         Array.from({ length: 4 }, () => sandbox.iam.listOidcProviders(target)),
       );
       expect(outcomes.filter(o => o.status === 'rejected')).toHaveLength(2);
-      expect((outcomes.find(o => o.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ kind: 'throttled', code: 'Throttling' });
+      expect(
+        (outcomes.find(o => o.status === 'rejected') as PromiseRejectedResult)
+          .reason,
+      ).toMatchObject({ kind: 'throttled', code: 'Throttling' });
     });
   });
 });

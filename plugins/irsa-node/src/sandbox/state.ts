@@ -26,7 +26,11 @@ export interface SandboxRole {
 /** A managed policy with its versions (IAM keeps at most five). */
 export interface SandboxPolicy {
   info: ManagedPolicyInfo;
-  versions: Array<{ versionId: string; document: PolicyDocument; createDate: string }>;
+  versions: Array<{
+    versionId: string;
+    document: PolicyDocument;
+    createDate: string;
+  }>;
   nextVersion: number;
 }
 
@@ -36,7 +40,9 @@ export interface SandboxAccount {
   roles: Map<string, SandboxRole>;
   policies: Map<string, SandboxPolicy>;
   oidcProviders: Map<string, OidcProviderInfo>;
-  events: Array<CloudTrailEventInfo & { resourceNames: string[]; region: string }>;
+  events: Array<
+    CloudTrailEventInfo & { resourceNames: string[]; region: string }
+  >;
 }
 
 /** The EKS and VPC side of one cluster, and its Kubernetes objects. */
@@ -100,5 +106,11 @@ export function sandboxError(
   code: string,
   message: string,
 ): GatewayError {
-  return new GatewayError({ kind, operation, code, message, requestId: randomUUID() });
+  return new GatewayError({
+    kind,
+    operation,
+    code,
+    message,
+    requestId: randomUUID(),
+  });
 }

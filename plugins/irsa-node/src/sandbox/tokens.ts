@@ -33,11 +33,19 @@ export class SandboxTokenIssuer {
     if (parts.length !== 3) return { invalid: 'the token is not a JWT' };
     const expected = Buffer.from(this.sign(`${parts[0]}.${parts[1]}`));
     const actual = Buffer.from(parts[2]);
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-      return { invalid: 'the token signature does not verify against the issuer keys' };
+    if (
+      expected.length !== actual.length ||
+      !timingSafeEqual(expected, actual)
+    ) {
+      return {
+        invalid: 'the token signature does not verify against the issuer keys',
+      };
     }
-    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString()) as TokenClaims;
-    if (claims.exp * 1000 <= now.getTime()) return { invalid: 'the token is expired' };
+    const claims = JSON.parse(
+      Buffer.from(parts[1], 'base64url').toString(),
+    ) as TokenClaims;
+    if (claims.exp * 1000 <= now.getTime())
+      return { invalid: 'the token is expired' };
     return claims;
   }
 

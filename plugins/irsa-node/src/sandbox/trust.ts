@@ -18,7 +18,10 @@ function list(value: unknown): string[] {
 }
 
 // A condition key's value(s) from the token, or undefined when absent.
-function contextValues(key: string, context: WebIdentityContext): string[] | undefined {
+function contextValues(
+  key: string,
+  context: WebIdentityContext,
+): string[] | undefined {
   if (key === `${context.issuer}:sub`) return [context.sub];
   if (key === `${context.issuer}:aud`) return context.aud;
   if (key === `${context.issuer}:amr`) return undefined;
@@ -31,7 +34,9 @@ function conditionHolds(
   context: WebIdentityContext,
 ): boolean {
   const ifExists = operator.endsWith('IfExists');
-  const base = operator.replace(/IfExists$/, '').replace(/^ForAnyValue:|^ForAllValues:/, '');
+  const base = operator
+    .replace(/IfExists$/, '')
+    .replace(/^ForAnyValue:|^ForAllValues:/, '');
   return Object.entries(block).every(([key, expected]) => {
     const actual = contextValues(key, context);
     if (actual === undefined) return ifExists || base.startsWith('StringNot');
@@ -61,7 +66,10 @@ function conditionHolds(
  * principal is the token's provider and whose conditions hold; any matching
  * Deny wins.
  */
-export function trustAllows(document: PolicyDocument, context: WebIdentityContext): boolean {
+export function trustAllows(
+  document: PolicyDocument,
+  context: WebIdentityContext,
+): boolean {
   const applies = (statement: PolicyDocument['Statement'][number]) => {
     const principal = statement.Principal;
     let federated: string[] = [];
@@ -70,12 +78,16 @@ export function trustAllows(document: PolicyDocument, context: WebIdentityContex
     const actions = list(statement.Action);
     return (
       (federated.includes(context.providerArn) || federated.includes('*')) &&
-      actions.some(a => a === '*' || a === 'sts:*' || a === 'sts:AssumeRoleWithWebIdentity') &&
+      actions.some(
+        a =>
+          a === '*' || a === 'sts:*' || a === 'sts:AssumeRoleWithWebIdentity',
+      ) &&
       Object.entries(statement.Condition ?? {}).every(([op, block]) =>
         conditionHolds(op, block as Record<string, unknown>, context),
       )
     );
   };
-  if (document.Statement.some(s => s.Effect === 'Deny' && applies(s))) return false;
+  if (document.Statement.some(s => s.Effect === 'Deny' && applies(s)))
+    return false;
   return document.Statement.some(s => s.Effect === 'Allow' && applies(s));
 }

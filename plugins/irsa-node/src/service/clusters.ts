@@ -20,11 +20,20 @@ export function readClusterConfig(config: Config): IrsaCluster[] {
   const clusters = entries.map((entry, i) => {
     const key = `irsa.clusters[${i}]`;
     const name = entry.getString('name');
-    if (!NAME.test(name)) configError(`${key}.name`, `"${name}" must be a DNS-1123 label`);
+    if (!NAME.test(name))
+      configError(`${key}.name`, `"${name}" must be a DNS-1123 label`);
     const accountId = entry.getString('accountId');
-    if (!ACCOUNT_ID_PATTERN.test(accountId)) configError(`${key}.accountId`, 'must be a 12-digit AWS account id (quote it in YAML)');
+    if (!ACCOUNT_ID_PATTERN.test(accountId))
+      configError(
+        `${key}.accountId`,
+        'must be a 12-digit AWS account id (quote it in YAML)',
+      );
     const region = entry.getString('region');
-    if (!REGION.test(region)) configError(`${key}.region`, `"${region}" is not an AWS region such as eu-west-1`);
+    if (!REGION.test(region))
+      configError(
+        `${key}.region`,
+        `"${region}" is not an AWS region such as eu-west-1`,
+      );
     const natPublicIps = entry.getOptionalStringArray('natPublicIps');
     const oidcProviderArn = entry.getOptionalString('oidcProviderArn');
     const vpcId = entry.getOptionalString('vpcId');
@@ -41,7 +50,11 @@ export function readClusterConfig(config: Config): IrsaCluster[] {
   });
   const seen = new Set<string>();
   clusters.forEach((c, i) => {
-    if (seen.has(c.name)) configError(`irsa.clusters[${i}].name`, `"${c.name}" is configured twice`);
+    if (seen.has(c.name))
+      configError(
+        `irsa.clusters[${i}].name`,
+        `"${c.name}" is configured twice`,
+      );
     seen.add(c.name);
   });
   return clusters;
@@ -63,7 +76,9 @@ export class StaticClusterRegistry implements ClusterRegistry {
     const cluster = this.byName.get(name);
     if (!cluster) {
       const known = [...this.byName.keys()].join(', ') || 'none';
-      throw new InputError(`cluster: "${name}" is not configured under irsa.clusters (configured: ${known})`);
+      throw new InputError(
+        `cluster: "${name}" is not configured under irsa.clusters (configured: ${known})`,
+      );
     }
     return cluster;
   }

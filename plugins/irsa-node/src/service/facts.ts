@@ -1,6 +1,10 @@
 import { isGatewayError } from '../gateways/errors';
 import type { IamGateway } from '../gateways/types';
-import type { ClusterFacts, ClusterFactsService, ClusterRegistry } from './types';
+import type {
+  ClusterFacts,
+  ClusterFactsService,
+  ClusterRegistry,
+} from './types';
 
 /** Subnet tag some platforms (Panfactum) use to record a subnet's egress IP. */
 export const PUBLIC_IP_SUBNET_TAG = 'panfactum.com/public-ip';
@@ -11,7 +15,10 @@ export const PUBLIC_IP_SUBNET_TAG = 'panfactum.com/public-ip';
  * one fetch, and a failed fetch is not cached.
  */
 export class DefaultClusterFactsService implements ClusterFactsService {
-  private readonly cache = new Map<string, { facts: ClusterFacts; at: number }>();
+  private readonly cache = new Map<
+    string,
+    { facts: ClusterFacts; at: number }
+  >();
   private readonly inFlight = new Map<string, Promise<ClusterFacts>>();
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -28,7 +35,10 @@ export class DefaultClusterFactsService implements ClusterFactsService {
     this.now = options.now ?? Date.now;
   }
 
-  async get(cluster: string, options?: { refresh?: boolean }): Promise<ClusterFacts> {
+  async get(
+    cluster: string,
+    options?: { refresh?: boolean },
+  ): Promise<ClusterFacts> {
     const cached = this.cache.get(cluster);
     if (!options?.refresh && cached && this.now() - cached.at < this.ttlMs) {
       return cached.facts;
@@ -50,7 +60,10 @@ export class DefaultClusterFactsService implements ClusterFactsService {
     const { iam, clusters } = this.options;
     const cluster = clusters.get(name);
     const target = { accountId: cluster.accountId, region: cluster.region };
-    const description = await iam.describeCluster(target, cluster.eksClusterName);
+    const description = await iam.describeCluster(
+      target,
+      cluster.eksClusterName,
+    );
     const issuer = (description.issuerUrl ?? '').replace(/^https:\/\//, '');
     const vpcId = cluster.overrides?.vpcId ?? description.vpcId ?? '';
     const oidcProviderArn =
@@ -58,7 +71,14 @@ export class DefaultClusterFactsService implements ClusterFactsService {
       `arn:${cluster.partition}:iam::${cluster.accountId}:oidc-provider/${issuer}`;
 
     // Round two: everything depends only on the description, so in parallel.
-    const [providerExists, listed, tagged, natGateways, routeTables, endpoints] = await Promise.all([
+    const [
+      providerExists,
+      listed,
+      tagged,
+      natGateways,
+      routeTables,
+      endpoints,
+    ] = await Promise.all([
       iam.getOidcProvider(target, oidcProviderArn).then(
         () => true,
         error => {
@@ -66,20 +86,28 @@ export class DefaultClusterFactsService implements ClusterFactsService {
           throw error;
         },
       ),
-      description.subnetIds.length ? iam.describeSubnets(target, { subnetIds: description.subnetIds }) : [],
-      iam.describeSubnets(target, { vpcId, tagKey: `kubernetes.io/cluster/${cluster.eksClusterName}` }),
+      description.subnetIds.length
+        ? iam.describeSubnets(target, { subnetIds: description.subnetIds })
+        : [],
+      iam.describeSubnets(target, {
+        vpcId,
+        tagKey: `kubernetes.io/cluster/${cluster.eksClusterName}`,
+      }),
       iam.describeNatGateways(target, { vpcId }),
       iam.describeRouteTables(target, { vpcId }),
       iam.describeVpcEndpoints(target, { vpcId }),
     ]);
 
-    const subnets = [...new Map([...listed, ...tagged].map(s => [s.id, s])).values()];
+    const subnets = [
+      ...new Map([...listed, ...tagged].map(s => [s.id, s])).values(),
+    ];
     const subnetIds = new Set(subnets.map(s => s.id));
     const mainTable = routeTables.find(t => t.main);
     // A subnet without an explicit association uses the VPC's main route table.
     const natIds = new Set(
       subnets.flatMap(s => {
-        const table = routeTables.find(t => t.subnetIds.includes(s.id)) ?? mainTable;
+        const table =
+          routeTables.find(t => t.subnetIds.includes(s.id)) ?? mainTable;
         return table?.natGatewayIds ?? [];
       }),
     );
@@ -119,11 +147,17 @@ export class DefaultClusterFactsService implements ClusterFactsService {
       subnets: subnets.map(s => ({
         id: s.id,
         cidrBlock: s.cidrBlock,
-        ...(s.tags[PUBLIC_IP_SUBNET_TAG] ? { publicIpTag: s.tags[PUBLIC_IP_SUBNET_TAG] } : {}),
+        ...(s.tags[PUBLIC_IP_SUBNET_TAG]
+          ? { publicIpTag: s.tags[PUBLIC_IP_SUBNET_TAG] }
+          : {}),
       })),
       natPublicIps: [...new Set(natPublicIps)].sort(),
       natPublicIpSource,
-      vpcEndpoints: endpoints.map(e => ({ id: e.id, serviceName: e.serviceName, type: e.type })),
+      vpcEndpoints: endpoints.map(e => ({
+        id: e.id,
+        serviceName: e.serviceName,
+        type: e.type,
+      })),
       fetchedAt: new Date(this.now()).toISOString(),
     };
   }

@@ -45,8 +45,14 @@ export const irsaServiceRef = createServiceRef<IrsaService>({
   defaultFactory: async service =>
     createServiceFactory({
       service,
-      deps: { config: coreServices.rootConfig, logger: coreServices.rootLogger },
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.rootLogger,
+      },
       factory: ({ config, logger }) =>
-        createIrsaService({ config, logger: logger.child({ service: 'irsa' }) }),
+        createIrsaService({
+          config,
+          logger: logger.child({ service: 'irsa' }),
+        }),
     }),
 });

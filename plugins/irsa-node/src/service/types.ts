@@ -2,11 +2,7 @@ import type {
   VerificationReport,
   VerificationTrigger,
 } from '@backstage-irsa/plugin-irsa-common';
-import type {
-  AwsTarget,
-  ClusterGateway,
-  IamGateway,
-} from '../gateways/types';
+import type { AwsTarget, ClusterGateway, IamGateway } from '../gateways/types';
 
 /** One configured cluster (`irsa.clusters[]`), resolved. */
 export interface IrsaCluster {
