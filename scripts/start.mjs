@@ -11,7 +11,11 @@ if (!existsSync('packages/backend/package.json')) {
   process.exit(0);
 }
 console.log(`[start] node ${process.version}: backstage-cli repo start`);
-const child = spawn(process.execPath, ['node_modules/.bin/backstage-cli', 'repo', 'start'], {
-  stdio: 'inherit',
-});
+const child = spawn(
+  process.execPath,
+  ['node_modules/.bin/backstage-cli', 'repo', 'start'],
+  {
+    stdio: 'inherit',
+  },
+);
 child.on('close', code => process.exit(code ?? 1));

@@ -29,7 +29,8 @@ for (const stream of [child.stdout, child.stderr]) {
 }
 child.on('close', code => {
   const totals = [...output.matchAll(/^Tests:\s+(.*)$/gm)].map(m => m[1]);
-  const count = (word, line) => Number(line.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0);
+  const count = (word, line) =>
+    Number(line.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0);
   const passed = totals.reduce((n, l) => n + count('passed', l), 0);
   const failed = totals.reduce((n, l) => n + count('failed', l), 0);
   console.log(`${passed} passed, ${failed} failed`);

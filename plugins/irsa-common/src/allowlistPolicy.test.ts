@@ -17,8 +17,12 @@ describe('buildAllowlistPolicy', () => {
           Resource: '*',
           Condition: {
             BoolIfExists: { 'aws:ViaAWSService': 'false' },
-            NotIpAddressIfExists: { 'aws:SourceIp': ['198.51.100.0/24', '52.1.2.3/32'] },
-            StringNotEqualsIfExists: { 'aws:SourceVpc': ['vpc-0abc1234def567890'] },
+            NotIpAddressIfExists: {
+              'aws:SourceIp': ['198.51.100.0/24', '52.1.2.3/32'],
+            },
+            StringNotEqualsIfExists: {
+              'aws:SourceVpc': ['vpc-0abc1234def567890'],
+            },
           },
         },
       ],
@@ -27,22 +31,31 @@ describe('buildAllowlistPolicy', () => {
   });
 
   it('omits the VPC condition when there is no VPC', () => {
-    const { document } = buildAllowlistPolicy({ publicCidrs: ['52.1.2.3'], vpcIds: [] });
-    expect(document.Statement[0].Condition).not.toHaveProperty('StringNotEqualsIfExists');
-  });
-
-  it('refuses an empty allowlist', () => {
-    expect(() => buildAllowlistPolicy({ publicCidrs: [], vpcIds: [] })).toThrow(/^publicCidrs: at least one/);
-  });
-
-  it('names its own field when a public CIDR is rejected', () => {
-    expect(() => buildAllowlistPolicy({ publicCidrs: ['10.0.0.0/16'], vpcIds: [] })).toThrow(
-      /^publicCidrs: 10\.0\.0\.0\/16 is a private \(RFC 1918\) range/,
+    const { document } = buildAllowlistPolicy({
+      publicCidrs: ['52.1.2.3'],
+      vpcIds: [],
+    });
+    expect(document.Statement[0].Condition).not.toHaveProperty(
+      'StringNotEqualsIfExists',
     );
   });
 
+  it('refuses an empty allowlist', () => {
+    expect(() => buildAllowlistPolicy({ publicCidrs: [], vpcIds: [] })).toThrow(
+      /^publicCidrs: at least one/,
+    );
+  });
+
+  it('names its own field when a public CIDR is rejected', () => {
+    expect(() =>
+      buildAllowlistPolicy({ publicCidrs: ['10.0.0.0/16'], vpcIds: [] }),
+    ).toThrow(/^publicCidrs: 10\.0\.0\.0\/16 is a private \(RFC 1918\) range/);
+  });
+
   it('refuses a malformed VPC id naming the field', () => {
-    expect(() => buildAllowlistPolicy({ publicCidrs: [], vpcIds: ['vpc-xyz'] })).toThrow(/^vpcIds: "vpc-xyz"/);
+    expect(() =>
+      buildAllowlistPolicy({ publicCidrs: [], vpcIds: ['vpc-xyz'] }),
+    ).toThrow(/^vpcIds: "vpc-xyz"/);
   });
 });
 

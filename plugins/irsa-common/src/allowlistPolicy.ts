@@ -10,14 +10,16 @@ export interface AllowlistPolicyInput {
   vpcIds: string[];
 }
 
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
+const IPV4_CIDR =
+  /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
 const VPC_ID = /^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 
 // aws:SourceIp only ever holds public addresses, so private, loopback,
 // link-local and CGNAT ranges there match nothing (Access Analyzer flags it).
 function nonPublicReason(octets: number[]): string | undefined {
   const [a, b] = octets;
-  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'a private (RFC 1918) range';
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168))
+    return 'a private (RFC 1918) range';
   if (a === 127) return 'a loopback range';
   if (a === 169 && b === 254) return 'a link-local range';
   if (a === 100 && b >= 64 && b <= 127) return 'a carrier-grade NAT range';
@@ -26,15 +28,22 @@ function nonPublicReason(octets: number[]): string | undefined {
 }
 
 /** Validates a public IPv4 CIDR for `aws:SourceIp`; a bare address becomes /32. */
-export function normalizePublicCidr(value: string, field = 'ipAllowList'): string {
+export function normalizePublicCidr(
+  value: string,
+  field = 'ipAllowList',
+): string {
   const match = IPV4_CIDR.exec(value.trim());
   if (!match) {
-    throw new InputError(`${field}: "${value.slice(0, 64)}" is not an IPv4 CIDR such as 203.0.113.7/32`);
+    throw new InputError(
+      `${field}: "${value.slice(0, 64)}" is not an IPv4 CIDR such as 203.0.113.7/32`,
+    );
   }
   const octets = match.slice(1, 5).map(Number);
   const prefix = match[5] === undefined ? 32 : Number(match[5]);
   if (octets.some(o => o > 255) || prefix > 32) {
-    throw new InputError(`${field}: "${value.slice(0, 64)}" has an octet over 255 or a prefix over 32`);
+    throw new InputError(
+      `${field}: "${value.slice(0, 64)}" has an octet over 255 or a prefix over 32`,
+    );
   }
   const reason = nonPublicReason(octets);
   if (reason) {
@@ -52,25 +61,42 @@ export function normalizePublicCidr(value: string, field = 'ipAllowList'): strin
  * AWS services acting on the caller's behalf are exempt.
  */
 export function buildAllowlistPolicy(input: AllowlistPolicyInput): BuiltPolicy {
-  const cidrs = [...new Set(input.publicCidrs.map(c => normalizePublicCidr(c, 'publicCidrs')))].sort();
+  const cidrs = [
+    ...new Set(
+      input.publicCidrs.map(c => normalizePublicCidr(c, 'publicCidrs')),
+    ),
+  ].sort();
   const vpcs = [...new Set(input.vpcIds.map(v => v.trim()))].sort();
   for (const vpc of vpcs) {
     if (!VPC_ID.test(vpc)) {
-      throw new InputError(`vpcIds: "${vpc.slice(0, 64)}" is not a VPC id such as vpc-0abc1234`);
+      throw new InputError(
+        `vpcIds: "${vpc.slice(0, 64)}" is not a VPC id such as vpc-0abc1234`,
+      );
     }
   }
   if (cidrs.length === 0 && vpcs.length === 0) {
-    throw new InputError('publicCidrs: at least one public CIDR or VPC id is needed, or the policy would deny every request');
+    throw new InputError(
+      'publicCidrs: at least one public CIDR or VPC id is needed, or the policy would deny every request',
+    );
   }
-  const condition: NonNullable<PolicyDocument['Statement'][number]['Condition']> = {
+  const condition: NonNullable<
+    PolicyDocument['Statement'][number]['Condition']
+  > = {
     BoolIfExists: { 'aws:ViaAWSService': 'false' },
   };
   if (cidrs.length) condition.NotIpAddressIfExists = { 'aws:SourceIp': cidrs };
-  if (vpcs.length) condition.StringNotEqualsIfExists = { 'aws:SourceVpc': vpcs };
+  if (vpcs.length)
+    condition.StringNotEqualsIfExists = { 'aws:SourceVpc': vpcs };
   const document: PolicyDocument = {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'DenyOutsideCluster', Effect: 'Deny', Action: '*', Resource: '*', Condition: condition },
+      {
+        Sid: 'DenyOutsideCluster',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: condition,
+      },
     ],
   };
   return { document, size: policySize(document) };

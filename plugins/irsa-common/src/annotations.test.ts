@@ -39,7 +39,9 @@ describe('readIrsaAnnotations', () => {
   });
 
   it('leaves optional annotations undefined', () => {
-    expect(readIrsaAnnotations(entity({ 'irsa.dev/service-account': 'a/b' }))).toEqual({
+    expect(
+      readIrsaAnnotations(entity({ 'irsa.dev/service-account': 'a/b' })),
+    ).toEqual({
       cluster: undefined,
       namespace: 'a',
       serviceAccount: 'b',
@@ -51,11 +53,26 @@ describe('readIrsaAnnotations', () => {
     [{}, /is missing/],
     [{ 'irsa.dev/service-account': 'api' }, /must be "namespace\/name"/],
     [{ 'irsa.dev/service-account': 'a/b/c' }, /must be "namespace\/name"/],
-    [{ 'irsa.dev/service-account': 'Payments/api' }, /namespace must be a DNS-1123 label/],
-    [{ 'irsa.dev/service-account': 'pay.ments/api' }, /namespace must be a DNS-1123 label/],
-    [{ 'irsa.dev/service-account': `${'a'.repeat(64)}/api` }, /namespace must be a DNS-1123 label/],
-    [{ 'irsa.dev/service-account': 'payments/-api' }, /name must be a DNS-1123 subdomain/],
-    [{ 'irsa.dev/service-account': 'payments/' }, /name must be a DNS-1123 subdomain/],
+    [
+      { 'irsa.dev/service-account': 'Payments/api' },
+      /namespace must be a DNS-1123 label/,
+    ],
+    [
+      { 'irsa.dev/service-account': 'pay.ments/api' },
+      /namespace must be a DNS-1123 label/,
+    ],
+    [
+      { 'irsa.dev/service-account': `${'a'.repeat(64)}/api` },
+      /namespace must be a DNS-1123 label/,
+    ],
+    [
+      { 'irsa.dev/service-account': 'payments/-api' },
+      /name must be a DNS-1123 subdomain/,
+    ],
+    [
+      { 'irsa.dev/service-account': 'payments/' },
+      /name must be a DNS-1123 subdomain/,
+    ],
   ])('rejects %j naming the annotation', (annotations, rule) => {
     const read = () => readIrsaAnnotations(entity(annotations));
     expect(read).toThrow(InputError);
@@ -64,6 +81,10 @@ describe('readIrsaAnnotations', () => {
   });
 
   it('accepts the 63-character namespace boundary', () => {
-    expect(readIrsaAnnotations(entity({ 'irsa.dev/service-account': `${'a'.repeat(63)}/api` })).namespace).toHaveLength(63);
+    expect(
+      readIrsaAnnotations(
+        entity({ 'irsa.dev/service-account': `${'a'.repeat(63)}/api` }),
+      ).namespace,
+    ).toHaveLength(63);
   });
 });

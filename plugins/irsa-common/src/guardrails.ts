@@ -31,7 +31,10 @@ const wildcardToRegExp = (pattern: string) =>
   iamWildcardToRegExp(pattern, { ignoreCase: true });
 
 function coversAllResources(statement: PolicyStatement): boolean {
-  return statement.NotResource !== undefined || list(statement.Resource).some(r => r === '*');
+  return (
+    statement.NotResource !== undefined ||
+    list(statement.Resource).some(r => r === '*')
+  );
 }
 
 /**
@@ -45,7 +48,9 @@ export function findAdminEquivalentGrants(document: PolicyDocument): string[] {
     if (statement.Effect !== 'Allow') return;
     const at = `Statement[${index}]`;
     if (statement.NotAction !== undefined) {
-      reasons.push(`${at} allows NotAction, which grants every other action in AWS`);
+      reasons.push(
+        `${at} allows NotAction, which grants every other action in AWS`,
+      );
       return;
     }
     const actions = list(statement.Action);
@@ -57,7 +62,9 @@ export function findAdminEquivalentGrants(document: PolicyDocument): string[] {
         continue;
       }
       const [servicePart, namePart = ''] = action.split(':');
-      const service = ADMIN_SERVICES.find(s => wildcardToRegExp(servicePart).test(s));
+      const service = ADMIN_SERVICES.find(s =>
+        wildcardToRegExp(servicePart).test(s),
+      );
       if (service && namePart === '*') {
         reasons.push(`${at} allows "${action}", every ${service} action`);
         continue;

@@ -2,7 +2,9 @@ import { defaultRoleName, MAX_ROLE_NAME_LENGTH } from './naming';
 
 describe('defaultRoleName', () => {
   it('joins cluster, namespace and ServiceAccount when short enough', () => {
-    expect(defaultRoleName('prod', 'payments', 'api')).toBe('irsa-prod-payments-api');
+    expect(defaultRoleName('prod', 'payments', 'api')).toBe(
+      'irsa-prod-payments-api',
+    );
   });
 
   it('keeps exactly 64 characters untouched', () => {
@@ -23,7 +25,9 @@ describe('defaultRoleName', () => {
 
   it('is deterministic', () => {
     const long = 'x'.repeat(100);
-    expect(defaultRoleName('c', 'n', long)).toBe(defaultRoleName('c', 'n', long));
+    expect(defaultRoleName('c', 'n', long)).toBe(
+      defaultRoleName('c', 'n', long),
+    );
   });
 
   it('only ever emits characters IAM accepts', () => {

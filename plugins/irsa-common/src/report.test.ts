@@ -19,8 +19,14 @@ describe('overallStatus', () => {
     expect(overallStatus(statuses.map(check))).toBe(expected);
   });
   it('counts', () => {
-    expect(countStatuses(['pass', 'fail', 'pass'].map(s => check(s as any)))).toEqual({
-      pass: 2, warn: 0, fail: 1, unknown: 0, skipped: 0,
+    expect(
+      countStatuses(['pass', 'fail', 'pass'].map(s => check(s as any))),
+    ).toEqual({
+      pass: 2,
+      warn: 0,
+      fail: 1,
+      unknown: 0,
+      skipped: 0,
     });
   });
 });

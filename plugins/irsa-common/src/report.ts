@@ -86,7 +86,9 @@ export interface PolicyStatement {
   NotAction?: string | string[];
   Resource?: string | string[];
   NotResource?: string | string[];
-  Condition?: { [operator: string]: { [key: string]: string | string[] | boolean } };
+  Condition?: {
+    [operator: string]: { [key: string]: string | string[] | boolean };
+  };
 }
 
 /** An IAM policy document. */
@@ -202,3 +204,10 @@ export function summarizeReport(report: VerificationReport): ReportSummary {
     counts: countStatuses(report.checks),
   };
 }
+
+/**
+ * Events topic for reports made outside the irsa backend plugin (the
+ * scaffolder's aws:irsa:verify); the plugin stores them. Payload:
+ * `{ entityRef: string, report: VerificationReport }`.
+ */
+export const IRSA_REPORT_TOPIC = 'irsa.report';

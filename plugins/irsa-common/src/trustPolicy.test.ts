@@ -35,16 +35,34 @@ describe('buildTrustPolicy', () => {
   });
 
   it('accepts the issuer without scheme and with a trailing slash', () => {
-    const a = buildTrustPolicy({ oidcProviderArn: provider, issuer: `${key}/`, namespace: 'n', serviceAccount: 's' });
-    const b = buildTrustPolicy({ oidcProviderArn: provider, issuer, namespace: 'n', serviceAccount: 's' });
+    const a = buildTrustPolicy({
+      oidcProviderArn: provider,
+      issuer: `${key}/`,
+      namespace: 'n',
+      serviceAccount: 's',
+    });
+    const b = buildTrustPolicy({
+      oidcProviderArn: provider,
+      issuer,
+      namespace: 'n',
+      serviceAccount: 's',
+    });
     expect(a).toEqual(b);
   });
 
   it('refuses a wildcard subject unless asked for, then uses StringLike', () => {
-    const input = { oidcProviderArn: provider, issuer, namespace: 'payments', serviceAccount: '*' };
+    const input = {
+      oidcProviderArn: provider,
+      issuer,
+      namespace: 'payments',
+      serviceAccount: '*',
+    };
     expect(() => buildTrustPolicy(input)).toThrow(InputError);
     expect(() => buildTrustPolicy(input)).toThrow(/serviceAccount: wildcards/);
-    const { document } = buildTrustPolicy({ ...input, allowWildcardSubject: true });
+    const { document } = buildTrustPolicy({
+      ...input,
+      allowWildcardSubject: true,
+    });
     expect(document.Statement[0].Condition).toEqual({
       StringEquals: { [`${key}:aud`]: 'sts.amazonaws.com' },
       StringLike: { [`${key}:sub`]: 'system:serviceaccount:payments:*' },
@@ -52,19 +70,46 @@ describe('buildTrustPolicy', () => {
   });
 
   it('uses a custom audience when given', () => {
-    const { document } = buildTrustPolicy({ oidcProviderArn: provider, issuer, namespace: 'n', serviceAccount: 's', audience: 'custom' });
-    expect(document.Statement[0].Condition?.StringEquals?.[`${key}:aud`]).toBe('custom');
+    const { document } = buildTrustPolicy({
+      oidcProviderArn: provider,
+      issuer,
+      namespace: 'n',
+      serviceAccount: 's',
+      audience: 'custom',
+    });
+    expect(document.Statement[0].Condition?.StringEquals?.[`${key}:aud`]).toBe(
+      'custom',
+    );
   });
 
   it('rejects an empty issuer naming the field', () => {
-    expect(() => buildTrustPolicy({ oidcProviderArn: provider, issuer: 'https://', namespace: 'n', serviceAccount: 's' })).toThrow(/^issuer:/);
+    expect(() =>
+      buildTrustPolicy({
+        oidcProviderArn: provider,
+        issuer: 'https://',
+        namespace: 'n',
+        serviceAccount: 's',
+      }),
+    ).toThrow(/^issuer:/);
   });
 });
 
 describe('policySize', () => {
   it('does not count whitespace inside values', () => {
-    expect(policySize({ Version: '2012-10-17', Statement: [{ Sid: 'a b', Effect: 'Allow', Action: '*', Resource: '*' }] })).toBe(
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'a b', Effect: 'Allow', Action: '*', Resource: '*' }] }).length - 1,
+    expect(
+      policySize({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'a b', Effect: 'Allow', Action: '*', Resource: '*' },
+        ],
+      }),
+    ).toBe(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'a b', Effect: 'Allow', Action: '*', Resource: '*' },
+        ],
+      }).length - 1,
     );
   });
 });

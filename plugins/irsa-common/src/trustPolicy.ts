@@ -28,7 +28,9 @@ export interface TrustPolicyInput {
 export function buildTrustPolicy(input: TrustPolicyInput): BuiltPolicy {
   const issuer = input.issuer.replace(/^https:\/\//, '').replace(/\/+$/, '');
   if (!issuer) {
-    throw new InputError('issuer: must be the cluster OIDC issuer, got an empty value');
+    throw new InputError(
+      'issuer: must be the cluster OIDC issuer, got an empty value',
+    );
   }
   const subject = `system:serviceaccount:${input.namespace}:${input.serviceAccount}`;
   const wildcard = /[*?]/.test(subject);

@@ -2,7 +2,10 @@
  * An IAM wildcard pattern (`*` any run, `?` one character) as a RegExp.
  * Action names compare case-insensitively; condition values (StringLike) do not.
  */
-export function iamWildcardToRegExp(pattern: string, options?: { ignoreCase?: boolean }): RegExp {
+export function iamWildcardToRegExp(
+  pattern: string,
+  options?: { ignoreCase?: boolean },
+): RegExp {
   const body = pattern
     .split('')
     .map(c => {

@@ -12,3 +12,4 @@ export * from './service/facts';
 export * from './service/irsaServiceRef';
 export * from './sandbox';
 export * from './verifier/DefaultVerifier';
+export * from './provisioner';

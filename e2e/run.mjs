@@ -1,0 +1,103 @@
+// Browser tests of the demo portal: Debian's chromium driven by
+// playwright-core, against the portal started as the README starts it.
+// Prints what it does, saves a screenshot of every state to e2e/artifacts,
+// and ends with "e2e: N passed, N failed".
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { APP_URL, startPortal } from './portal.mjs';
+import { fullPortalTests, readOnlyPortalTests } from './tests.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('e2e/artifacts');
+const log = message => console.log(`[e2e] ${message}`);
+
+async function withBrowser(fn) {
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'irsa-e2e-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 1000 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    return await fn(context);
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+async function runSuite(name, overlays, tests, results) {
+  log(`--- ${name}`);
+  const portal = await startPortal({ overlays, log });
+  try {
+    await withBrowser(async context => {
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.setDefaultTimeout(30_000);
+      const screenshot = async label => {
+        const file = path.join(ARTIFACTS, `${label}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        log(`  screenshot ${path.relative(process.cwd(), file)}`);
+      };
+      for (const test of tests) {
+        const started = Date.now();
+        try {
+          await test.run({
+            page,
+            screenshot,
+            log: m => log(`  ${m}`),
+            appUrl: APP_URL,
+          });
+          results.push({ name: test.name, ok: true });
+          log(
+            `ok   ${test.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+          );
+        } catch (error) {
+          results.push({ name: test.name, ok: false });
+          log(`FAIL ${test.name}: ${error.stack ?? error}`);
+          await screenshot(`FAILED-${test.name.replace(/\W+/g, '-')}`).catch(
+            () => {},
+          );
+        }
+      }
+    });
+  } catch (error) {
+    results.push({ name: `${name}: portal`, ok: false });
+    log(`FAIL ${name}: ${error.stack ?? error}`);
+  } finally {
+    await portal.stop();
+    log(`portal stopped`);
+  }
+}
+
+if (!existsSync(CHROMIUM)) {
+  console.error(
+    `[e2e] ${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)`,
+  );
+  console.log('e2e: 0 passed, 1 failed');
+  process.exit(1);
+}
+await mkdir(ARTIFACTS, { recursive: true });
+const results = [];
+await runSuite('demo portal (guest may verify)', [], fullPortalTests, results);
+await runSuite(
+  'read-only portal (guest may not verify)',
+  ['app-config.readonly.yaml'],
+  readOnlyPortalTests,
+  results,
+);
+const passed = results.filter(r => r.ok).length;
+const failed = results.length - passed;
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -1,0 +1,57 @@
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import {
+  irsaEntityVerifyPermission,
+  irsaRoleCreatePermission,
+} from '@backstage-irsa/plugin-irsa-common';
+import {
+  AuthorizeResult,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import {
+  PermissionPolicy,
+  PolicyQuery,
+} from '@backstage/plugin-permission-node';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+
+/**
+ * The demo portal's policy: everyone may do everything, except that
+ * `demo.allowIrsaMutations: false` denies re-verifying and creating roles,
+ * which is how the read-only guest of the browser tests is configured.
+ */
+export class DemoPermissionPolicy implements PermissionPolicy {
+  constructor(private readonly allowIrsaMutations: boolean) {}
+
+  async handle(request: PolicyQuery): Promise<PolicyDecision> {
+    const name = request.permission.name;
+    const isIrsaMutation =
+      name === irsaEntityVerifyPermission.name ||
+      name === irsaRoleCreatePermission.name;
+    if (isIrsaMutation && !this.allowIrsaMutations) {
+      return { result: AuthorizeResult.DENY };
+    }
+    return { result: AuthorizeResult.ALLOW };
+  }
+}
+
+export const demoPermissionPolicyModule = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'demo-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        policy: policyExtensionPoint,
+        config: coreServices.rootConfig,
+      },
+      async init({ policy, config }) {
+        policy.setPolicy(
+          new DemoPermissionPolicy(
+            config.getOptionalBoolean('demo.allowIrsaMutations') ?? true,
+          ),
+        );
+      },
+    });
+  },
+});

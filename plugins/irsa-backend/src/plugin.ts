@@ -1,0 +1,144 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+  type SchedulerServiceTaskScheduleDefinition,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import {
+  IRSA_REPORT_TOPIC,
+  irsaPermissions,
+} from '@backstage-irsa/plugin-irsa-common';
+import {
+  DefaultVerifier,
+  irsaServiceRef,
+} from '@backstage-irsa/plugin-irsa-node';
+import { FleetVerification } from './service/FleetVerification';
+import { DatabaseReportStore } from './service/ReportStore';
+import { createRouter } from './service/router';
+import {
+  recordPublishedReport,
+  VerificationService,
+} from './service/VerificationService';
+
+const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
+  frequency: { minutes: 30 },
+  timeout: { minutes: 10 },
+  initialDelay: { seconds: 15 },
+};
+
+function durationMs(
+  d: SchedulerServiceTaskScheduleDefinition['frequency'],
+): number {
+  if (typeof d === 'object' && !('cron' in d) && !('trigger' in d)) {
+    const {
+      years = 0,
+      months = 0,
+      weeks = 0,
+      days = 0,
+      hours = 0,
+      minutes = 0,
+      seconds = 0,
+      milliseconds = 0,
+    } = d as Record<string, number>;
+    return (
+      ((((years * 365 + months * 30 + weeks * 7 + days) * 24 + hours) * 60 +
+        minutes) *
+        60 +
+        seconds) *
+        1000 +
+      milliseconds
+    );
+  }
+  return 30 * 60_000; // cron schedules: treat reports as stale after the default interval
+}
+
+/** Backend plugin `irsa`: the IAM report API, its store and the fleet re-verification. */
+export const irsaPlugin = createBackendPlugin({
+  pluginId: 'irsa',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        catalog: catalogServiceRef,
+        irsa: irsaServiceRef,
+        events: eventsServiceRef,
+      },
+      async init(deps) {
+        const { config, logger, irsa } = deps;
+        const key = 'irsa.verification';
+        const schedule = config.has(`${key}.schedule`)
+          ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+              config.getConfig(`${key}.schedule`),
+            )
+          : DEFAULT_SCHEDULE;
+        const intervalMs = durationMs(schedule.frequency);
+
+        deps.permissionsRegistry.addPermissions(irsaPermissions);
+        const store = await DatabaseReportStore.create({
+          database: deps.database,
+          historyLimit: config.getOptionalNumber(`${key}.historyLimit`) ?? 20,
+        });
+        const verification = new VerificationService({
+          verifier: new DefaultVerifier({
+            service: irsa,
+            logger,
+            checkTimeoutMs:
+              config.getOptionalNumber(`${key}.checkTimeoutMs`) ?? 10_000,
+          }),
+          store,
+          clusters: irsa.clusters,
+          logger,
+          cooldownSeconds:
+            config.getOptionalNumber(`${key}.cooldownSeconds`) ?? 30,
+        });
+        const fleet = new FleetVerification({
+          catalog: deps.catalog,
+          auth: deps.auth,
+          store,
+          verification,
+          facts: irsa.facts,
+          logger,
+          concurrency: config.getOptionalNumber(`${key}.concurrency`) ?? 8,
+          intervalMs,
+        });
+        await deps.events.subscribe({
+          id: 'irsa-report-store',
+          topics: [IRSA_REPORT_TOPIC],
+          onEvent: async ({ eventPayload }) => {
+            await recordPublishedReport(verification, eventPayload, logger);
+          },
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'irsa-fleet-verify',
+          ...schedule,
+          fn: async () => {
+            await fleet.run();
+          },
+        });
+        deps.httpRouter.use(
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            catalog: deps.catalog,
+            store,
+            verification,
+            logger,
+            staleAfterMs: intervalMs,
+          }),
+        );
+      },
+    });
+  },
+});

@@ -1,0 +1,120 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  createSandboxIrsaService,
+  DefaultVerifier,
+  SANDBOX_SCENARIOS,
+} from '@backstage-irsa/plugin-irsa-node';
+import { FleetVerification } from './FleetVerification';
+import { DatabaseReportStore, migrateReportStore } from './ReportStore';
+import { VerificationService } from './VerificationService';
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
+
+const entities: Entity[] = [
+  ...SANDBOX_SCENARIOS.map(s => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: s.serviceAccount,
+      namespace: 'default',
+      annotations: {
+        'irsa.dev/cluster': s.cluster,
+        'irsa.dev/service-account': `${s.namespace}/${s.serviceAccount}`,
+        'irsa.dev/role-arn': s.roleArn,
+      },
+    },
+  })),
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'unknown-cluster',
+      namespace: 'default',
+      annotations: {
+        'irsa.dev/cluster': 'nope',
+        'irsa.dev/service-account': 'a/b',
+      },
+    },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'not-annotated', namespace: 'default' },
+  },
+];
+
+/** One "backend replica": its own verifier and fleet task, sharing the database. */
+async function replica(knex: any) {
+  const { service, sandbox } = await createSandboxIrsaService();
+  const logger = mockServices.logger.mock();
+  await migrateReportStore({
+    getClient: async () => knex,
+    migrations: { skip: false },
+  } as any);
+  const store = new DatabaseReportStore(knex, 20);
+  const verification = new VerificationService({
+    verifier: new DefaultVerifier({ service, logger }),
+    store,
+    clusters: service.clusters,
+    logger,
+    cooldownSeconds: 30,
+  });
+  const fleet = new FleetVerification({
+    catalog: catalogServiceMock({ entities }),
+    auth: mockServices.auth(),
+    store,
+    verification,
+    facts: service.facts,
+    logger,
+    concurrency: 3,
+    intervalMs: 30 * 60_000,
+  });
+  return { fleet, store, logger, sandbox };
+}
+
+describe('FleetVerification', () => {
+  it('verifies every annotated entity once, fetching facts once per cluster, and records errors without stopping', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    const { fleet, store, logger, sandbox } = await replica(knex);
+
+    const summary = await fleet.run();
+
+    expect(summary).toMatchObject({
+      entities: 9,
+      verified: 8,
+      skippedRecent: 0,
+      errors: 1,
+      byStatus: { pass: 1, warn: 1, fail: 6, unknown: 0 },
+    });
+    expect(
+      sandbox.controls.calls.filter(c => c.operation === 'describeCluster'),
+    ).toHaveLength(2);
+    expect(
+      (await store.latest('component:default/payments-api'))?.trigger,
+    ).toBe('schedule');
+    expect(logger.warn).toHaveBeenCalledWith(
+      'IRSA fleet run: component:default/unknown-cluster could not be verified: cluster: "nope" is not configured under irsa.clusters (configured: sandbox, sandbox-legacy)',
+    );
+    expect(logger.info).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^IRSA fleet run: 8 verified \(1 pass, 1 warn, 6 fail, 0 unknown\), 0 already fresh, 1 errors, 9 annotated entities, \d+ ms$/,
+      ),
+    );
+  });
+
+  it('leaves entities another replica verified this interval (two replicas, one PostgreSQL)', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    const first = await replica(knex);
+    const second = await replica(knex);
+
+    await first.fleet.run();
+    const summary = await second.fleet.run();
+
+    expect(summary).toMatchObject({ verified: 0, skippedRecent: 8, errors: 1 });
+    expect(
+      second.sandbox.controls.calls.filter(c => c.operation === 'getRole'),
+    ).toHaveLength(0);
+  });
+});

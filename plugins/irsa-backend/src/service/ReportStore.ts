@@ -1,0 +1,121 @@
+import type { DatabaseService } from '@backstage/backend-plugin-api';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  countStatuses,
+  type ReportSummary,
+  type VerificationReport,
+} from '@backstage-irsa/plugin-irsa-common';
+import type { Knex } from 'knex';
+
+/** Where verification reports are kept. */
+export interface ReportStore {
+  /** Stores a report and trims the entity's history to the limit. */
+  add(entityRef: string, report: VerificationReport): Promise<void>;
+  latest(entityRef: string): Promise<VerificationReport | undefined>;
+  history(entityRef: string, limit: number): Promise<ReportSummary[]>;
+  /** When each of these entities was last verified (absent: never). */
+  lastVerified(entityRefs: string[]): Promise<Map<string, Date>>;
+}
+
+const TABLE = 'irsa_reports';
+const MIGRATIONS = resolvePackagePath(
+  '@backstage-irsa/plugin-irsa-backend',
+  'migrations',
+);
+
+/** Applies the plugin's migrations (unless the backend skips them). */
+export async function migrateReportStore(
+  database: DatabaseService,
+): Promise<Knex> {
+  const knex = await database.getClient();
+  if (!database.migrations?.skip) {
+    await knex.migrate.latest({ directory: MIGRATIONS });
+  }
+  return knex;
+}
+
+const key = (entityRef: string) => entityRef.toLocaleLowerCase('en-US');
+
+/** The report store on the plugin's own database (SQLite or PostgreSQL). */
+export class DatabaseReportStore implements ReportStore {
+  constructor(
+    private readonly knex: Knex,
+    private readonly historyLimit: number,
+  ) {}
+
+  static async create(options: {
+    database: DatabaseService;
+    historyLimit: number;
+  }) {
+    return new DatabaseReportStore(
+      await migrateReportStore(options.database),
+      options.historyLimit,
+    );
+  }
+
+  async add(entityRef: string, report: VerificationReport): Promise<void> {
+    const ref = key(entityRef);
+    await this.knex.transaction(async tx => {
+      await tx(TABLE).insert({
+        entity_ref: ref,
+        status: report.status,
+        trigger: report.trigger,
+        verified_at: new Date(report.verifiedAt),
+        duration_ms: Math.round(report.durationMs),
+        counts: JSON.stringify(countStatuses(report.checks)),
+        report: JSON.stringify(report),
+      });
+      const keep = tx(TABLE)
+        .select('id')
+        .where({ entity_ref: ref })
+        .orderBy('id', 'desc')
+        .limit(this.historyLimit);
+      // MySQL-style engines refuse LIMIT in IN-subqueries; SQLite and PostgreSQL accept it.
+      await tx(TABLE)
+        .where({ entity_ref: ref })
+        .whereNotIn('id', keep)
+        .delete();
+    });
+  }
+
+  async latest(entityRef: string): Promise<VerificationReport | undefined> {
+    const row = await this.knex(TABLE)
+      .select('report')
+      .where({ entity_ref: key(entityRef) })
+      .orderBy('id', 'desc')
+      .first();
+    return row ? (JSON.parse(row.report) as VerificationReport) : undefined;
+  }
+
+  async history(entityRef: string, limit: number): Promise<ReportSummary[]> {
+    const rows = await this.knex(TABLE)
+      .select('status', 'trigger', 'verified_at', 'duration_ms', 'counts')
+      .where({ entity_ref: key(entityRef) })
+      .orderBy('id', 'desc')
+      .limit(limit);
+    return rows.map(row => ({
+      status: row.status,
+      trigger: row.trigger,
+      verifiedAt: new Date(row.verified_at).toISOString(),
+      durationMs: Number(row.duration_ms),
+      counts: JSON.parse(row.counts),
+    }));
+  }
+
+  async lastVerified(entityRefs: string[]): Promise<Map<string, Date>> {
+    const result = new Map<string, Date>();
+    const original = new Map(entityRefs.map(ref => [key(ref), ref]));
+    for (let i = 0; i < entityRefs.length; i += 500) {
+      const chunk = entityRefs.slice(i, i + 500).map(key);
+      const rows: Array<{ entity_ref: string; last: string | number | Date }> =
+        await this.knex(TABLE)
+          .select('entity_ref')
+          .max({ last: 'verified_at' })
+          .whereIn('entity_ref', chunk)
+          .groupBy('entity_ref');
+      for (const row of rows)
+        result.set(original.get(row.entity_ref)!, new Date(row.last));
+    }
+    return result;
+  }
+}

@@ -1,0 +1,376 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { ConflictError, InputError } from '@backstage/errors';
+import { CHECK_IDS } from '@backstage-irsa/plugin-irsa-common';
+import { GatewayError } from '../gateways/errors';
+import { createSandboxIrsaService } from '../sandbox';
+import { DefaultVerifier } from '../verifier/DefaultVerifier';
+import { DefaultProvisioner, ProvisionError } from './DefaultProvisioner';
+import type { ProvisionInput } from './input';
+
+const s3Read = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::shop/*',
+    },
+  ],
+};
+const input: ProvisionInput = {
+  cluster: 'sandbox',
+  namespace: 'shop',
+  serviceAccount: 'cart',
+  policy: JSON.stringify(s3Read),
+  ipAllowList: ['198.51.100.0/24'],
+  entityRef: 'component:default/cart',
+  owner: 'group:default/guests',
+};
+const target = { accountId: '111122223333', region: 'us-east-1' };
+
+async function setup(config: object = {}) {
+  const { service, sandbox } = await createSandboxIrsaService();
+  const logger = mockServices.logger.mock();
+  const provisioner = new DefaultProvisioner({
+    service,
+    logger,
+    config: new ConfigReader(config),
+  });
+  const verifier = new DefaultVerifier({ service, logger });
+  const writes = () =>
+    sandbox.controls.calls.filter(c => c.write).map(c => c.operation);
+  return { service, sandbox, provisioner, verifier, writes };
+}
+
+describe('DefaultProvisioner', () => {
+  it('creates role, policies and ServiceAccount; the verifier then passes every check', async () => {
+    const { provisioner, verifier, writes, sandbox } = await setup();
+    const log: string[] = [];
+    const result = await provisioner.apply(
+      await provisioner.plan(input, m => log.push(m)),
+      { log: m => log.push(m) },
+    );
+
+    expect(result).toEqual({
+      roleArn: 'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+      roleName: 'irsa-sandbox-shop-cart',
+      policyArn: 'arn:aws:iam::111122223333:policy/irsa-sandbox-shop-cart',
+      allowlistPolicyArn:
+        'arn:aws:iam::111122223333:policy/irsa-sandbox-shop-cart-allowlist',
+      serviceAccountAnnotations: {
+        'eks.amazonaws.com/role-arn':
+          'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+      },
+      entityAnnotations: {
+        'irsa.dev/cluster': 'sandbox',
+        'irsa.dev/service-account': 'shop/cart',
+        'irsa.dev/role-arn':
+          'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+      },
+    });
+    expect(writes().sort()).toEqual(
+      [
+        'attachRolePolicy',
+        'attachRolePolicy',
+        'createPolicy',
+        'createPolicy',
+        'createRole',
+        'createServiceAccount',
+      ].sort(),
+    );
+    expect(log[0]).toBe(
+      'Preflight: reading cluster sandbox, account quotas and existing resources (no changes yet)',
+    );
+    expect(log.at(-1)).toBe(
+      'Done: arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+    );
+
+    const allowlist = await sandbox.iam.getPolicyVersion(
+      target,
+      result.allowlistPolicyArn,
+      'v1',
+    );
+    expect(allowlist.Statement[0].Condition).toEqual({
+      NotIpAddressIfExists: {
+        'aws:SourceIp': [
+          '198.51.100.0/24',
+          '203.0.113.10/32',
+          '203.0.113.20/32',
+        ],
+      },
+      StringNotEqualsIfExists: { 'aws:SourceVpc': ['vpc-0a1b2c3d4e5f60718'] },
+      BoolIfExists: { 'aws:ViaAWSService': 'false' },
+    });
+    const role = await sandbox.iam.getRole(target, 'irsa-sandbox-shop-cart');
+    expect(role.tags).toEqual({
+      'irsa.dev/managed-by': 'backstage-irsa',
+      'irsa.dev/cluster': 'sandbox',
+      'irsa.dev/service-account': 'shop/cart',
+      'irsa.dev/entity-ref': 'component:default/cart',
+      'irsa.dev/owner': 'group:default/guests',
+    });
+
+    sandbox.controls.createPod('sandbox', 'shop', {
+      name: 'cart-1',
+      serviceAccountName: 'cart',
+    });
+    const report = await verifier.verify({
+      cluster: 'sandbox',
+      namespace: 'shop',
+      serviceAccount: 'cart',
+      roleArn: result.roleArn,
+      trigger: 'provision',
+    });
+    expect(report.checks.map(c => [c.id, c.status])).toEqual(
+      CHECK_IDS.map(id => [id, 'pass']),
+    );
+  });
+
+  it('converges: a re-run with the same inputs writes nothing, a changed policy writes one new version', async () => {
+    const { provisioner, writes, sandbox } = await setup();
+    await provisioner.apply(await provisioner.plan(input));
+    sandbox.controls.resetCalls();
+
+    await provisioner.apply(await provisioner.plan(input));
+    expect(writes()).toEqual([]);
+
+    const changed = {
+      ...s3Read,
+      Statement: [
+        { ...s3Read.Statement[0], Action: ['s3:GetObject', 's3:PutObject'] },
+      ],
+    };
+    await provisioner.apply(
+      await provisioner.plan({ ...input, policy: changed }),
+    );
+    expect(writes()).toEqual(['createPolicyVersion']);
+    const arn = 'arn:aws:iam::111122223333:policy/irsa-sandbox-shop-cart';
+    expect((await sandbox.iam.getPolicy(target, arn)).defaultVersionId).toBe(
+      'v2',
+    );
+    expect(
+      (await sandbox.iam.getPolicyVersion(target, arn, 'v2')).Statement[0]
+        .Action,
+    ).toEqual(['s3:GetObject', 's3:PutObject']);
+  });
+
+  it('detaches managed policies dropped from the inputs on a re-run', async () => {
+    const { provisioner, sandbox } = await setup();
+    const managed = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+    await provisioner.apply(
+      await provisioner.plan({ ...input, managedPolicyArns: [managed] }),
+    );
+    await provisioner.apply(await provisioner.plan(input));
+    const attached = await sandbox.iam.listAttachedRolePolicies(
+      target,
+      'irsa-sandbox-shop-cart',
+    );
+    expect(attached.map(a => a.arn)).not.toContain(managed);
+    expect(attached).toHaveLength(2);
+  });
+
+  it('undoes what the run created when a step fails, and says precisely what happened', async () => {
+    const { provisioner, sandbox, service } = await setup();
+    const plan = await provisioner.plan(input);
+    sandbox.controls.failNext(
+      'attachRolePolicy',
+      new GatewayError({
+        kind: 'throttled',
+        operation: 'iam:AttachRolePolicy',
+        message: 'Rate exceeded',
+        code: 'Throttling',
+      }),
+    );
+
+    const error = await provisioner.apply(plan).catch(e => e);
+    expect(error).toBeInstanceOf(ProvisionError);
+    expect(error.message).toMatch(
+      /^attach arn:aws:iam::111122223333:policy\/irsa-sandbox-shop-cart(-allowlist)? failed: iam:AttachRolePolicy: Rate exceeded\. Rolled back: /,
+    );
+    expect(error.rolledBack).toEqual(
+      expect.arrayContaining([
+        'role irsa-sandbox-shop-cart',
+        'policy irsa-sandbox-shop-cart',
+        'policy irsa-sandbox-shop-cart-allowlist',
+      ]),
+    );
+    expect(error.leftBehind).toEqual([]);
+    await expect(
+      service.iam.getRole(target, 'irsa-sandbox-shop-cart'),
+    ).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(
+      service.iam.getPolicy(target, plan.allowlistPolicy.arn),
+    ).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(
+      service.kubernetes.getServiceAccount('sandbox', 'shop', 'cart'),
+    ).resolves.toBeUndefined();
+  });
+
+  it('writes nothing to the cluster in manifest mode and returns the exact YAML', async () => {
+    const { provisioner, writes } = await setup();
+    const result = await provisioner.apply(
+      await provisioner.plan({
+        ...input,
+        serviceAccountMode: 'manifest',
+        audience: 'sts.amazonaws.com',
+      }),
+    );
+    expect(result.manifest).toBe(
+      [
+        'apiVersion: v1',
+        'kind: ServiceAccount',
+        'metadata:',
+        '  name: cart',
+        '  namespace: shop',
+        '  annotations:',
+        '    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+        '    eks.amazonaws.com/audience: sts.amazonaws.com',
+        '',
+      ].join('\n'),
+    );
+    expect(writes()).not.toContain('createServiceAccount');
+  });
+
+  it('only annotates an existing ServiceAccount, keeping its other annotations', async () => {
+    const { provisioner, service } = await setup();
+    await service.kubernetes.createServiceAccount('sandbox', {
+      namespace: 'shop',
+      name: 'cart',
+      annotations: { team: 'shop' },
+    });
+    await provisioner.apply(await provisioner.plan(input));
+    const account = await service.kubernetes.getServiceAccount(
+      'sandbox',
+      'shop',
+      'cart',
+    );
+    expect(account?.annotations).toEqual({
+      team: 'shop',
+      'eks.amazonaws.com/role-arn':
+        'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+    });
+  });
+
+  it('refuses a role it did not create unless adopt is set', async () => {
+    const { provisioner, writes } = await setup();
+    const existing = {
+      ...input,
+      namespace: 'payments',
+      serviceAccount: 'payments-api',
+      roleName: 'irsa-sandbox-orders-orders-worker',
+    };
+    await expect(provisioner.plan(existing)).rejects.toThrow(ConflictError);
+    await expect(provisioner.plan(existing)).rejects.toThrow(
+      /^roleName: role irsa-sandbox-orders-orders-worker already exists and was not created by IRSA for Backstage for payments\/payments-api on sandbox/,
+    );
+    expect(writes()).toEqual([]);
+    const plan = await provisioner.plan({ ...existing, adopt: true });
+    expect(plan.existingRole?.name).toBe('irsa-sandbox-orders-orders-worker');
+  });
+
+  it('refuses admin-equivalent policies and clusters without an OIDC provider, before any write', async () => {
+    const { provisioner, writes } = await setup();
+    await expect(
+      provisioner.plan({
+        ...input,
+        policy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }],
+        },
+      }),
+    ).rejects.toThrow(
+      'policy: admin-equivalent grants are refused (irsa.provisioning.allowAdminEquivalent is off): Statement[0] allows "iam:*", every iam action',
+    );
+    await expect(
+      provisioner.plan({ ...input, cluster: 'sandbox-legacy' }),
+    ).rejects.toThrow(
+      /^cluster: sandbox-legacy has no IAM OIDC provider for oidc\.eks\.us-west-2\.amazonaws\.com\/id\/0C1D2E3F405162738495A6B7C8D9E0F1; create it first with: eksctl utils associate-iam-oidc-provider --cluster sandbox-legacy --region us-west-2 --approve$/,
+    );
+    expect(writes()).toEqual([]);
+  });
+
+  it('turns thousands of generated invalid inputs into InputErrors without a single write', async () => {
+    const { provisioner, writes, sandbox } = await setup();
+    let seed = 7;
+    const random = () =>
+      (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
+    const bad: Record<keyof ProvisionInput, unknown[]> = {
+      cluster: ['', 'nope', 7, null, 'Sandbox'],
+      namespace: ['', 'Shop', '-shop', 'a'.repeat(64), 'sh op', 3, 'shop/x'],
+      serviceAccount: ['', 'Cart', 'cart!', '.cart', 42, 'c'.repeat(254)],
+      policy: [
+        '{',
+        '[]',
+        { Version: '2008-10-17', Statement: [] },
+        {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Maybe', Action: 's3:Get', Resource: '*' }],
+        },
+        {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        },
+      ],
+      managedPolicyArns: [
+        'arn',
+        ['arn:aws:iam::aws:role/x'],
+        [1],
+        Array(9).fill('arn:aws:iam::aws:policy/ReadOnlyAccess'),
+      ],
+      ipAllowList: [
+        ['10.0.0.0/8'],
+        ['300.1.1.1'],
+        ['1.2.3.4/40'],
+        'x',
+        [null],
+        ['::1/128'],
+      ],
+      serviceAccountMode: ['gitops', 1, 'APPLY'],
+      annotateServiceAccount: ['yes', 0],
+      audience: ['has space', ''],
+      roleName: ['', 'x'.repeat(65), 'bad name', 'a/b'],
+      rolePath: ['irsa', '/irsa', 'irsa/', '//'],
+      permissionsBoundaryArn: ['arn:aws:iam::111122223333:role/x', 'boundary'],
+      maxSessionDuration: [100, 43201, 3600.5, '3600'],
+      tags: [
+        [],
+        { 'aws:x': 'y' },
+        { 'irsa.dev/x': 'y' },
+        { k: 'v'.repeat(257) },
+        { k: 1 },
+        'tags',
+      ],
+      entityRef: ['component', 'component:default/', 7],
+      owner: [{ a: 1 }, 'x'.repeat(300)],
+      adopt: ['true', 1],
+    };
+    const fields = Object.keys(bad) as Array<keyof ProvisionInput>;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const field = pick(fields);
+      const candidate = {
+        ...input,
+        [field]: pick(bad[field]),
+      } as ProvisionInput;
+      if (field === 'policy') candidate.managedPolicyArns = undefined;
+      try {
+        await provisioner.plan(candidate);
+        outcomes.push(`accepted ${field}=${JSON.stringify(candidate[field])}`);
+      } catch (error) {
+        const named =
+          (error as Error).message.startsWith(field) ||
+          (error as Error).message.startsWith(`${field}[`);
+        outcomes.push(
+          error instanceof InputError && named
+            ? 'ok'
+            : `${field}: ${(error as Error).name}: ${(error as Error).message}`,
+        );
+      }
+    }
+    expect(outcomes.filter(o => o !== 'ok')).toEqual([]);
+    expect(writes()).toEqual([]);
+    expect(sandbox.controls.calls.length).toBeLessThan(2000 * 6); // validation fails before most reads
+  });
+});

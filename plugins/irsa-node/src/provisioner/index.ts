@@ -1,0 +1,2 @@
+export * from './DefaultProvisioner';
+export * from './input';
