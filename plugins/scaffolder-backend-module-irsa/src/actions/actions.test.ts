@@ -50,10 +50,11 @@ async function setup(
 }
 
 // The mock context takes only some options; the rest (isDryRun) is set on it.
+// Typed loosely: each action's handler takes its own input type.
 function context(
-  input: Record<string, unknown>,
+  input: any,
   extra: { workspacePath?: string; isDryRun?: boolean } = {},
-) {
+): any {
   const ctx = createMockActionContext({
     input,
     workspacePath: extra.workspacePath,
