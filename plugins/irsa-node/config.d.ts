@@ -1,0 +1,66 @@
+export interface Config {
+  irsa?: {
+    /**
+     * Run on the embedded in-memory sandbox (one AWS account, clusters
+     * `sandbox` and `sandbox-legacy`, seeded healthy and broken workloads)
+     * instead of real AWS and EKS. The demo default; never a production path.
+     * @visibility backend
+     */
+    sandbox?: boolean;
+    /**
+     * The EKS clusters IRSA works with. `name` is what entity annotations and
+     * templates use, and the name of the cluster under
+     * kubernetes.clusterLocatorMethods (so a cluster is configured once).
+     * @visibility backend
+     */
+    clusters?: Array<{
+      /** DNS-1123 label. */
+      name: string;
+      /** The EKS cluster name in AWS, when it differs from `name`. */
+      eksClusterName?: string;
+      /** 12-digit account id (quote it in YAML). */
+      accountId: string;
+      /** AWS region, for example eu-west-1. */
+      region: string;
+      /** Use this OIDC provider ARN instead of deriving it from the issuer. */
+      oidcProviderArn?: string;
+      /** Use this VPC id instead of DescribeCluster's. */
+      vpcId?: string;
+      /** Public egress IPs, when NAT gateways cannot be discovered. */
+      natPublicIps?: string[];
+    }>;
+    /** Calls to AWS. @visibility backend */
+    aws?: {
+      /** Appended to the SDK user agent. Default backstage-irsa. */
+      userAgent?: string;
+      /** Endpoint overrides per service (VPC endpoints, FIPS, emulators). */
+      endpoints?: {
+        iam?: string;
+        sts?: string;
+        ec2?: string;
+        eks?: string;
+        cloudtrail?: string;
+      };
+      /** Request budget per account and API family, requests per second (CloudTrail is fixed at 2). */
+      requestsPerSecond?: {
+        iam?: number;
+        sts?: number;
+        ec2?: number;
+        eks?: number;
+      };
+      /** Per-call timeout in milliseconds. Default 10000. */
+      timeoutMs?: number;
+      /** SDK attempts per call (retries with backoff on throttling). Default 3. */
+      maxAttempts?: number;
+    };
+    /** How aws:irsa:create provisions. @visibility backend */
+    provisioning?: {
+      /** IAM path of roles and policies. Default /. */
+      rolePath?: string;
+      /** Permissions boundary attached to every role. */
+      permissionsBoundaryArn?: string;
+      /** Allow admin-equivalent grants (*, iam:*, iam:PassRole on *, ...). Default false. */
+      allowAdminEquivalent?: boolean;
+    };
+  };
+}
