@@ -2,6 +2,7 @@
 // (`backstage-cli repo start` on app-config.yaml), plus optional overlays,
 // and waits until both the backend and the frontend answer.
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const APP_URL = 'http://localhost:3000';
@@ -27,7 +28,7 @@ export async function startPortal({ overlays = [], log }) {
   }
   const configArgs = ['app-config.yaml', ...overlays].flatMap(f => [
     '--config',
-    f,
+    path.resolve(f),
   ]);
   log(`starting the portal: backstage-cli repo start ${configArgs.join(' ')}`);
   const child = spawn(

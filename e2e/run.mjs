@@ -4,6 +4,7 @@
 // and ends with "e2e: N passed, N failed".
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -40,8 +41,9 @@ async function withBrowser(fn) {
 
 async function runSuite(name, overlays, tests, results) {
   log(`--- ${name}`);
-  const portal = await startPortal({ overlays, log });
+  let portal;
   try {
+    portal = await startPortal({ overlays, log });
     await withBrowser(async context => {
       const page = context.pages()[0] ?? (await context.newPage());
       page.setDefaultTimeout(30_000);
@@ -76,8 +78,10 @@ async function runSuite(name, overlays, tests, results) {
     results.push({ name: `${name}: portal`, ok: false });
     log(`FAIL ${name}: ${error.stack ?? error}`);
   } finally {
-    await portal.stop();
-    log(`portal stopped`);
+    if (portal) {
+      await portal.stop();
+      log('portal stopped');
+    }
   }
 }
 

@@ -13,15 +13,15 @@ const NEW_SERVICE = 'hello-irsa';
 
 async function signIn(page, appUrl, log) {
   await page.goto(appUrl);
+  // The first visit waits for the dev server's first compile.
   const enter = page.getByRole('button', { name: /enter/i });
-  if (await enter.isVisible({ timeout: 15_000 }).catch(() => false)) {
-    log('signing in as the guest');
-    await enter.click();
-  }
+  await enter.waitFor({ timeout: 180_000 });
+  log('signing in as the guest');
+  await enter.click();
   await page
-    .getByText(/catalog/i)
+    .getByRole('link', { name: /catalog/i })
     .first()
-    .waitFor();
+    .waitFor({ timeout: 60_000 });
 }
 
 async function openEntity(page, appUrl, name) {
@@ -76,10 +76,14 @@ export const fullPortalTests = [
         .waitFor({ timeout: 180_000 });
       await screenshot('02-task-log');
       await page.getByRole('link', { name: /open the component/i }).click();
-      await page
-        .getByText('IAM role (IRSA)')
-        .first()
-        .waitFor({ timeout: 120_000 });
+      // The catalog ingests the new location within seconds; reload until it has.
+      const card = page.getByText('IAM role (IRSA)').first();
+      for (let i = 0; i < 60 && !(await card.isVisible()); i++) {
+        await page.waitForTimeout(2000);
+        await page.reload();
+        await card.waitFor({ timeout: 3000 }).catch(() => {});
+      }
+      await card.waitFor({ timeout: 5000 });
       await ensureReport(page, log);
       const arn = await page.getByTestId('irsa-role-arn').innerText();
       if (!arn.includes(`:role/irsa-sandbox-default-${NEW_SERVICE}`)) {

@@ -6,7 +6,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { ConflictError, InputError } from '@backstage/errors';
-import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  catalogLocationsExtensionPoint,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
 import {
   createTemplateAction,
   scaffolderActionsExtensionPoint,
@@ -105,6 +108,23 @@ export const demoPublishModule = createBackendModule({
             '../../.demo-catalog',
         );
         actions.addActions(createLocalPublishAction({ catalog, directory }));
+      },
+    });
+  },
+});
+
+/**
+ * Demo only: lets the catalog accept `file` locations registered through its
+ * API (the default allows only `url`), which demo:publish:local relies on.
+ */
+export const demoFileLocationsModule = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'demo-file-locations',
+  register(reg) {
+    reg.registerInit({
+      deps: { locations: catalogLocationsExtensionPoint },
+      async init({ locations }) {
+        locations.setAllowedLocationTypes(['url', 'file']);
       },
     });
   },

@@ -6,7 +6,10 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { demoPermissionPolicyModule } from './permissionPolicy';
-import { demoPublishModule } from './demoCatalogModule';
+import {
+  demoFileLocationsModule,
+  demoPublishModule,
+} from './demoCatalogModule';
 
 const backend = createBackend();
 
@@ -26,6 +29,7 @@ backend.add(demoPermissionPolicyModule);
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage-irsa/plugin-scaffolder-backend-module-irsa'));
 backend.add(demoPublishModule);
+backend.add(demoFileLocationsModule);
 
 backend.add(import('@backstage-irsa/plugin-irsa-backend'));
 
