@@ -35,14 +35,21 @@ async function checkStatus(page, checkId) {
   return row.getAttribute('data-status');
 }
 
-/** Clicks "Verify now" when the entity has no stored report yet. */
+/**
+ * Waits for the card's report; clicks "Verify now" when the entity has none
+ * yet. The scheduled fleet run may store one meanwhile, so either may win.
+ */
 async function ensureReport(page, log) {
+  const verifiedAt = page.getByTestId('irsa-verified-at');
   const verifyNow = page.getByRole('button', { name: /verify now/i });
-  if (await verifyNow.isVisible({ timeout: 3_000 }).catch(() => false)) {
-    log('no stored report yet: clicking "Verify now"');
-    await verifyNow.click();
+  for (let i = 0; i < 120 && !(await verifiedAt.isVisible()); i++) {
+    if (await verifyNow.isVisible()) {
+      log('no stored report yet: clicking "Verify now"');
+      await verifyNow.click({ timeout: 3_000 }).catch(() => {});
+    }
+    await page.waitForTimeout(500);
   }
-  await page.getByTestId('irsa-verified-at').waitFor({ timeout: 60_000 });
+  await verifiedAt.waitFor({ timeout: 5_000 });
 }
 
 export const fullPortalTests = [

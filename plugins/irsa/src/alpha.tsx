@@ -14,7 +14,8 @@ const irsaApi = ApiBlueprint.make({
     defineParams({
       api: irsaApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new IrsaClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new IrsaClient({ discoveryApi, fetchApi }),
     }),
 });
 
@@ -23,7 +24,8 @@ const irsaEntityCard = EntityCardBlueprint.make({
   name: 'iam',
   params: {
     filter: isIrsaAvailable,
-    loader: () => import('./components/EntityIrsaCard').then(m => <m.EntityIrsaCard />),
+    loader: () =>
+      import('./components/EntityIrsaCard').then(m => <m.EntityIrsaCard />),
   },
 });
 
@@ -31,7 +33,8 @@ const irsaEntityCard = EntityCardBlueprint.make({
 const policyDocumentField = FormFieldBlueprint.make({
   name: 'irsa-policy-document',
   params: {
-    field: () => import('./scaffolder').then(m => m.irsaPolicyDocumentFormField),
+    field: () =>
+      import('./scaffolder').then(m => m.irsaPolicyDocumentFormField),
   },
 });
 

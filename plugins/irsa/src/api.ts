@@ -35,7 +35,12 @@ export const irsaApiRef = createApiRef<IrsaApi>({ id: 'plugin.irsa.service' });
 
 /** Talks to /api/irsa/v1 with the signed-in user's token (fetchApi). */
 export class IrsaClient implements IrsaApi {
-  constructor(private readonly options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {}
+  constructor(
+    private readonly options: {
+      discoveryApi: DiscoveryApi;
+      fetchApi: FetchApi;
+    },
+  ) {}
 
   async getReport(entityRef: string) {
     const response = await this.call(entityRef, '');
@@ -46,20 +51,30 @@ export class IrsaClient implements IrsaApi {
   async verify(entityRef: string) {
     const response = await this.call(entityRef, '/verify', { method: 'POST' });
     if (response.status === 429) {
-      throw new IrsaCooldownError(Number(response.headers.get('Retry-After')) || 30);
+      throw new IrsaCooldownError(
+        Number(response.headers.get('Retry-After')) || 30,
+      );
     }
     return this.json<StoredReportResponse>(response);
   }
 
   async getHistory(entityRef: string, limit = 20) {
-    return this.json<ReportHistoryResponse>(await this.call(entityRef, `/history?limit=${limit}`));
+    return this.json<ReportHistoryResponse>(
+      await this.call(entityRef, `/history?limit=${limit}`),
+    );
   }
 
   private async call(entityRef: string, suffix: string, init?: RequestInit) {
-    const { kind, namespace, name }: CompoundEntityRef = parseEntityRef(entityRef);
+    const { kind, namespace, name }: CompoundEntityRef =
+      parseEntityRef(entityRef);
     const base = await this.options.discoveryApi.getBaseUrl('irsa');
-    const path = [kind, namespace, name].map(p => encodeURIComponent(p.toLocaleLowerCase('en-US'))).join('/');
-    return this.options.fetchApi.fetch(`${base}/v1/entities/${path}${suffix}`, init);
+    const path = [kind, namespace, name]
+      .map(p => encodeURIComponent(p.toLocaleLowerCase('en-US')))
+      .join('/');
+    return this.options.fetchApi.fetch(
+      `${base}/v1/entities/${path}${suffix}`,
+      init,
+    );
   }
 
   private async json<T>(response: Response): Promise<T> {

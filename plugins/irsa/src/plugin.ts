@@ -14,7 +14,8 @@ export const irsaPlugin = createPlugin({
     createApiFactory({
       api: irsaApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new IrsaClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new IrsaClient({ discoveryApi, fetchApi }),
     }),
   ],
 });
@@ -24,7 +25,8 @@ export const EntityIrsaCard = irsaPlugin.provide(
   createComponentExtension({
     name: 'EntityIrsaCard',
     component: {
-      lazy: () => import('./components/EntityIrsaCard').then(m => m.EntityIrsaCard),
+      lazy: () =>
+        import('./components/EntityIrsaCard').then(m => m.EntityIrsaCard),
     },
   }),
 );

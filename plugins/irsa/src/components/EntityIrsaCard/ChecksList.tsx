@@ -30,17 +30,28 @@ export const ChecksList = ({ checks }: { checks: CheckResult[] }) => {
   return (
     <Box>
       {checks.map(check => (
-        <Box key={check.id} className={classes.row} data-testid={`irsa-check-${check.id}`} data-status={check.status}>
+        <Box
+          key={check.id}
+          className={classes.row}
+          data-testid={`irsa-check-${check.id}`}
+          data-status={check.status}
+        >
           <Typography variant="body2">
             <StatusIcon status={check.status} />
             <strong>{CHECK_TITLES[check.id]}</strong>: {check.message}
           </Typography>
           {check.remediation && check.status !== 'pass' && (
-            <Typography component="div" className={classes.remediation} data-testid={`irsa-remediation-${check.id}`}>
+            <Typography
+              component="div"
+              className={classes.remediation}
+              data-testid={`irsa-remediation-${check.id}`}
+            >
               {check.remediation}
             </Typography>
           )}
-          {Object.keys(check.evidence).length > 0 && <ExpandableJson label="evidence" value={check.evidence} />}
+          {Object.keys(check.evidence).length > 0 && (
+            <ExpandableJson label="evidence" value={check.evidence} />
+          )}
         </Box>
       ))}
     </Box>

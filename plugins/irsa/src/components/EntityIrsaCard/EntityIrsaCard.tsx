@@ -44,18 +44,29 @@ export function consoleUrl(report: VerificationReport): string | undefined {
     'aws-cn': 'console.amazonaws.cn',
     'aws-us-gov': 'console.amazonaws-us-gov.com',
   }[partition];
-  return host ? `https://${host}/iam/home#/roles/details/${encodeURIComponent(report.roleName)}` : undefined;
+  return host
+    ? `https://${host}/iam/home#/roles/details/${encodeURIComponent(report.roleName)}`
+    : undefined;
 }
 
 function relativeTime(iso: string, now: number): string {
-  const seconds = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
+  const seconds = Math.max(
+    0,
+    Math.round((now - new Date(iso).getTime()) / 1000),
+  );
   if (seconds < 60) return `${seconds} s ago`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
   if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
   return `${Math.round(seconds / 86400)} d ago`;
 }
 
-const Section = ({ title, children }: { title: string; children: React.ReactNode }) => (
+const Section = ({
+  title,
+  children,
+}: {
+  title: string;
+  children: React.ReactNode;
+}) => (
   <Box mt={2}>
     <Typography variant="subtitle2" gutterBottom>
       {title}
@@ -72,7 +83,10 @@ export const EntityIrsaCard = () => {
   const { entity } = useEntity();
   const entityRef = stringifyEntityRef(entity);
   const api = useApi(irsaApiRef);
-  const { allowed: mayVerify } = usePermission({ permission: irsaEntityVerifyPermission, resourceRef: entityRef });
+  const { allowed: mayVerify } = usePermission({
+    permission: irsaEntityVerifyPermission,
+    resourceRef: entityRef,
+  });
 
   const loaded = useAsync(() => api.getReport(entityRef), [api, entityRef]);
   const [stored, setStored] = useState<StoredReportResponse | undefined>();
@@ -93,7 +107,8 @@ export const EntityIrsaCard = () => {
     try {
       setStored(await api.verify(entityRef));
     } catch (error) {
-      if (error instanceof IrsaCooldownError) setCooldown(error.retryAfterSeconds);
+      if (error instanceof IrsaCooldownError)
+        setCooldown(error.retryAfterSeconds);
       else setVerifyError(error as Error);
     } finally {
       setVerifying(false);
@@ -101,7 +116,12 @@ export const EntityIrsaCard = () => {
   }, [api, entityRef]);
 
   const button = mayVerify ? (
-    <Button variant="outlined" color="primary" onClick={verify} disabled={verifying || cooldown > 0}>
+    <Button
+      variant="outlined"
+      color="primary"
+      onClick={verify}
+      disabled={verifying || cooldown > 0}
+    >
       {stored ? 'Re-verify' : 'Verify now'}
     </Button>
   ) : undefined;
@@ -129,9 +149,16 @@ export const EntityIrsaCard = () => {
       title={title}
       subheader={
         report && (
-          <span data-testid="irsa-verified-at" data-verified-at={report.verifiedAt} title={new Date(report.verifiedAt).toLocaleString()}>
-            Verified {relativeTime(report.verifiedAt, Date.now())} ({new Date(report.verifiedAt).toLocaleString()}, {report.trigger})
-            {stored?.stale && <Chip size="small" label="stale" style={{ marginLeft: 8 }} />}
+          <span
+            data-testid="irsa-verified-at"
+            data-verified-at={report.verifiedAt}
+            title={new Date(report.verifiedAt).toLocaleString()}
+          >
+            Verified {relativeTime(report.verifiedAt, Date.now())} (
+            {new Date(report.verifiedAt).toLocaleString()}, {report.trigger})
+            {stored?.stale && (
+              <Chip size="small" label="stale" style={{ marginLeft: 8 }} />
+            )}
           </span>
         )
       }
@@ -140,11 +167,17 @@ export const EntityIrsaCard = () => {
       {verifying && (
         <Box mb={1}>
           <LinearProgress />
-          <Typography variant="caption">Verifying: asking AWS and the cluster…</Typography>
+          <Typography variant="caption">
+            Verifying: asking AWS and the cluster…
+          </Typography>
         </Box>
       )}
       {cooldown > 0 && (
-        <Typography variant="body2" color="textSecondary" data-testid="irsa-cooldown">
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          data-testid="irsa-cooldown"
+        >
           Verified moments ago. Re-verify available in {cooldown} s.
         </Typography>
       )}
@@ -162,22 +195,32 @@ export const EntityIrsaCard = () => {
         />
       ) : (
         <>
-          <Typography variant="h6" data-testid="irsa-overall" data-status={report.status}>
+          <Typography
+            variant="h6"
+            data-testid="irsa-overall"
+            data-status={report.status}
+          >
             <StatusIcon status={report.status} /> {SUMMARY[report.status]}
           </Typography>
           <Section title="Role">
             {report.roleArn ? (
               <Typography variant="body2" component="div">
                 <code data-testid="irsa-role-arn">{report.roleArn}</code>
-                <CopyTextButton text={report.roleArn} tooltipText="Role ARN copied" />
+                <CopyTextButton
+                  text={report.roleArn}
+                  tooltipText="Role ARN copied"
+                />
                 {url && <Link to={url}>Open in the AWS console</Link>}
               </Typography>
             ) : (
               <Typography variant="body2">No role ARN found.</Typography>
             )}
             <Typography variant="caption" color="textSecondary">
-              ServiceAccount {report.namespace}/{report.serviceAccount} on cluster {report.cluster}
-              {report.roleLastUsed?.lastUsedDate ? ` · last used ${new Date(report.roleLastUsed.lastUsedDate).toLocaleString()}` : ''}
+              ServiceAccount {report.namespace}/{report.serviceAccount} on
+              cluster {report.cluster}
+              {report.roleLastUsed?.lastUsedDate
+                ? ` · last used ${new Date(report.roleLastUsed.lastUsedDate).toLocaleString()}`
+                : ''}
             </Typography>
           </Section>
           <Section title="Debugging checklist">

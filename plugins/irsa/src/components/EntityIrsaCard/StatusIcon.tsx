@@ -16,7 +16,13 @@ const LABELS: Record<CheckStatus, string> = {
 };
 
 /** The catalog's status indicators, labelled for screen readers. */
-export const StatusIcon = ({ status, label }: { status: CheckStatus; label?: string }) => {
+export const StatusIcon = ({
+  status,
+  label,
+}: {
+  status: CheckStatus;
+  label?: string;
+}) => {
   const text = label ?? LABELS[status];
   switch (status) {
     case 'pass':

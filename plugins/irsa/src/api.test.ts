@@ -1,0 +1,76 @@
+import { mockApis } from '@backstage/test-utils';
+import { IrsaClient, IrsaCooldownError } from './api';
+
+function client(response: Response) {
+  const fetch = jest.fn().mockResolvedValue(response);
+  const api = new IrsaClient({
+    discoveryApi: mockApis.discovery({ baseUrl: 'http://localhost:7007' }),
+    fetchApi: { fetch },
+  });
+  return { api, fetch };
+}
+
+const json = (
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+
+describe('IrsaClient', () => {
+  it('GETs the stored report and maps 404 to undefined', async () => {
+    const { api, fetch } = client(
+      json({ report: { status: 'pass' }, stale: false }),
+    );
+    await expect(
+      api.getReport('component:default/payments-api'),
+    ).resolves.toEqual({ report: { status: 'pass' }, stale: false });
+    expect(fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/entities/component/default/payments-api',
+      undefined,
+    );
+    const missing = client(
+      json({ error: { name: 'NotFoundError', message: 'none' } }, 404),
+    );
+    await expect(
+      missing.api.getReport('component:default/payments-api'),
+    ).resolves.toBeUndefined();
+  });
+
+  it('POSTs verify and turns 429 into IrsaCooldownError with Retry-After', async () => {
+    const { api, fetch } = client(
+      json({ error: { name: 'TooManyRequestsError', message: 'wait' } }, 429, {
+        'Retry-After': '17',
+      }),
+    );
+    const error = await api
+      .verify('component:default/payments-api')
+      .catch(e => e);
+    expect(error).toBeInstanceOf(IrsaCooldownError);
+    expect(error.retryAfterSeconds).toBe(17);
+    expect(fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/entities/component/default/payments-api/verify',
+      { method: 'POST' },
+    );
+  });
+
+  it('throws ResponseError on other failures and reads history with a limit', async () => {
+    const failing = client(
+      json({ error: { name: 'NotAllowedError', message: 'denied' } }, 403),
+    );
+    await expect(
+      failing.api.verify('component:default/x'),
+    ).rejects.toMatchObject({ name: 'ResponseError', statusCode: 403 });
+    const { api, fetch } = client(json({ items: [] }));
+    await expect(api.getHistory('component:default/x', 5)).resolves.toEqual({
+      items: [],
+    });
+    expect(fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/entities/component/default/x/history?limit=5',
+      undefined,
+    );
+  });
+});
