@@ -13,3 +13,4 @@ export * from './service/irsaServiceRef';
 export * from './sandbox';
 export * from './verifier/DefaultVerifier';
 export * from './provisioner';
+export * from './gateways/aws';
