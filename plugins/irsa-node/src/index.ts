@@ -14,3 +14,4 @@ export * from './sandbox';
 export * from './verifier/DefaultVerifier';
 export * from './provisioner';
 export * from './gateways/aws';
+export * from './gateways/kubernetes';

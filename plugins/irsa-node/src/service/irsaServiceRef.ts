@@ -5,7 +5,16 @@ import {
   type LoggerService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import {
+  DefaultAwsCredentialsManager,
+  type AwsCredentialsManager,
+} from '@backstage/integration-aws-node';
+import { createAwsIamGateway } from '../gateways/aws';
+import { createKubernetesClusterGateway } from '../gateways/kubernetes';
 import { createSandboxIrsaService } from '../sandbox';
+import { readClusterConfig, StaticClusterRegistry } from './clusters';
+import { DefaultClusterFactsService } from './facts';
 import type { IrsaService } from './types';
 
 /**
@@ -15,6 +24,7 @@ import type { IrsaService } from './types';
 export async function createIrsaService(options: {
   config: Config;
   logger: LoggerService;
+  credentialsManager?: AwsCredentialsManager;
 }): Promise<IrsaService> {
   const { config, logger } = options;
   if (config.getOptionalBoolean('irsa.sandbox')) {
@@ -27,11 +37,31 @@ export async function createIrsaService(options: {
     );
     return service;
   }
-  // The real @aws-sdk and @kubernetes/client-node gateways are issue #3's
-  // remaining work; refuse clearly instead of starting half-configured.
-  throw new Error(
-    'irsa.sandbox: only the embedded sandbox is available in this version; set irsa.sandbox: true (real AWS and EKS gateways are tracked in issue #3)',
+  const list = readClusterConfig(config);
+  if (!list.length) {
+    throw new InputError(
+      'irsa.clusters: configure at least one cluster (name, accountId, region), or set irsa.sandbox: true for the embedded demo',
+    );
+  }
+  const clusters = new StaticClusterRegistry(list);
+  const credentialsManager =
+    options.credentialsManager ??
+    DefaultAwsCredentialsManager.fromConfig(config);
+  const iam = createAwsIamGateway({ config, logger, credentialsManager });
+  logger.info(
+    `IRSA running against AWS for clusters ${list.map(c => `${c.name} (${c.accountId}, ${c.region})`).join(', ')}`,
   );
+  return {
+    mode: 'aws',
+    clusters,
+    iam,
+    kubernetes: createKubernetesClusterGateway({
+      config,
+      logger,
+      credentialsManager,
+    }),
+    facts: new DefaultClusterFactsService({ iam, clusters }),
+  };
 }
 
 /**

@@ -132,14 +132,12 @@ describe('AwsIamGateway', () => {
 
   it('turns SDK exceptions into typed GatewayErrors with the request id', async () => {
     const { gateway: g } = gateway();
-    iam
-      .on(GetRoleCommand)
-      .rejects(
-        new NoSuchEntityException({
-          message: 'The role with name r cannot be found.',
-          $metadata: { requestId: 'req-1' },
-        }),
-      );
+    iam.on(GetRoleCommand).rejects(
+      new NoSuchEntityException({
+        message: 'The role with name r cannot be found.',
+        $metadata: { requestId: 'req-1' },
+      }),
+    );
     const error = await g.getRole(target, 'r').catch(e => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({
