@@ -15,6 +15,7 @@ import type {
   VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
 import { IrsaCooldownError, irsaApiRef, type IrsaApi } from '../../api';
+import { SWRConfig } from 'swr';
 import { EntityIrsaCard } from './EntityIrsaCard';
 
 const entity: Entity = {
@@ -115,9 +116,12 @@ async function renderCard(api: Partial<IrsaApi>, allowVerify = true) {
         [permissionApiRef, permissionApi],
       ]}
     >
-      <EntityProvider entity={entity}>
-        <EntityIrsaCard />
-      </EntityProvider>
+      {/* usePermission caches decisions in SWR: a fresh cache per test */}
+      <SWRConfig value={{ provider: () => new Map() }}>
+        <EntityProvider entity={entity}>
+          <EntityIrsaCard />
+        </EntityProvider>
+      </SWRConfig>
     </TestApiProvider>,
   );
 }
@@ -278,9 +282,12 @@ describe('EntityIrsaCard', () => {
       false,
     );
     expect(await screen.findByText('IAM role (IRSA)')).toBeInTheDocument();
-    expect(
-      screen.queryByRole('button', { name: /verify/i }),
-    ).not.toBeInTheDocument();
+    // usePermission may answer from its cache first, then revalidates.
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('button', { name: /verify/i }),
+      ).not.toBeInTheDocument(),
+    );
   });
 
   it('shows a load error in an error panel', async () => {
