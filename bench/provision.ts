@@ -4,20 +4,12 @@
  * concurrently, so the ratio stays near 1 (target ≤ 1.2).
  */
 import { ConfigReader } from '@backstage/config';
+import { silentLogger as logger } from './_support';
 import {
   createSandboxIrsaService,
   DefaultProvisioner,
 } from '@backstage-irsa/plugin-irsa-node';
 
-const logger = {
-  info() {},
-  warn() {},
-  error() {},
-  debug() {},
-  child() {
-    return logger;
-  },
-} as any;
 const policy = {
   Version: '2012-10-17',
   Statement: [

@@ -5,6 +5,7 @@
  *    the minimum the checks need, cluster facts fetched once per cluster.
  */
 import { ConfigReader } from '@backstage/config';
+import { silentLogger as logger } from './_support';
 import {
   createSandboxIrsaService,
   DefaultProvisioner,
@@ -12,15 +13,6 @@ import {
   SANDBOX_SCENARIOS,
 } from '@backstage-irsa/plugin-irsa-node';
 
-const logger = {
-  info() {},
-  warn() {},
-  error() {},
-  debug() {},
-  child() {
-    return logger;
-  },
-} as any;
 const LATENCY_MS = 25;
 
 async function single() {

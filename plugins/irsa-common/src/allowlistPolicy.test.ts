@@ -81,12 +81,28 @@ describe('normalizePublicCidr', () => {
     ['100.64.0.1', /carrier-grade NAT/],
     ['256.1.1.1', /octet over 255/],
     ['1.2.3.4/33', /prefix over 32/],
-    ['2001:db8::/32', /not an IPv4 CIDR/],
+    ['fe80::1/64', /is not a global unicast IPv6 range/],
+    ['::1', /is not a global unicast IPv6 range/],
+    ['fd00::/8', /is not a global unicast IPv6 range/],
+    ['2001:db8:::1/64', /is not an IPv6 CIDR/],
+    ['2001:db8::/129', /is not an IPv6 CIDR/],
+    ['2001:zz8::/32', /is not an IPv6 CIDR/],
     ['', /not an IPv4 CIDR/],
     ['1.2.3.4; DROP TABLE', /not an IPv4 CIDR/],
   ])('rejects %s with a reason', (input, reason) => {
     expect(() => normalizePublicCidr(input)).toThrow(InputError);
     expect(() => normalizePublicCidr(input)).toThrow(/^ipAllowList: /);
     expect(() => normalizePublicCidr(input)).toThrow(reason);
+  });
+});
+
+describe('normalizePublicCidr with IPv6', () => {
+  it('accepts global unicast ranges and normalises them', () => {
+    expect(normalizePublicCidr('2001:DB8::/32')).toBe(
+      '2001:db8:0:0:0:0:0:0/32',
+    );
+    expect(normalizePublicCidr('2600:1f18:abcd::7', 'publicCidrs[1]')).toBe(
+      '2600:1f18:abcd:0:0:0:0:7/128',
+    );
   });
 });

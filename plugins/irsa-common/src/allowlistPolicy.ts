@@ -27,15 +27,62 @@ function nonPublicReason(octets: number[]): string | undefined {
   return undefined;
 }
 
-/** Validates a public IPv4 CIDR for `aws:SourceIp`; a bare address becomes /32. */
+// Expands an IPv6 address to its 8 groups, or undefined when malformed.
+function ipv6Groups(address: string): number[] | undefined {
+  if (!/^[0-9a-fA-F:]+$/.test(address) || address.split('::').length > 2)
+    return undefined;
+  const [head, tail] = address.split('::');
+  const part = (text: string | undefined) => (text ? text.split(':') : []);
+  const groups = [
+    ...part(head),
+    ...(tail !== undefined
+      ? Array(8 - part(head).length - part(tail).length).fill('0')
+      : []),
+    ...part(tail),
+  ];
+  if (groups.length !== 8 || groups.some(g => !/^[0-9a-fA-F]{1,4}$/.test(g)))
+    return undefined;
+  return groups.map(g => parseInt(g, 16));
+}
+
+function normalizeIpv6Cidr(value: string, field: string): string {
+  const [address, bits] = value.split('/');
+  const groups = ipv6Groups(address);
+  const prefix = bits === undefined ? 128 : Number(bits);
+  if (
+    !groups ||
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > 128 ||
+    (bits !== undefined && !/^\d{1,3}$/.test(bits))
+  ) {
+    throw new InputError(
+      `${field}: "${value.slice(0, 64)}" is not an IPv6 CIDR such as 2001:db8::/48`,
+    );
+  }
+  // aws:SourceIp only sees global unicast addresses (2000::/3).
+  if ((groups[0] & 0xe000) !== 0x2000) {
+    throw new InputError(
+      `${field}: ${value} is not a global unicast IPv6 range (2000::/3); aws:SourceIp only sees public addresses`,
+    );
+  }
+  return `${groups.map(g => g.toString(16)).join(':')}/${prefix}`;
+}
+
+/**
+ * Validates a public CIDR for `aws:SourceIp` (IPv4, or IPv6 global unicast);
+ * a bare address becomes /32 (or /128).
+ */
 export function normalizePublicCidr(
   value: string,
   field = 'ipAllowList',
 ): string {
-  const match = IPV4_CIDR.exec(value.trim());
+  if (typeof value === 'string' && value.includes(':'))
+    return normalizeIpv6Cidr(value.trim(), field);
+  const match = IPV4_CIDR.exec(String(value).trim());
   if (!match) {
     throw new InputError(
-      `${field}: "${value.slice(0, 64)}" is not an IPv4 CIDR such as 203.0.113.7/32`,
+      `${field}: "${String(value).slice(0, 64)}" is not an IPv4 CIDR such as 203.0.113.7/32 (or an IPv6 one such as 2001:db8::/48)`,
     );
   }
   const octets = match.slice(1, 5).map(Number);

@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
 import {
   isRoleArn,
+  parseOidcProviderArn,
   parsePolicyArn,
   parseRoleArn,
   partitionOfRegion,
@@ -104,5 +105,33 @@ describe('roleArn and partitionOfRegion', () => {
         path: '/irsa/',
       }),
     ).toBe('arn:aws:iam::111122223333:role/irsa/r');
+  });
+});
+
+describe('parseOidcProviderArn', () => {
+  it('returns the issuer, the condition-key prefix', () => {
+    expect(
+      parseOidcProviderArn(
+        'arn:aws-us-gov:iam::111122223333:oidc-provider/oidc.eks.us-gov-west-1.amazonaws.com/id/ABC123',
+        'irsa.clusters[0].oidcProviderArn',
+      ),
+    ).toEqual({
+      partition: 'aws-us-gov',
+      accountId: '111122223333',
+      issuer: 'oidc.eks.us-gov-west-1.amazonaws.com/id/ABC123',
+    });
+  });
+
+  it.each([
+    'arn:aws:iam::111122223333:role/x',
+    'arn:aws:iam::111122223333:oidc-provider/',
+    'arn:aws:iam::1111:oidc-provider/host',
+    42,
+  ])('rejects %p naming the field', arn => {
+    expect(() =>
+      parseOidcProviderArn(arn, 'irsa.clusters[0].oidcProviderArn'),
+    ).toThrow(
+      /^irsa\.clusters\[0\]\.oidcProviderArn: must be an IAM OIDC provider ARN/,
+    );
   });
 });

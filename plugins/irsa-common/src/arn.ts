@@ -93,3 +93,22 @@ export function partitionOfRegion(region: string): RoleArnParts['partition'] {
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   return 'aws';
 }
+
+const OIDC_PROVIDER_ARN =
+  /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):oidc-provider\/([a-z0-9.-]+(?:\/[\x21-\x7e]+)*)$/;
+
+/** Parses `arn:PARTITION:iam::ACCOUNT:oidc-provider/ISSUER`; InputError names the field. */
+export function parseOidcProviderArn(arn: unknown, field: string) {
+  const match = typeof arn === 'string' ? OIDC_PROVIDER_ARN.exec(arn) : null;
+  if (!match) {
+    throw new InputError(
+      `${field}: must be an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE, got ${show(arn)}`,
+    );
+  }
+  return {
+    partition: match[1] as RoleArnParts['partition'],
+    accountId: match[2],
+    /** Issuer host/path without scheme: the trust policy's condition-key prefix. */
+    issuer: match[3],
+  };
+}

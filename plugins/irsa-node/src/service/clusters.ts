@@ -2,6 +2,7 @@ import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import {
   ACCOUNT_ID_PATTERN,
+  parseOidcProviderArn,
   partitionOfRegion,
 } from '@backstage-irsa/plugin-irsa-common';
 import type { AwsTarget } from '../gateways/types';
@@ -36,6 +37,8 @@ export function readClusterConfig(config: Config): IrsaCluster[] {
       );
     const natPublicIps = entry.getOptionalStringArray('natPublicIps');
     const oidcProviderArn = entry.getOptionalString('oidcProviderArn');
+    if (oidcProviderArn)
+      parseOidcProviderArn(oidcProviderArn, `${key}.oidcProviderArn`);
     const vpcId = entry.getOptionalString('vpcId');
     return {
       name,
