@@ -59,6 +59,8 @@ const pct = (sorted: number[], p: number) =>
     ],
     {
       cwd: 'packages/backend',
+      // The guest sign-in of the demo only works in development mode.
+      env: { ...process.env, NODE_ENV: 'development' },
       detached: true,
       stdio: 'ignore',
     },
@@ -68,10 +70,15 @@ const pct = (sorted: number[], p: number) =>
       async () => (await fetch(`${BASE}/.backstage/health/v1/readiness`)).ok,
       'the backend',
     );
-    const refresh = await fetch(`${BASE}/api/auth/guest/refresh`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    });
-    const token: string = (await refresh.json()).backstageIdentity.token;
+    // The auth plugin may answer a moment after readiness.
+    let token = '';
+    await waitFor(async () => {
+      const refresh = await fetch(`${BASE}/api/auth/guest/refresh`, {
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      });
+      token = refresh.ok ? (await refresh.json()).backstageIdentity.token : '';
+      return Boolean(token);
+    }, 'a guest token');
     const irsaUrl = `${BASE}/api/irsa/v1/entities/component/default/payments-api`;
     const catalogUrl = `${BASE}/api/catalog/entities/by-name/component/default/payments-api`;
     console.log('[bench] waiting for the first fleet run to store the report');

@@ -114,10 +114,14 @@ export async function createRouter(
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    await authorize(irsaEntityReadPermission, ref, credentials);
-    await annotatedEntity(ref, credentials);
-    const report = await store.latest(ref);
+    // Reports exist only for annotated entities, so the catalog is asked only
+    // when there is none (to say why); the permission decision gates the answer.
+    const [, report] = await Promise.all([
+      authorize(irsaEntityReadPermission, ref, credentials),
+      store.latest(ref),
+    ]);
     if (!report) {
+      await annotatedEntity(ref, credentials);
       throw new NotFoundError(
         `No IAM report for ${ref} yet; POST to .../verify to run the checks now`,
       );
