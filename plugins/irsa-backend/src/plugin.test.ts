@@ -38,12 +38,14 @@ async function start(options?: {
   permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
   cooldownSeconds?: number;
   latencyMs?: number;
+  features?: any[];
 }) {
   const { service } = await createSandboxIrsaService({
     latencyMs: options?.latencyMs,
   });
   const { server } = await startTestBackend({
     features: [
+      ...(options?.features ?? []),
       irsaPlugin,
       catalogServiceMock.factory({ entities }),
       createServiceFactory({
@@ -231,5 +233,31 @@ describe('irsa backend plugin', () => {
     expect(body.body.error.message).toBe(
       'body: must be empty; the entity is named by the path',
     );
+  });
+
+  it('audits every verify request with its outcome', async () => {
+    const event = { success: jest.fn(), fail: jest.fn() };
+    const auditor = mockServices.auditor.mock({
+      createEvent: jest.fn(async () => event),
+    });
+    const server = await start({ features: [auditor.factory] });
+    await request(server)
+      .post(`${base}/payments-api/verify`)
+      .set('Authorization', user);
+    expect(auditor.createEvent).toHaveBeenCalledWith(
+      expect.objectContaining({
+        eventId: 'entity-verify',
+        severityLevel: 'medium',
+        meta: { entityRef: 'component:default/payments-api' },
+      }),
+    );
+    expect(event.success).toHaveBeenCalledWith({ meta: { status: 'pass' } });
+
+    await request(server)
+      .post(`${base}/nope/verify`)
+      .set('Authorization', user);
+    expect(event.fail).toHaveBeenCalledWith({
+      error: expect.objectContaining({ name: 'NotFoundError' }),
+    });
   });
 });
