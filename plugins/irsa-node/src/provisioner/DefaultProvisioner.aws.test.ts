@@ -41,16 +41,14 @@ describe('DefaultProvisioner on the real IAM gateway (aws-sdk-client-mock)', () 
   beforeEach(() => iam.reset());
 
   it('sends exactly these IAM calls with these documents, in dependency order', async () => {
-    iam
-      .on(GetAccountSummaryCommand)
-      .resolves({
-        SummaryMap: {
-          AssumeRolePolicySizeMax: 2048,
-          PolicySizeQuota: 6144,
-          Roles: 10,
-          RolesQuota: 1000,
-        },
-      });
+    iam.on(GetAccountSummaryCommand).resolves({
+      SummaryMap: {
+        AssumeRolePolicySizeQuota: 2048,
+        PolicySizeQuota: 6144,
+        Roles: 10,
+        RolesQuota: 1000,
+      },
+    });
     iam
       .on(GetRoleCommand)
       .rejectsOnce(notFound())
@@ -65,23 +63,19 @@ describe('DefaultProvisioner on the real IAM gateway (aws-sdk-client-mock)', () 
         },
       });
     iam.on(GetPolicyCommand).rejects(notFound());
-    iam
-      .on(CreateRoleCommand)
-      .resolves({
-        Role: {
-          RoleName: 'irsa-prod-shop-cart',
-          Arn: 'arn',
-          Path: '/irsa/',
-          RoleId: 'id',
-          CreateDate: new Date(0),
-          AssumeRolePolicyDocument: '%7B%7D',
-        },
-      });
-    iam
-      .on(CreatePolicyCommand)
-      .resolves({
-        Policy: { Arn: 'p', PolicyName: 'p', DefaultVersionId: 'v1' },
-      });
+    iam.on(CreateRoleCommand).resolves({
+      Role: {
+        RoleName: 'irsa-prod-shop-cart',
+        Arn: 'arn',
+        Path: '/irsa/',
+        RoleId: 'id',
+        CreateDate: new Date(0),
+        AssumeRolePolicyDocument: '%7B%7D',
+      },
+    });
+    iam.on(CreatePolicyCommand).resolves({
+      Policy: { Arn: 'p', PolicyName: 'p', DefaultVersionId: 'v1' },
+    });
     iam.on(AttachRolePolicyCommand).resolves({});
 
     const credentialsManager = {

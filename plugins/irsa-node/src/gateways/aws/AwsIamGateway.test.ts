@@ -11,6 +11,7 @@ import {
   IAMClient,
   ListAttachedRolePoliciesCommand,
   ListPolicyVersionsCommand,
+  GetAccountSummaryCommand,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import {
@@ -101,6 +102,32 @@ describe('AwsIamGateway', () => {
       .thisValue as IAMClient;
     expect(await client.config.endpoint!()).toMatchObject({
       hostname: 'iam.example.internal',
+    });
+  });
+
+  it('reads the live quotas from GetAccountSummary under their real keys', async () => {
+    const { gateway: g } = gateway();
+    iam.on(GetAccountSummaryCommand).resolves({
+      SummaryMap: {
+        AssumeRolePolicySizeQuota: 4096,
+        PolicySizeQuota: 6144,
+        RolePolicySizeQuota: 10240,
+        AttachedPoliciesPerRoleQuota: 20,
+        Roles: 12,
+        RolesQuota: 5000,
+        Policies: 3,
+        PoliciesQuota: 1500,
+      },
+    });
+    expect(await g.getAccountQuotas(target)).toEqual({
+      assumeRolePolicySizeMax: 4096,
+      policySizeQuota: 6144,
+      rolePolicySizeQuota: 10240,
+      attachedPoliciesPerRoleQuota: 20,
+      roles: 12,
+      rolesQuota: 5000,
+      policies: 3,
+      policiesQuota: 1500,
     });
   });
 

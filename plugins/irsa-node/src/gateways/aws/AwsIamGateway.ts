@@ -569,7 +569,7 @@ export class AwsIamGateway implements IamGateway {
     );
     const m: Record<string, number> = out.SummaryMap ?? {};
     return {
-      assumeRolePolicySizeMax: m.AssumeRolePolicySizeMax ?? 2048,
+      assumeRolePolicySizeMax: m.AssumeRolePolicySizeQuota ?? 2048,
       policySizeQuota: m.PolicySizeQuota ?? 6144,
       rolePolicySizeQuota: m.RolePolicySizeQuota ?? 10240,
       attachedPoliciesPerRoleQuota: m.AttachedPoliciesPerRoleQuota ?? 10,
