@@ -112,6 +112,44 @@ export const fullPortalTests = [
     },
   },
   {
+    name: 'the template refuses an admin-equivalent custom policy before submit',
+    async run({ page, appUrl, screenshot, log }) {
+      await page.goto(`${appUrl}/create/templates/default/irsa-service`);
+      await page.getByLabel(/^name/i).first().fill('too-powerful');
+      const owner = page.getByLabel(/owner/i).first();
+      await owner.click();
+      await owner.fill('guests');
+      await page
+        .getByRole('option', { name: /guests/i })
+        .first()
+        .click();
+      await page.getByRole('button', { name: /next/i }).click();
+      await page.getByRole('button', { name: /next/i }).click();
+      await page.getByLabel(/what the service may do/i).click();
+      await page.getByRole('option', { name: /custom/i }).click();
+      log('typing a policy that allows "*" on "*"');
+      await page
+        .getByLabel(/IAM policy JSON/i)
+        .first()
+        .fill(
+          '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+        );
+      await page.getByRole('button', { name: /review/i }).click();
+      await page
+        .getByText(
+          'Admin-equivalent grants are refused: Statement[0] allows "*", every action in AWS',
+        )
+        .first()
+        .waitFor();
+      if (await page.getByRole('button', { name: /^create$/i }).isVisible()) {
+        throw new Error(
+          'the form reached the Create step with an admin-equivalent policy',
+        );
+      }
+      await screenshot('07-template-refuses-admin-policy');
+    },
+  },
+  {
     name: 'each broken demo entity names its failing check and the remediation',
     async run({ page, appUrl, screenshot, log }) {
       for (const [name, checkId] of Object.entries(SCENARIOS)) {
