@@ -2,7 +2,14 @@ import {
   CloudTrailClient,
   LookupEventsCommand,
 } from '@aws-sdk/client-cloudtrail';
-import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeNatGatewaysCommand,
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcEndpointsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
   CreatePolicyVersionCommand,
   CreateRoleCommand,
@@ -12,6 +19,8 @@ import {
   ListAttachedRolePoliciesCommand,
   ListPolicyVersionsCommand,
   GetAccountSummaryCommand,
+  GetRolePolicyCommand,
+  SimulatePrincipalPolicyCommand,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import {
@@ -35,6 +44,7 @@ const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
 const ec2 = mockClient(EC2Client);
 const cloudtrail = mockClient(CloudTrailClient);
+const eks = mockClient(EKSClient);
 
 function gateway() {
   const credentialsManager = {
@@ -59,6 +69,7 @@ beforeEach(() => {
   sts.reset();
   ec2.reset();
   cloudtrail.reset();
+  eks.reset();
 });
 
 describe('AwsIamGateway', () => {
@@ -128,6 +139,152 @@ describe('AwsIamGateway', () => {
       rolesQuota: 5000,
       policies: 3,
       policiesQuota: 1500,
+    });
+  });
+
+  it('maps the network and cluster facts the verifier needs', async () => {
+    const { gateway: g } = gateway();
+    eks.on(DescribeClusterCommand, { name: 'prod' }).resolves({
+      cluster: {
+        name: 'prod',
+        arn: 'arn:eks',
+        status: 'ACTIVE',
+        identity: {
+          oidc: { issuer: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC' },
+        },
+        resourcesVpcConfig: { vpcId: 'vpc-1', subnetIds: ['s1'] },
+      },
+    });
+    ec2
+      .on(DescribeNatGatewaysCommand, {
+        Filter: [{ Name: 'vpc-id', Values: ['vpc-1'] }],
+        NextToken: undefined,
+      })
+      .resolves({
+        NatGateways: [
+          {
+            NatGatewayId: 'nat-1',
+            VpcId: 'vpc-1',
+            SubnetId: 'sp',
+            State: 'available',
+            NatGatewayAddresses: [
+              { PublicIp: '203.0.113.1' },
+              { PrivateIp: '10.0.0.5' },
+            ],
+          },
+        ],
+      });
+    ec2.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [
+        {
+          RouteTableId: 'rtb-1',
+          VpcId: 'vpc-1',
+          Associations: [{ Main: true }, { SubnetId: 's1' }],
+          Routes: [{ NatGatewayId: 'nat-1' }, { GatewayId: 'local' }],
+        },
+      ],
+    });
+    ec2
+      .on(DescribeVpcEndpointsCommand)
+      .resolves({
+        VpcEndpoints: [
+          {
+            VpcEndpointId: 'vpce-1',
+            VpcId: 'vpc-1',
+            ServiceName: 'com.amazonaws.eu-west-1.sts',
+            VpcEndpointType: 'Interface',
+            State: 'Available',
+          },
+        ],
+      });
+    expect(await g.describeCluster(target, 'prod')).toEqual({
+      name: 'prod',
+      arn: 'arn:eks',
+      status: 'ACTIVE',
+      endpoint: undefined,
+      issuerUrl: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC',
+      vpcId: 'vpc-1',
+      subnetIds: ['s1'],
+    });
+    expect(await g.describeNatGateways(target, { vpcId: 'vpc-1' })).toEqual([
+      {
+        id: 'nat-1',
+        vpcId: 'vpc-1',
+        subnetId: 'sp',
+        state: 'available',
+        publicIps: ['203.0.113.1'],
+      },
+    ]);
+    expect(await g.describeRouteTables(target, { vpcId: 'vpc-1' })).toEqual([
+      {
+        id: 'rtb-1',
+        vpcId: 'vpc-1',
+        main: true,
+        subnetIds: ['s1'],
+        natGatewayIds: ['nat-1'],
+      },
+    ]);
+    expect(await g.describeVpcEndpoints(target, { vpcId: 'vpc-1' })).toEqual([
+      {
+        id: 'vpce-1',
+        vpcId: 'vpc-1',
+        serviceName: 'com.amazonaws.eu-west-1.sts',
+        type: 'Interface',
+        state: 'Available',
+      },
+    ]);
+  });
+
+  it('decodes inline policies and maps simulation results', async () => {
+    const { gateway: g } = gateway();
+    iam
+      .on(GetRolePolicyCommand, { RoleName: 'r', PolicyName: 'inline' })
+      .resolves({
+        RoleName: 'r',
+        PolicyName: 'inline',
+        PolicyDocument: encodeURIComponent(JSON.stringify(trust)),
+      });
+    expect(await g.getRolePolicy(target, 'r', 'inline')).toEqual(trust);
+    iam.on(SimulatePrincipalPolicyCommand).resolves({
+      EvaluationResults: [
+        {
+          EvalActionName: 's3:GetObject',
+          EvalResourceName: 'arn:aws:s3:::b/k',
+          EvalDecision: 'explicitDeny',
+          MatchedStatements: [{ SourcePolicyId: 'allowlist' }],
+        },
+      ],
+    });
+    expect(
+      await g.simulatePrincipalPolicy(target, {
+        policySourceArn: 'arn:aws:iam::111122223333:role/r',
+        actionNames: ['s3:GetObject'],
+        resourceArns: ['arn:aws:s3:::b/k'],
+        contextEntries: [
+          { key: 'aws:SourceIp', type: 'ip', values: ['198.51.100.1'] },
+        ],
+      }),
+    ).toEqual([
+      {
+        actionName: 's3:GetObject',
+        resourceArn: 'arn:aws:s3:::b/k',
+        decision: 'explicitDeny',
+        matchedStatementIds: ['allowlist'],
+      },
+    ]);
+    expect(
+      iam.commandCalls(SimulatePrincipalPolicyCommand)[0].args[0].input,
+    ).toEqual({
+      PolicySourceArn: 'arn:aws:iam::111122223333:role/r',
+      ActionNames: ['s3:GetObject'],
+      ResourceArns: ['arn:aws:s3:::b/k'],
+      ContextEntries: [
+        {
+          ContextKeyName: 'aws:SourceIp',
+          ContextKeyType: 'ip',
+          ContextKeyValues: ['198.51.100.1'],
+        },
+      ],
     });
   });
 
