@@ -6,7 +6,7 @@ import {
   type CheckResult,
 } from '@backstage-irsa/plugin-irsa-common';
 import { ExpandableJson } from './Expandable';
-import { StatusIcon } from './StatusIcon';
+import { StatusLine } from './StatusIcon';
 
 const useStyles = makeStyles(theme => ({
   row: {
@@ -36,9 +36,10 @@ export const ChecksList = ({ checks }: { checks: CheckResult[] }) => {
           data-testid={`irsa-check-${check.id}`}
           data-status={check.status}
         >
-          <Typography variant="body2">
-            <StatusIcon status={check.status} />
-            <strong>{CHECK_TITLES[check.id]}</strong>: {check.message}
+          <Typography variant="body2" component="div">
+            <StatusLine status={check.status}>
+              <strong>{CHECK_TITLES[check.id]}</strong>: {check.message}
+            </StatusLine>
           </Typography>
           {check.remediation && check.status !== 'pass' && (
             <Typography

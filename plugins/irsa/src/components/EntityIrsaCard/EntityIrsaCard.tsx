@@ -26,7 +26,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { IrsaCooldownError, irsaApiRef } from '../../api';
 import { ChecksList } from './ChecksList';
 import { AllowlistSection, PoliciesSection } from './PoliciesSection';
-import { StatusIcon } from './StatusIcon';
+import { StatusLine } from './StatusIcon';
 
 const SUMMARY: Record<VerificationReport['status'], string> = {
   pass: 'Every check passes',
@@ -200,7 +200,9 @@ export const EntityIrsaCard = () => {
             data-testid="irsa-overall"
             data-status={report.status}
           >
-            <StatusIcon status={report.status} /> {SUMMARY[report.status]}
+            <StatusLine status={report.status}>
+              {SUMMARY[report.status]}
+            </StatusLine>
           </Typography>
           <Section title="Role">
             {report.roleArn ? (

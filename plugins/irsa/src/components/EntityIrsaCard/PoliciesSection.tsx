@@ -6,7 +6,7 @@ import type {
   AttachedPolicy,
 } from '@backstage-irsa/plugin-irsa-common';
 import { ExpandableJson } from './Expandable';
-import { StatusIcon } from './StatusIcon';
+import { StatusLine } from './StatusIcon';
 
 const SOURCE_LABELS: Record<AllowlistEntry['source'], string> = {
   nat: 'NAT gateway IP',
@@ -60,12 +60,14 @@ export const AllowlistSection = ({
     {entries.map(entry => (
       <Typography
         variant="body2"
+        component="div"
         key={`${entry.kind}:${entry.value}`}
         data-state={entry.state}
       >
-        <StatusIcon status={entry.state === 'covered' ? 'pass' : 'fail'} />
-        <code>{entry.value}</code> — {SOURCE_LABELS[entry.source]}
-        {entry.state === 'missing' ? ' (missing from the policy)' : ''}
+        <StatusLine status={entry.state === 'covered' ? 'pass' : 'fail'}>
+          <code>{entry.value}</code> — {SOURCE_LABELS[entry.source]}
+          {entry.state === 'missing' ? ' (missing from the policy)' : ''}
+        </StatusLine>
       </Typography>
     ))}
   </Box>
