@@ -31,6 +31,9 @@ backend.add(import('@backstage-irsa/plugin-scaffolder-backend-module-irsa'));
 backend.add(demoPublishModule);
 backend.add(demoFileLocationsModule);
 
+// Carries aws:irsa:verify's reports (topic irsa.report) to the irsa plugin,
+// also across backend instances.
+backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage-irsa/plugin-irsa-backend'));
 
 backend.start();
