@@ -52,23 +52,28 @@ async function ensureReport(page, log) {
   await verifiedAt.waitFor({ timeout: 5_000 });
 }
 
+/** The template's first two pages: name, owner, then the default cluster and namespace. */
+async function fillServiceAndCluster(page, appUrl, name) {
+  await page.goto(`${appUrl}/create/templates/default/irsa-service`);
+  await page.getByLabel(/^name/i).first().fill(name);
+  const owner = page.getByLabel(/owner/i).first();
+  await owner.click();
+  await owner.fill('guests');
+  await page
+    .getByRole('option', { name: /guests/i })
+    .first()
+    .click();
+  await page.getByRole('button', { name: /next/i }).click();
+  await page.getByRole('button', { name: /next/i }).click();
+}
+
 export const fullPortalTests = [
   {
     name: 'create a service from the template; its card shows the role and every check passes',
     async run({ page, appUrl, screenshot, log }) {
       await signIn(page, appUrl, log);
-      await page.goto(`${appUrl}/create/templates/default/irsa-service`);
       log('filling in the template form');
-      await page.getByLabel(/^name/i).first().fill(NEW_SERVICE);
-      const owner = page.getByLabel(/owner/i).first();
-      await owner.click();
-      await owner.fill('guests');
-      await page
-        .getByRole('option', { name: /guests/i })
-        .first()
-        .click();
-      await page.getByRole('button', { name: /next/i }).click();
-      await page.getByRole('button', { name: /next/i }).click();
+      await fillServiceAndCluster(page, appUrl, NEW_SERVICE);
       await page.getByLabel(/bucket name/i).fill('demo-bucket');
       await page.getByRole('button', { name: /review/i }).click();
       await screenshot('01-template-review');
@@ -114,17 +119,7 @@ export const fullPortalTests = [
   {
     name: 'the template refuses an admin-equivalent custom policy before submit',
     async run({ page, appUrl, screenshot, log }) {
-      await page.goto(`${appUrl}/create/templates/default/irsa-service`);
-      await page.getByLabel(/^name/i).first().fill('too-powerful');
-      const owner = page.getByLabel(/owner/i).first();
-      await owner.click();
-      await owner.fill('guests');
-      await page
-        .getByRole('option', { name: /guests/i })
-        .first()
-        .click();
-      await page.getByRole('button', { name: /next/i }).click();
-      await page.getByRole('button', { name: /next/i }).click();
+      await fillServiceAndCluster(page, appUrl, 'too-powerful');
       await page.getByLabel(/what the service may do/i).click();
       await page.getByRole('option', { name: /custom/i }).click();
       log('typing a policy that allows "*" on "*"');
