@@ -5,6 +5,7 @@ import {
   type SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { durationToMilliseconds, type HumanDuration } from '@backstage/types';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   IRSA_REPORT_TOPIC,
@@ -28,30 +29,17 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   initialDelay: { seconds: 15 },
 };
 
-function durationMs(
-  d: SchedulerServiceTaskScheduleDefinition['frequency'],
+// How old a report may get before the card calls it stale: one schedule interval.
+function intervalMs(
+  frequency: SchedulerServiceTaskScheduleDefinition['frequency'],
 ): number {
-  if (typeof d === 'object' && !('cron' in d) && !('trigger' in d)) {
-    const {
-      years = 0,
-      months = 0,
-      weeks = 0,
-      days = 0,
-      hours = 0,
-      minutes = 0,
-      seconds = 0,
-      milliseconds = 0,
-    } = d as Record<string, number>;
-    return (
-      ((((years * 365 + months * 30 + weeks * 7 + days) * 24 + hours) * 60 +
-        minutes) *
-        60 +
-        seconds) *
-        1000 +
-      milliseconds
-    );
-  }
-  return 30 * 60_000; // cron schedules: treat reports as stale after the default interval
+  const isHumanDuration =
+    typeof frequency === 'object' &&
+    !('cron' in frequency) &&
+    !('trigger' in frequency);
+  return isHumanDuration
+    ? durationToMilliseconds(frequency as HumanDuration)
+    : 30 * 60_000;
 }
 
 /** Backend plugin `irsa`: the IAM report API, its store and the fleet re-verification. */
@@ -82,7 +70,7 @@ export const irsaPlugin = createBackendPlugin({
               config.getConfig(`${key}.schedule`),
             )
           : DEFAULT_SCHEDULE;
-        const intervalMs = durationMs(schedule.frequency);
+        const staleAfterMs = intervalMs(schedule.frequency);
 
         deps.permissionsRegistry.addPermissions(irsaPermissions);
         const store = await DatabaseReportStore.create({
@@ -110,7 +98,7 @@ export const irsaPlugin = createBackendPlugin({
           facts: irsa.facts,
           logger,
           concurrency: config.getOptionalNumber(`${key}.concurrency`) ?? 8,
-          intervalMs,
+          intervalMs: staleAfterMs,
         });
         await deps.events.subscribe({
           id: 'irsa-report-store',
@@ -135,7 +123,7 @@ export const irsaPlugin = createBackendPlugin({
             store,
             verification,
             logger,
-            staleAfterMs: intervalMs,
+            staleAfterMs,
           }),
         );
       },
