@@ -184,19 +184,17 @@ describe('AwsIamGateway', () => {
         },
       ],
     });
-    ec2
-      .on(DescribeVpcEndpointsCommand)
-      .resolves({
-        VpcEndpoints: [
-          {
-            VpcEndpointId: 'vpce-1',
-            VpcId: 'vpc-1',
-            ServiceName: 'com.amazonaws.eu-west-1.sts',
-            VpcEndpointType: 'Interface',
-            State: 'Available',
-          },
-        ],
-      });
+    ec2.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [
+        {
+          VpcEndpointId: 'vpce-1',
+          VpcId: 'vpc-1',
+          ServiceName: 'com.amazonaws.eu-west-1.sts',
+          VpcEndpointType: 'Interface',
+          State: 'Available',
+        },
+      ],
+    });
     expect(await g.describeCluster(target, 'prod')).toEqual({
       name: 'prod',
       arn: 'arn:eks',

@@ -1,0 +1,240 @@
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DeletePolicyCommand,
+  DeletePolicyVersionCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetOpenIDConnectProviderCommand,
+  GetPolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+  ListPolicyVersionsCommand,
+  ListRolePoliciesCommand,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+  TagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AwsIamGateway } from './AwsIamGateway';
+
+// The remaining IamGateway operations: each sends exactly this input and maps the answer.
+const target = { accountId: '111122223333', region: 'eu-west-1' };
+const doc = {
+  Version: '2012-10-17' as const,
+  Statement: [
+    { Effect: 'Allow' as const, Action: 's3:GetObject', Resource: '*' },
+  ],
+};
+const iam = mockClient(IAMClient);
+const ec2 = mockClient(EC2Client);
+const gateway = new AwsIamGateway({
+  credentialsManager: {
+    getCredentialProvider: async () => ({
+      sdkCredentialProvider: async () => ({
+        accessKeyId: 'a',
+        secretAccessKey: 'b',
+      }),
+    }),
+  },
+  requestsPerSecond: { iam: 1000, ec2: 1000 },
+});
+
+beforeEach(() => {
+  iam.reset();
+  ec2.reset();
+});
+
+describe('AwsIamGateway operations', () => {
+  it.each([
+    [
+      'listOidcProviders',
+      () => gateway.listOidcProviders(target),
+      ListOpenIDConnectProvidersCommand,
+      {},
+      { OpenIDConnectProviderList: [{ Arn: 'arn:p' }] },
+      ['arn:p'],
+    ],
+    [
+      'getOidcProvider',
+      () => gateway.getOidcProvider(target, 'arn:p'),
+      GetOpenIDConnectProviderCommand,
+      { OpenIDConnectProviderArn: 'arn:p' },
+      {
+        Url: 'oidc.example/id/1',
+        ClientIDList: ['sts.amazonaws.com'],
+        ThumbprintList: ['t'],
+      },
+      {
+        arn: 'arn:p',
+        url: 'oidc.example/id/1',
+        clientIds: ['sts.amazonaws.com'],
+        thumbprints: ['t'],
+      },
+    ],
+    [
+      'updateTrustPolicy',
+      () => gateway.updateTrustPolicy(target, 'r', doc),
+      UpdateAssumeRolePolicyCommand,
+      { RoleName: 'r', PolicyDocument: JSON.stringify(doc) },
+      {},
+      undefined,
+    ],
+    [
+      'tagRole',
+      () => gateway.tagRole(target, 'r', { team: 'a' }),
+      TagRoleCommand,
+      { RoleName: 'r', Tags: [{ Key: 'team', Value: 'a' }] },
+      {},
+      undefined,
+    ],
+    [
+      'deleteRole',
+      () => gateway.deleteRole(target, 'r'),
+      DeleteRoleCommand,
+      { RoleName: 'r' },
+      {},
+      undefined,
+    ],
+    [
+      'detachRolePolicy',
+      () => gateway.detachRolePolicy(target, 'r', 'arn:pol'),
+      DetachRolePolicyCommand,
+      { RoleName: 'r', PolicyArn: 'arn:pol' },
+      {},
+      undefined,
+    ],
+    [
+      'putRolePolicy',
+      () => gateway.putRolePolicy(target, 'r', 'inline', doc),
+      PutRolePolicyCommand,
+      {
+        RoleName: 'r',
+        PolicyName: 'inline',
+        PolicyDocument: JSON.stringify(doc),
+      },
+      {},
+      undefined,
+    ],
+    [
+      'deleteRolePolicy',
+      () => gateway.deleteRolePolicy(target, 'r', 'inline'),
+      DeleteRolePolicyCommand,
+      { RoleName: 'r', PolicyName: 'inline' },
+      {},
+      undefined,
+    ],
+    [
+      'listRolePolicies',
+      () => gateway.listRolePolicies(target, 'r'),
+      ListRolePoliciesCommand,
+      { RoleName: 'r', Marker: undefined },
+      { PolicyNames: ['a', 'b'], IsTruncated: false },
+      ['a', 'b'],
+    ],
+    [
+      'getPolicy (AWS-managed)',
+      () => gateway.getPolicy(target, 'arn:aws:iam::aws:policy/ReadOnlyAccess'),
+      GetPolicyCommand,
+      { PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+      {
+        Policy: {
+          Arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+          PolicyName: 'ReadOnlyAccess',
+          Path: '/',
+          DefaultVersionId: 'v9',
+          AttachmentCount: 4,
+        },
+      },
+      {
+        arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+        name: 'ReadOnlyAccess',
+        path: '/',
+        defaultVersionId: 'v9',
+        awsManaged: true,
+        attachmentCount: 4,
+        tags: {},
+      },
+    ],
+    [
+      'describeVpcs',
+      () => gateway.describeVpcs(target, ['vpc-1']),
+      DescribeVpcsCommand,
+      { VpcIds: ['vpc-1'], NextToken: undefined },
+      {
+        Vpcs: [
+          {
+            VpcId: 'vpc-1',
+            CidrBlockAssociationSet: [{ CidrBlock: '10.0.0.0/16' }],
+            Tags: [{ Key: 'Name', Value: 'main' }],
+          },
+        ],
+      },
+      [
+        {
+          id: 'vpc-1',
+          cidrBlocks: ['10.0.0.0/16'],
+          ipv6CidrBlocks: [],
+          tags: { Name: 'main' },
+        },
+      ],
+    ],
+  ] as const)('%s', async (_name, call, Command, input, output, expected) => {
+    const client = Command === DescribeVpcsCommand ? ec2 : iam;
+    (client.on as any)(Command).resolves(output);
+    await expect(call()).resolves.toEqual(expected);
+    expect(
+      (client.commandCalls as any)(Command).map((c: any) => c.args[0].input),
+    ).toEqual([input]);
+  });
+
+  it('deletes the non-default versions, then the policy', async () => {
+    iam.on(ListPolicyVersionsCommand).resolves({
+      Versions: [
+        { VersionId: 'v3', IsDefaultVersion: true, CreateDate: new Date(3) },
+        { VersionId: 'v2', IsDefaultVersion: false, CreateDate: new Date(2) },
+      ],
+    });
+    await gateway.deletePolicy(target, 'arn:pol');
+    expect(
+      iam
+        .calls()
+        .map(c => [(c.args[0] as any).constructor.name, c.args[0].input]),
+    ).toEqual([
+      ['ListPolicyVersionsCommand', { PolicyArn: 'arn:pol' }],
+      ['DeletePolicyVersionCommand', { PolicyArn: 'arn:pol', VersionId: 'v2' }],
+      ['DeletePolicyCommand', { PolicyArn: 'arn:pol' }],
+    ]);
+    expect(iam.commandCalls(DeletePolicyVersionCommand)).toHaveLength(1);
+    expect(iam.commandCalls(DeletePolicyCommand)).toHaveLength(1);
+  });
+
+  it('waits until IAM shows a new role, retrying NoSuchEntity', async () => {
+    iam
+      .on(GetRoleCommand)
+      .rejectsOnce(
+        new NoSuchEntityException({ message: 'not yet', $metadata: {} }),
+      )
+      .resolves({
+        Role: {
+          RoleName: 'r',
+          Arn: 'arn',
+          Path: '/',
+          RoleId: 'id',
+          CreateDate: new Date(0),
+          AssumeRolePolicyDocument: '%7B%7D',
+        },
+      });
+    await gateway.waitUntilRoleExists(target, 'r', 5000);
+    expect(iam.commandCalls(GetRoleCommand)).toHaveLength(2);
+    iam.reset();
+    iam
+      .on(GetRoleCommand)
+      .rejects(new NoSuchEntityException({ message: 'never', $metadata: {} }));
+    await expect(
+      gateway.waitUntilRoleExists(target, 'r', 0),
+    ).rejects.toMatchObject({ kind: 'not-found' });
+  });
+});
