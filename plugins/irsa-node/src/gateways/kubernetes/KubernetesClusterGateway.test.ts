@@ -1,4 +1,6 @@
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { ConfigReader } from '@backstage/config';
+import { mockClient } from 'aws-sdk-client-mock';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EksTokenProvider } from './eksToken';
@@ -353,6 +355,68 @@ describe('KubernetesClusterGateway (HTTP double of the API server)', () => {
     ).rejects.toMatchObject({ kind: 'access-denied', code: '403' });
   });
 
+  it('signs EKS tokens as kubernetes.io/aws-assume-role, assumed with the account credentials', async () => {
+    const sts = mockClient(STSClient);
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAASSUMED',
+        SecretAccessKey: 's',
+        SessionToken: 'session',
+        Expiration: new Date(Date.now() + 900_000),
+      },
+    });
+    server = await apiServer([
+      r => (r.method === 'GET' ? { status: 200, body: sa('1') } : undefined),
+    ]);
+    const credentialsManager = {
+      getCredentialProvider: jest.fn(async () => ({
+        sdkCredentialProvider: async () => ({
+          accessKeyId: 'AKIABASE',
+          secretAccessKey: 'b',
+        }),
+      })),
+    };
+    const g = new KubernetesClusterGateway(
+      [
+        {
+          name: 'prod',
+          url: server.url,
+          authProvider: 'aws',
+          skipTLSVerify: true,
+          eksClusterName: 'prod-eks',
+          accountId: '111122223333',
+          region: 'eu-west-1',
+          assumeRole: 'arn:aws:iam::111122223333:role/backstage-eks',
+          externalId: 'ext-1',
+        },
+      ],
+      credentialsManager,
+    );
+    await g.getServiceAccount('prod', 'shop', 'cart');
+    await g.getServiceAccount('prod', 'shop', 'cart');
+
+    expect(
+      sts.commandCalls(AssumeRoleCommand).map(c => c.args[0].input),
+    ).toEqual([
+      {
+        RoleArn: 'arn:aws:iam::111122223333:role/backstage-eks',
+        ExternalId: 'ext-1',
+        RoleSessionName: 'backstage-irsa',
+        DurationSeconds: 900,
+      },
+    ]);
+    expect(credentialsManager.getCredentialProvider).toHaveBeenCalledWith({
+      accountId: '111122223333',
+    });
+    const bearer = server.requests[0].authorization!.replace('Bearer ', '');
+    const url = new URL(
+      Buffer.from(bearer.slice('k8s-aws-v1.'.length), 'base64url').toString(),
+    );
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^ASIAASSUMED\//);
+    expect(url.searchParams.get('X-Amz-Security-Token')).toBe('session');
+    sts.restore();
+  });
+
   it('names the missing cluster instead of crashing', async () => {
     await expect(
       new KubernetesClusterGateway([]).listPodsForServiceAccount(
@@ -382,6 +446,11 @@ describe('readKubernetesClusters', () => {
                 url: 'https://k8s',
                 authProvider: 'aws',
                 caData: 'Q0E=',
+                authMetadata: {
+                  'kubernetes.io/aws-assume-role':
+                    'arn:aws:iam::111122223333:role/backstage-eks',
+                  'kubernetes.io/aws-external-id': 'ext-1',
+                },
               },
             ],
           },
@@ -410,6 +479,8 @@ describe('readKubernetesClusters', () => {
         eksClusterName: 'prod-eks',
         accountId: '111122223333',
         region: 'eu-west-1',
+        assumeRole: 'arn:aws:iam::111122223333:role/backstage-eks',
+        externalId: 'ext-1',
       },
     ]);
   });

@@ -7,7 +7,12 @@ import {
   type V1Pod,
   type V1ServiceAccount,
 } from '@kubernetes/client-node';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Config } from '@backstage/config';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+} from '@smithy/types';
 import type { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import { readFileSync } from 'node:fs';
 import { GatewayError, type GatewayErrorKind } from '../errors';
@@ -28,6 +33,10 @@ export interface KubernetesClusterConfig {
   /** Account and region for EKS tokens (from `irsa.clusters`). */
   accountId?: string;
   region?: string;
+  /** `kubernetes.io/aws-assume-role`: the role EKS tokens are signed as. */
+  assumeRole?: string;
+  /** `kubernetes.io/aws-external-id` for that role. */
+  externalId?: string;
 }
 
 const MAX_CONFLICT_RETRIES = 3;
@@ -57,6 +66,11 @@ export function readKubernetesClusters(
         );
       }
       const irsa = irsaClusters.get(name);
+      // authMetadata keys contain dots, so read the object as a whole.
+      const metadata = (c.getOptional('authMetadata') ?? {}) as Record<
+        string,
+        string
+      >;
       clusters.push({
         name,
         url: c.getString('url'),
@@ -65,15 +79,14 @@ export function readKubernetesClusters(
         caData: c.getOptionalString('caData'),
         caFile: c.getOptionalString('caFile'),
         skipTLSVerify: c.getOptionalBoolean('skipTLSVerify'),
-        // authMetadata keys contain dots, so read the object as a whole.
         eksClusterName:
-          (
-            c.getOptional('authMetadata') as Record<string, string> | undefined
-          )?.['kubernetes.io/x-k8s-aws-id'] ??
+          metadata['kubernetes.io/x-k8s-aws-id'] ??
           irsa?.getOptionalString('eksClusterName') ??
           name,
         accountId: irsa?.getOptionalString('accountId'),
         region: irsa?.getOptionalString('region'),
+        assumeRole: metadata['kubernetes.io/aws-assume-role'],
+        externalId: metadata['kubernetes.io/aws-external-id'],
       });
       if (
         authProvider === 'serviceAccount' &&
@@ -188,6 +201,7 @@ function podInfo(pod: V1Pod): PodInfo {
 export class KubernetesClusterGateway implements ClusterGateway {
   private readonly clusters: Map<string, KubernetesClusterConfig>;
   private readonly tokens = new EksTokenProvider();
+  private readonly assumed = new Map<string, AwsCredentialIdentity>();
 
   constructor(
     clusters: KubernetesClusterConfig[],
@@ -221,7 +235,9 @@ export class KubernetesClusterGateway implements ClusterGateway {
       token = await this.tokens.token({
         clusterName: cluster.eksClusterName ?? name,
         region: cluster.region,
-        credentials: sdkCredentialProvider,
+        credentials: cluster.assumeRole
+          ? await this.assumedCredentials(cluster, sdkCredentialProvider)
+          : sdkCredentialProvider,
       });
     }
     const kc = new KubeConfig();
@@ -243,6 +259,41 @@ export class KubernetesClusterGateway implements ClusterGateway {
       currentContext: name,
     });
     return kc.makeApiClient(CoreV1Api);
+  }
+
+  /**
+   * Credentials of `kubernetes.io/aws-assume-role`, as the Kubernetes plugin
+   * signs EKS tokens: assumed with the account's credentials and reused until
+   * five minutes before they expire.
+   */
+  private async assumedCredentials(
+    cluster: KubernetesClusterConfig,
+    base: AwsCredentialIdentityProvider,
+  ): Promise<AwsCredentialIdentity> {
+    const cached = this.assumed.get(cluster.name);
+    if (
+      cached &&
+      (cached.expiration?.getTime() ?? 0) - Date.now() > 5 * 60_000
+    ) {
+      return cached;
+    }
+    const sts = new STSClient({ region: cluster.region, credentials: base });
+    const { Credentials: c } = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: cluster.assumeRole,
+        ExternalId: cluster.externalId,
+        RoleSessionName: 'backstage-irsa',
+        DurationSeconds: 900,
+      }),
+    );
+    const credentials = {
+      accessKeyId: c?.AccessKeyId ?? '',
+      secretAccessKey: c?.SecretAccessKey ?? '',
+      sessionToken: c?.SessionToken,
+      expiration: c?.Expiration,
+    };
+    this.assumed.set(cluster.name, credentials);
+    return credentials;
   }
 
   private async call<T>(
