@@ -61,6 +61,13 @@ export interface Config {
       permissionsBoundaryArn?: string;
       /** Allow admin-equivalent grants (*, iam:*, iam:PassRole on *, ...). Default false. */
       allowAdminEquivalent?: boolean;
+      /** Tunes the admin-equivalent guardrail. */
+      guardrails?: {
+        /** Escalation actions accepted on every resource (e.g. iam:PassRole). Wildcard admin stays refused. */
+        allowedActions?: string[];
+        /** Further actions refused on any resource (e.g. s3:DeleteBucket). */
+        deniedActions?: string[];
+      };
     };
   };
 }

@@ -91,3 +91,44 @@ describe('findAdminEquivalentGrants', () => {
     ).toEqual(['Statement[1] allows "iam:*", every iam action']);
   });
 });
+
+describe('findAdminEquivalentGrants with platform options', () => {
+  it('accepts an escalation action the platform allows, but never wildcard admin', () => {
+    const options = { allowedActions: ['iam:PassRole'] };
+    expect(
+      findAdminEquivalentGrants(
+        doc({ Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' }),
+        options,
+      ),
+    ).toEqual([]);
+    expect(
+      findAdminEquivalentGrants(
+        doc({ Effect: 'Allow', Action: 'iam:Pass*', Resource: '*' }),
+        options,
+      ),
+    ).toEqual([]);
+    expect(
+      findAdminEquivalentGrants(
+        doc({ Effect: 'Allow', Action: 'iam:*', Resource: '*' }),
+        options,
+      ),
+    ).toEqual(['Statement[0] allows "iam:*", every iam action']);
+  });
+
+  it('refuses actions the platform denies, on any resource', () => {
+    expect(
+      findAdminEquivalentGrants(
+        doc({
+          Effect: 'Allow',
+          Action: 's3:Delete*',
+          Resource: 'arn:aws:s3:::b',
+        }),
+        {
+          deniedActions: ['s3:DeleteBucket'],
+        },
+      ),
+    ).toEqual([
+      'Statement[0] allows s3:DeleteBucket, which this platform denies ("s3:Delete*")',
+    ]);
+  });
+});

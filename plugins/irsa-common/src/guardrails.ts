@@ -37,12 +37,27 @@ function coversAllResources(statement: PolicyStatement): boolean {
   );
 }
 
+/** How a platform team tunes the guardrail (`irsa.provisioning.guardrails`). */
+export interface GuardrailOptions {
+  /**
+   * Escalation actions this platform accepts on every resource (for example
+   * `iam:PassRole` for a deployment tool). Wildcard grants stay refused.
+   */
+  allowedActions?: string[];
+  /** Further actions refused on any resource, such as `s3:DeleteBucket`. */
+  deniedActions?: string[];
+}
+
 /**
- * Why a policy document is admin-equivalent, one reason per finding; empty
- * when it is not. Used as a guardrail before provisioning and as a warning by
- * the `permissions` check.
+ * Why a policy document is admin-equivalent (or grants a denied action), one
+ * reason per finding; empty when it is not. Used as a guardrail before
+ * provisioning and as a warning by the `permissions` check.
  */
-export function findAdminEquivalentGrants(document: PolicyDocument): string[] {
+export function findAdminEquivalentGrants(
+  document: PolicyDocument,
+  options: GuardrailOptions = {},
+): string[] {
+  const allowed = (options.allowedActions ?? []).map(a => a.toLowerCase());
   const reasons: string[] = [];
   document.Statement.forEach((statement, index) => {
     if (statement.Effect !== 'Allow') return;
@@ -69,8 +84,17 @@ export function findAdminEquivalentGrants(document: PolicyDocument): string[] {
         reasons.push(`${at} allows "${action}", every ${service} action`);
         continue;
       }
+      const denied = (options.deniedActions ?? []).filter(a => matcher.test(a));
+      if (denied.length) {
+        reasons.push(
+          `${at} allows ${denied.join(', ')}, which this platform denies ("${action}")`,
+        );
+        continue;
+      }
       if (allResources) {
-        const escalations = ESCALATION_ACTIONS.filter(a => matcher.test(a));
+        const escalations = ESCALATION_ACTIONS.filter(
+          a => matcher.test(a) && !allowed.includes(a.toLowerCase()),
+        );
         if (escalations.length) {
           reasons.push(
             `${at} allows ${escalations.join(', ')} on every resource ("${action}" with Resource "*"), which can escalate privileges`,

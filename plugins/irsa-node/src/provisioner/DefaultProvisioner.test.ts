@@ -280,12 +280,41 @@ describe('DefaultProvisioner', () => {
         },
       }),
     ).rejects.toThrow(
-      'policy: admin-equivalent grants are refused (irsa.provisioning.allowAdminEquivalent is off): Statement[0] allows "iam:*", every iam action',
+      'policy: refused by the guardrails (irsa.provisioning.allowAdminEquivalent is off): Statement[0] allows "iam:*", every iam action',
     );
     await expect(
       provisioner.plan({ ...input, cluster: 'sandbox-legacy' }),
     ).rejects.toThrow(
       /^cluster: sandbox-legacy has no IAM OIDC provider for oidc\.eks\.us-west-2\.amazonaws\.com\/id\/0C1D2E3F405162738495A6B7C8D9E0F1; create it first with: eksctl utils associate-iam-oidc-provider --cluster sandbox-legacy --region us-west-2 --approve$/,
+    );
+    expect(writes()).toEqual([]);
+  });
+
+  it('applies the platform guardrails from config: allowed escalations pass, denied actions are refused', async () => {
+    const { provisioner, writes } = await setup({
+      irsa: {
+        provisioning: {
+          guardrails: {
+            allowedActions: ['iam:PassRole'],
+            deniedActions: ['s3:DeleteBucket'],
+          },
+        },
+      },
+    });
+    const statement = (Action: string, Resource = '*') => ({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action, Resource }],
+    });
+    await expect(
+      provisioner.plan({ ...input, policy: statement('iam:PassRole') }),
+    ).resolves.toBeDefined();
+    await expect(
+      provisioner.plan({
+        ...input,
+        policy: statement('s3:DeleteBucket', 'arn:aws:s3:::shop'),
+      }),
+    ).rejects.toThrow(
+      'policy: refused by the guardrails (irsa.provisioning.allowAdminEquivalent is off): Statement[0] allows s3:DeleteBucket, which this platform denies ("s3:DeleteBucket")',
     );
     expect(writes()).toEqual([]);
   });

@@ -126,10 +126,17 @@ export class DefaultProvisioner {
       input.policy &&
       !config.getOptionalBoolean('irsa.provisioning.allowAdminEquivalent')
     ) {
-      const grants = findAdminEquivalentGrants(input.policy);
+      const grants = findAdminEquivalentGrants(input.policy, {
+        allowedActions: config.getOptionalStringArray(
+          'irsa.provisioning.guardrails.allowedActions',
+        ),
+        deniedActions: config.getOptionalStringArray(
+          'irsa.provisioning.guardrails.deniedActions',
+        ),
+      });
       if (grants.length) {
         throw new InputError(
-          `policy: admin-equivalent grants are refused (irsa.provisioning.allowAdminEquivalent is off): ${grants.join('; ')}`,
+          `policy: refused by the guardrails (irsa.provisioning.allowAdminEquivalent is off): ${grants.join('; ')}`,
         );
       }
     }
