@@ -83,6 +83,14 @@ export const irsaPlugin = createBackendPlugin({
             logger,
             checkTimeoutMs:
               config.getOptionalNumber(`${key}.checkTimeoutMs`) ?? 10_000,
+            guardrails: {
+              allowedActions: config.getOptionalStringArray(
+                'irsa.provisioning.guardrails.allowedActions',
+              ),
+              deniedActions: config.getOptionalStringArray(
+                'irsa.provisioning.guardrails.deniedActions',
+              ),
+            },
           }),
           store,
           clusters: irsa.clusters,

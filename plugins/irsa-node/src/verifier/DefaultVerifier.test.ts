@@ -204,6 +204,23 @@ describe('DefaultVerifier on the sandbox scenarios', () => {
     });
   });
 
+  it('warns in the permissions check about grants the platform guardrails deny', async () => {
+    const { service } = await createSandboxIrsaService();
+    const verifier = new DefaultVerifier({
+      service,
+      logger: mockServices.logger.mock(),
+      guardrails: { deniedActions: ['s3:ListBucket'] },
+    });
+    const s = SANDBOX_SCENARIOS.find(x => x.id === 'healthy')!;
+    const check = (
+      await verifier.verify({ ...s, trigger: 'manual' })
+    ).checks.find(c => c.id === 'permissions')!;
+    expect(check.status).toBe('warn');
+    expect(check.message).toBe(
+      'Grants the guardrails flag: irsa-sandbox-payments-payments-api: Statement[0] allows s3:ListBucket, which this platform denies ("s3:ListBucket")',
+    );
+  });
+
   it('never puts the token or credentials in the report', async () => {
     const { verifier } = await setup();
     const s = SANDBOX_SCENARIOS.find(x => x.id === 'healthy')!;

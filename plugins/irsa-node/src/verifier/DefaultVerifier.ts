@@ -4,6 +4,7 @@ import {
   STS_AUDIENCE,
   overallStatus,
   type AttachedPolicy,
+  type GuardrailOptions,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,6 +44,7 @@ export class DefaultVerifier implements Verifier {
   private readonly checkTimeoutMs: number;
   private readonly lookbackMinutes: number;
   private readonly cloudTrailCacheMs: number;
+  private readonly guardrails?: GuardrailOptions;
   // One CloudTrail lookup per role per cache period, shared by every viewer.
   private readonly cloudTrailCache = new Map<
     string,
@@ -54,12 +56,15 @@ export class DefaultVerifier implements Verifier {
     logger: LoggerService;
     checkTimeoutMs?: number;
     cloudTrail?: { lookbackMinutes?: number; cacheSeconds?: number };
+    /** The same guardrail settings the provisioner enforces. */
+    guardrails?: GuardrailOptions;
   }) {
     this.service = options.service;
     this.logger = options.logger;
     this.checkTimeoutMs = options.checkTimeoutMs ?? 10_000;
     this.lookbackMinutes = options.cloudTrail?.lookbackMinutes ?? 60;
     this.cloudTrailCacheMs = (options.cloudTrail?.cacheSeconds ?? 300) * 1000;
+    this.guardrails = options.guardrails;
   }
 
   async verify(
@@ -184,6 +189,7 @@ export class DefaultVerifier implements Verifier {
       cloudTrailP,
     ]);
     const evidence: Evidence = {
+      guardrails: this.guardrails,
       namespace,
       serviceAccountName: name,
       roleArnSource: roleArnSource(request.roleArn, annotated),

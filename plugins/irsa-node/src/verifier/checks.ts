@@ -483,12 +483,14 @@ const CHECKS: CheckDefinition[] = [
         };
       }
       const grants = granting.flatMap(p =>
-        findAdminEquivalentGrants(p.document!).map(r => `${p.name}: ${r}`),
+        findAdminEquivalentGrants(p.document!, e.guardrails).map(
+          r => `${p.name}: ${r}`,
+        ),
       );
       if (grants.length) {
         return {
           status: 'warn',
-          message: `Admin-equivalent grants: ${grants.join('; ')}`,
+          message: `Grants the guardrails flag: ${grants.join('; ')}`,
           evidence: { ...evidence, adminEquivalent: grants },
           remediation:
             'Scope the actions and resources to what the service uses',

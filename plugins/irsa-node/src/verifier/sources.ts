@@ -1,4 +1,7 @@
-import type { AttachedPolicy } from '@backstage-irsa/plugin-irsa-common';
+import type {
+  AttachedPolicy,
+  GuardrailOptions,
+} from '@backstage-irsa/plugin-irsa-common';
 import { GatewayError, isGatewayError } from '../gateways/errors';
 import type {
   AssumedIdentity,
@@ -20,6 +23,8 @@ export type Source<T> = (
 
 /** Everything one verification looked at. */
 export interface Evidence {
+  /** The platform's guardrail settings, for the permissions check's warning. */
+  guardrails?: GuardrailOptions;
   namespace: string;
   serviceAccountName: string;
   /** Where the role ARN came from. */
