@@ -28,9 +28,23 @@ export const irsaRoleCreatePermission = createPermission({
   attributes: { action: 'create' },
 });
 
+/**
+ * Take over a role or ServiceAccount that another entity owns, or that nobody
+ * manages. Conditional on the catalog entity, so ownership rules apply: the
+ * caller needs it on the entity it provisions for and, when the role belongs
+ * to another catalog entity, on that entity too.
+ */
+export const irsaRoleAdoptPermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'irsa.role.adopt',
+    attributes: { action: 'update' },
+    resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+  });
+
 /** Every permission this plugin defines, for `permissionsRegistry.addPermissions`. */
 export const irsaPermissions = [
   irsaEntityReadPermission,
   irsaEntityVerifyPermission,
   irsaRoleCreatePermission,
+  irsaRoleAdoptPermission,
 ];
