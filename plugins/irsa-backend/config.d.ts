@@ -27,12 +27,6 @@ export interface Config {
        * @visibility backend
        */
       cooldownSeconds?: number;
-      /**
-       * Deadline for each source a check reads (AWS or Kubernetes call);
-       * past it the check is `unknown`. Default 10000.
-       * @visibility backend
-       */
-      checkTimeoutMs?: number;
     };
   };
 }

@@ -53,6 +53,34 @@ export interface Config {
       /** SDK attempts per call (retries with backoff on throttling). Default 3. */
       maxAttempts?: number;
     };
+    /**
+     * The verifier shared by the irsa backend plugin and aws:irsa:verify
+     * (irsaVerifierServiceRef). Read once at start-up; an invalid value
+     * stops the backend with an error naming the key.
+     * @visibility backend
+     */
+    verification?: {
+      /**
+       * Deadline for each source a check reads (AWS or Kubernetes call);
+       * past it the check is `unknown`. 100 to 300000. Default 10000.
+       */
+      checkTimeoutMs?: number;
+      /**
+       * Require the binding check to prove that entity, ServiceAccount and
+       * role belong together before any policy is read or token minted.
+       * false turns an unproven binding into a warning. Default true.
+       */
+      requireBinding?: boolean;
+      /** The cloudtrail check's lookups. */
+      cloudTrail?: {
+        /** How far back to look, in minutes. 1 to 10080. Default 60. */
+        lookbackMinutes?: number;
+        /** How long one lookup per role is reused. 0 to 86400. Default 300. */
+        cacheSeconds?: number;
+        /** Roles kept in the cache (least recently used evicted). Default 500. */
+        maxEntries?: number;
+      };
+    };
     /** How aws:irsa:create provisions. @visibility backend */
     provisioning?: {
       /** IAM path of roles and policies. Default /. */

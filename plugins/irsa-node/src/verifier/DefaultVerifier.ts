@@ -55,7 +55,13 @@ export class DefaultVerifier implements Verifier {
     service: IrsaService;
     logger: LoggerService;
     checkTimeoutMs?: number;
-    cloudTrail?: { lookbackMinutes?: number; cacheSeconds?: number };
+    /** Default true: an unproven binding fails and hides the role's documents. */
+    requireBinding?: boolean;
+    cloudTrail?: {
+      lookbackMinutes?: number;
+      cacheSeconds?: number;
+      maxEntries?: number;
+    };
     /** The same guardrail settings the provisioner enforces. */
     guardrails?: GuardrailOptions;
   }) {
