@@ -18,9 +18,12 @@ function fakeIam(
     natGateways?: boolean;
     providerExists?: boolean;
     delayMs?: number;
+    /** DescribeCluster answers without resourcesVpcConfig.vpcId. */
+    omitVpcId?: boolean;
   } = {},
 ) {
   const calls: string[] = [];
+  const vpcFilters: string[] = [];
   const answer = async <T>(name: string, value: T): Promise<T> => {
     calls.push(name);
     if (options.delayMs)
@@ -34,7 +37,7 @@ function fakeIam(
         arn: 'arn',
         status: 'ACTIVE',
         issuerUrl: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC',
-        vpcId: 'vpc-1',
+        ...(options.omitVpcId ? {} : { vpcId: 'vpc-1' }),
         subnetIds: ['subnet-a'],
       }),
     getOidcProvider: async (_t: unknown, arn: string) => {
@@ -54,9 +57,10 @@ function fakeIam(
     },
     describeSubnets: (
       _t: unknown,
-      filter: { subnetIds?: string[]; tagKey?: string },
-    ) =>
-      answer(
+      filter: { subnetIds?: string[]; tagKey?: string; vpcId?: string },
+    ) => {
+      if (filter.vpcId !== undefined) vpcFilters.push(filter.vpcId);
+      return answer(
         'describeSubnets',
         filter.subnetIds
           ? [
@@ -78,9 +82,11 @@ function fakeIam(
                 },
               },
             ],
-      ),
-    describeNatGateways: () =>
-      answer(
+      );
+    },
+    describeNatGateways: (_t: unknown, filter: { vpcId: string }) => {
+      vpcFilters.push(filter.vpcId);
+      return answer(
         'describeNatGateways',
         options.natGateways === false
           ? []
@@ -107,9 +113,11 @@ function fakeIam(
                 publicIps: ['203.0.113.99'],
               },
             ],
-      ),
-    describeRouteTables: () =>
-      answer('describeRouteTables', [
+      );
+    },
+    describeRouteTables: (_t: unknown, filter: { vpcId: string }) => {
+      vpcFilters.push(filter.vpcId);
+      return answer('describeRouteTables', [
         {
           id: 'rtb-a',
           vpcId: 'vpc-1',
@@ -125,18 +133,21 @@ function fakeIam(
           subnetIds: [],
           natGatewayIds: ['nat-2'],
         },
-      ]),
-    describeVpcEndpoints: () =>
-      answer('describeVpcEndpoints', [
+      ]);
+    },
+    describeVpcEndpoints: (_t: unknown, filter: { vpcId: string }) => {
+      vpcFilters.push(filter.vpcId);
+      return answer('describeVpcEndpoints', [
         {
           id: 'vpce-1',
           vpcId: 'vpc-1',
           serviceName: 'com.amazonaws.eu-west-1.sts',
           type: 'Interface',
         },
-      ]),
+      ]);
+    },
   };
-  return { iam: iam as unknown as IamGateway, calls };
+  return { iam: iam as unknown as IamGateway, calls, vpcFilters };
 }
 
 describe('DefaultClusterFactsService', () => {
@@ -174,6 +185,17 @@ describe('DefaultClusterFactsService', () => {
     });
     expect(calls[0]).toBe('describeCluster');
     expect(calls).toHaveLength(7);
+  });
+
+  it("derives the VPC from the cluster's subnets when DescribeCluster omits it", async () => {
+    const { iam, vpcFilters } = fakeIam({ omitVpcId: true });
+    const facts = await new DefaultClusterFactsService({
+      iam,
+      clusters: new StaticClusterRegistry([cluster]),
+    }).get('prod');
+    expect(facts.vpcId).toBe('vpc-1');
+    expect(facts.natPublicIps).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect(vpcFilters).toEqual(['vpc-1', 'vpc-1', 'vpc-1', 'vpc-1']);
   });
 
   it('falls back to the panfactum.com/public-ip subnet tag, and config overrides win', async () => {

@@ -65,20 +65,12 @@ export class DefaultClusterFactsService implements ClusterFactsService {
       cluster.eksClusterName,
     );
     const issuer = (description.issuerUrl ?? '').replace(/^https:\/\//, '');
-    const vpcId = cluster.overrides?.vpcId ?? description.vpcId ?? '';
     const oidcProviderArn =
       cluster.overrides?.oidcProviderArn ??
       `arn:${cluster.partition}:iam::${cluster.accountId}:oidc-provider/${issuer}`;
 
-    // Round two: everything depends only on the description, so in parallel.
-    const [
-      providerExists,
-      listed,
-      tagged,
-      natGateways,
-      routeTables,
-      endpoints,
-    ] = await Promise.all([
+    // Round two: the provider and the cluster's own subnets.
+    const [providerExists, listed] = await Promise.all([
       iam.getOidcProvider(target, oidcProviderArn).then(
         () => true,
         error => {
@@ -88,14 +80,28 @@ export class DefaultClusterFactsService implements ClusterFactsService {
       ),
       description.subnetIds.length
         ? iam.describeSubnets(target, { subnetIds: description.subnetIds })
-        : [],
-      iam.describeSubnets(target, {
-        vpcId,
-        tagKey: `kubernetes.io/cluster/${cluster.eksClusterName}`,
-      }),
-      iam.describeNatGateways(target, { vpcId }),
-      iam.describeRouteTables(target, { vpcId }),
-      iam.describeVpcEndpoints(target, { vpcId }),
+        : Promise.resolve([]),
+    ]);
+    // DescribeCluster may omit the VPC; the cluster's subnets all live in it.
+    const vpcId =
+      cluster.overrides?.vpcId ??
+      description.vpcId ??
+      listed.find(s => s.vpcId)?.vpcId ??
+      '';
+
+    // Round three: everything in the VPC, in parallel (nothing without one).
+    const inVpc = <T>(fn: () => Promise<T[]>): Promise<T[]> =>
+      vpcId ? fn() : Promise.resolve([]);
+    const [tagged, natGateways, routeTables, endpoints] = await Promise.all([
+      inVpc(() =>
+        iam.describeSubnets(target, {
+          vpcId,
+          tagKey: `kubernetes.io/cluster/${cluster.eksClusterName}`,
+        }),
+      ),
+      inVpc(() => iam.describeNatGateways(target, { vpcId })),
+      inVpc(() => iam.describeRouteTables(target, { vpcId })),
+      inVpc(() => iam.describeVpcEndpoints(target, { vpcId })),
     ]);
 
     const subnets = [
