@@ -1,4 +1,5 @@
 import type { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+import type { HumanDuration } from '@backstage/types';
 
 export interface Config {
   irsa?: {
@@ -17,13 +18,24 @@ export interface Config {
        */
       concurrency?: number;
       /**
-       * Reports kept per entity (the latest plus history). Default 20.
+       * Reports kept per entity: the latest in full, older ones as summaries
+       * (status, counts per status, failing check ids, time, trigger).
+       * An integer of at least 1. Default 20.
        * @visibility backend
        */
       historyLimit?: number;
       /**
-       * Seconds after a verification during which "Re-verify" answers 429
-       * with Retry-After. Default 30.
+       * Reports verified longer ago than this are purged (hourly), an
+       * entity's latest included. A HumanDuration object, an ISO 8601
+       * duration (`P30D`) or a string such as `30d`. Default 30 days.
+       * @visibility backend
+       */
+      historyMaxAge?: HumanDuration | string;
+      /**
+       * Seconds after a verification during which "Re-verify" (and an
+       * irsa.verify-requested event) is refused; the API answers 429 with
+       * Retry-After. Decided in the database, so it holds across replicas.
+       * Default 30.
        * @visibility backend
        */
       cooldownSeconds?: number;

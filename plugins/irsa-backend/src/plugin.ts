@@ -1,46 +1,31 @@
 import {
   coreServices,
   createBackendPlugin,
-  readSchedulerServiceTaskScheduleDefinitionFromConfig,
-  type SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { durationToMilliseconds, type HumanDuration } from '@backstage/types';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
-  IRSA_REPORT_TOPIC,
+  IRSA_VERIFY_REQUESTED_TOPIC,
   irsaPermissions,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
-  DefaultVerifier,
   irsaServiceRef,
+  irsaVerifierServiceRef,
 } from '@backstage-irsa/plugin-irsa-node';
+import { readIrsaBackendConfig } from './config';
 import { FleetVerification } from './service/FleetVerification';
 import { DatabaseReportStore } from './service/ReportStore';
 import { createRouter } from './service/router';
-import {
-  recordPublishedReport,
-  VerificationService,
-} from './service/VerificationService';
+import { DatabaseVerificationClaims } from './service/VerificationClaims';
+import { VerificationService } from './service/VerificationService';
+import { VerifyRequests } from './service/VerifyRequests';
 
-const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
-  frequency: { minutes: 30 },
-  timeout: { minutes: 10 },
-  initialDelay: { seconds: 15 },
+/** How often reports past `irsa.verification.historyMaxAge` are purged. */
+const RETENTION_SCHEDULE = {
+  frequency: { hours: 1 },
+  timeout: { minutes: 5 },
+  initialDelay: { minutes: 1 },
 };
-
-// How old a report may get before the card calls it stale: one schedule interval.
-function intervalMs(
-  frequency: SchedulerServiceTaskScheduleDefinition['frequency'],
-): number {
-  const isHumanDuration =
-    typeof frequency === 'object' &&
-    !('cron' in frequency) &&
-    !('trigger' in frequency);
-  return isHumanDuration
-    ? durationToMilliseconds(frequency as HumanDuration)
-    : 30 * 60_000;
-}
 
 /** Backend plugin `irsa`: the IAM report API, its store and the fleet re-verification. */
 export const irsaPlugin = createBackendPlugin({
@@ -60,43 +45,27 @@ export const irsaPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
         irsa: irsaServiceRef,
+        verifier: irsaVerifierServiceRef,
         events: eventsServiceRef,
       },
       async init(deps) {
-        const { config, logger, irsa } = deps;
-        const key = 'irsa.verification';
-        const schedule = config.has(`${key}.schedule`)
-          ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
-              config.getConfig(`${key}.schedule`),
-            )
-          : DEFAULT_SCHEDULE;
-        const staleAfterMs = intervalMs(schedule.frequency);
+        const { logger, irsa } = deps;
+        const settings = readIrsaBackendConfig(deps.config);
 
         deps.permissionsRegistry.addPermissions(irsaPermissions);
         const store = await DatabaseReportStore.create({
           database: deps.database,
-          historyLimit: config.getOptionalNumber(`${key}.historyLimit`) ?? 20,
+          historyLimit: settings.historyLimit,
         });
         const verification = new VerificationService({
-          verifier: new DefaultVerifier({
-            service: irsa,
-            logger,
-            checkTimeoutMs:
-              config.getOptionalNumber(`${key}.checkTimeoutMs`) ?? 10_000,
-            guardrails: {
-              allowedActions: config.getOptionalStringArray(
-                'irsa.provisioning.guardrails.allowedActions',
-              ),
-              deniedActions: config.getOptionalStringArray(
-                'irsa.provisioning.guardrails.deniedActions',
-              ),
-            },
-          }),
+          verifier: deps.verifier,
           store,
+          claims: new DatabaseVerificationClaims(
+            await deps.database.getClient(),
+          ),
           clusters: irsa.clusters,
           logger,
-          cooldownSeconds:
-            config.getOptionalNumber(`${key}.cooldownSeconds`) ?? 30,
+          cooldownSeconds: settings.cooldownSeconds,
         });
         const fleet = new FleetVerification({
           catalog: deps.catalog,
@@ -105,21 +74,38 @@ export const irsaPlugin = createBackendPlugin({
           verification,
           facts: irsa.facts,
           logger,
-          concurrency: config.getOptionalNumber(`${key}.concurrency`) ?? 8,
-          intervalMs: staleAfterMs,
+          concurrency: settings.concurrency,
+          intervalMs: settings.staleAfterMs,
+        });
+        const requests = new VerifyRequests({
+          catalog: deps.catalog,
+          auth: deps.auth,
+          verification,
+          logger,
         });
         await deps.events.subscribe({
-          id: 'irsa-report-store',
-          topics: [IRSA_REPORT_TOPIC],
+          id: 'irsa-verify-requests',
+          topics: [IRSA_VERIFY_REQUESTED_TOPIC],
           onEvent: async ({ eventPayload }) => {
-            await recordPublishedReport(verification, eventPayload, logger);
+            // Not awaited: the catalog lookup may wait for a fresh entity.
+            void requests.handle(eventPayload);
           },
         });
         await deps.scheduler.scheduleTask({
           id: 'irsa-fleet-verify',
-          ...schedule,
+          ...settings.schedule,
+          fn: async signal => {
+            await fleet.run({ signal });
+          },
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'irsa-report-retention',
+          ...RETENTION_SCHEDULE,
           fn: async () => {
-            await fleet.run();
+            const purged = await store.purgeOlderThan(
+              new Date(Date.now() - settings.historyMaxAgeMs),
+            );
+            if (purged) logger.info(`IRSA: purged ${purged} old reports`);
           },
         });
         deps.httpRouter.use(
@@ -131,7 +117,7 @@ export const irsaPlugin = createBackendPlugin({
             store,
             verification,
             logger,
-            staleAfterMs,
+            staleAfterMs: settings.staleAfterMs,
           }),
         );
       },

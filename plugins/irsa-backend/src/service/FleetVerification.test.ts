@@ -8,6 +8,7 @@ import {
 } from '@backstage-irsa/plugin-irsa-node';
 import { FleetVerification } from './FleetVerification';
 import { DatabaseReportStore, migrateReportStore } from './ReportStore';
+import { DatabaseVerificationClaims } from './VerificationClaims';
 import { VerificationService } from './VerificationService';
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
@@ -46,7 +47,10 @@ const entities: Entity[] = [
 ];
 
 /** One "backend replica": its own verifier and fleet task, sharing the database. */
-async function replica(knex: any) {
+async function replica(
+  knex: any,
+  options?: { concurrency?: number; onVerify?: () => void },
+) {
   const { service, sandbox } = await createSandboxIrsaService();
   const logger = mockServices.logger.mock();
   await migrateReportStore({
@@ -54,9 +58,16 @@ async function replica(knex: any) {
     migrations: { skip: false },
   } as any);
   const store = new DatabaseReportStore(knex, 20);
+  const verifier = new DefaultVerifier({ service, logger });
   const verification = new VerificationService({
-    verifier: new DefaultVerifier({ service, logger }),
+    verifier: {
+      verify: (request, context) => {
+        options?.onVerify?.();
+        return verifier.verify(request, context);
+      },
+    },
     store,
+    claims: new DatabaseVerificationClaims(knex),
     clusters: service.clusters,
     logger,
     cooldownSeconds: 30,
@@ -68,7 +79,7 @@ async function replica(knex: any) {
     verification,
     facts: service.facts,
     logger,
-    concurrency: 3,
+    concurrency: options?.concurrency ?? 3,
     intervalMs: 30 * 60_000,
   });
   return { fleet, store, logger, sandbox };
@@ -86,6 +97,7 @@ describe('FleetVerification', () => {
       verified: 8,
       skippedRecent: 0,
       errors: 1,
+      notStarted: 0,
       byStatus: { pass: 1, warn: 1, fail: 6, unknown: 0 },
     });
     expect(
@@ -115,6 +127,46 @@ describe('FleetVerification', () => {
     expect(summary).toMatchObject({ verified: 0, skippedRecent: 8, errors: 1 });
     expect(
       second.sandbox.controls.calls.filter(c => c.operation === 'getRole'),
+    ).toHaveLength(0);
+  });
+
+  it('starts no further entity once its abort signal fires, and finishes the one in flight', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    const controller = new AbortController();
+    // The scheduler aborts (timeout or shutdown) while the first entity runs.
+    const { fleet, store, logger } = await replica(knex, {
+      concurrency: 1,
+      onVerify: () => controller.abort(),
+    });
+
+    const summary = await fleet.run({ signal: controller.signal });
+
+    expect(summary).toMatchObject({
+      entities: 9,
+      verified: 1,
+      errors: 0,
+      notStarted: 8,
+    });
+    const stored = await store.lastVerified(
+      entities.map(e => `component:default/${e.metadata.name}`),
+    );
+    expect(stored.size).toBe(1);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'IRSA fleet run aborted: 8 of 9 due entities not started',
+    );
+  });
+
+  it('starts nothing when the signal has fired before the run', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    const { fleet, sandbox } = await replica(knex);
+    const controller = new AbortController();
+    controller.abort();
+
+    const summary = await fleet.run({ signal: controller.signal });
+
+    expect(summary).toMatchObject({ verified: 0, errors: 0, notStarted: 9 });
+    expect(
+      sandbox.controls.calls.filter(c => c.operation === 'getRole'),
     ).toHaveLength(0);
   });
 });

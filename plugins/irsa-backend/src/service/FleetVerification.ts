@@ -11,7 +11,10 @@ import type {
   ClusterFactsService,
 } from '@backstage-irsa/plugin-irsa-node';
 import type { ReportStore } from './ReportStore';
-import type { VerificationService } from './VerificationService';
+import {
+  TooManyVerificationsError,
+  type VerificationService,
+} from './VerificationService';
 
 /** What one fleet run did. */
 export interface FleetRunSummary {
@@ -20,6 +23,8 @@ export interface FleetRunSummary {
   /** Verified within the interval already (by another replica or a user). */
   skippedRecent: number;
   errors: number;
+  /** Not started because the run was aborted (scheduler timeout or shutdown). */
+  notStarted: number;
   byStatus: Record<OverallStatus, number>;
   durationMs: number;
 }
@@ -40,7 +45,12 @@ export class FleetVerification {
     },
   ) {}
 
-  async run(): Promise<FleetRunSummary> {
+  /**
+   * Runs once. When `signal` aborts (the scheduler's timeout or shutdown) no
+   * further entity is started; runs already going finish and are stored.
+   */
+  async run(options?: { signal?: AbortSignal }): Promise<FleetRunSummary> {
+    const signal = options?.signal;
     const { catalog, auth, store, logger } = this.options;
     const now = this.options.now ?? Date.now;
     const started = now();
@@ -75,6 +85,7 @@ export class FleetVerification {
       verified: 0,
       skippedRecent: items.length - due.length,
       errors: 0,
+      notStarted: 0,
       byStatus: { pass: 0, warn: 0, fail: 0, unknown: 0 },
       durationMs: 0,
     };
@@ -97,12 +108,21 @@ export class FleetVerification {
     const queue = [...due];
     const worker = async () => {
       for (let entity = queue.shift(); entity; entity = queue.shift()) {
+        if (signal?.aborted) {
+          summary.notStarted += 1;
+          continue;
+        }
         await this.verifyOne(entity, factsFor, summary);
       }
     };
     await Promise.all(
       Array.from({ length: Math.max(1, this.options.concurrency) }, worker),
     );
+    if (signal?.aborted) {
+      logger.warn(
+        `IRSA fleet run aborted: ${summary.notStarted} of ${due.length} due entities not started`,
+      );
+    }
     summary.durationMs = now() - started;
     const counts = Object.entries(summary.byStatus)
       .map(([k, v]) => `${v} ${k}`)
@@ -132,6 +152,11 @@ export class FleetVerification {
       summary.verified += 1;
       summary.byStatus[report.status] += 1;
     } catch (error) {
+      if (error instanceof TooManyVerificationsError) {
+        // Claimed by another replica or a request: it is being verified.
+        summary.skippedRecent += 1;
+        return;
+      }
       summary.errors += 1;
       this.options.logger.warn(
         `IRSA fleet run: ${ref} could not be verified: ${(error as Error).message}`,

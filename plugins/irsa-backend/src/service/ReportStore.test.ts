@@ -47,7 +47,8 @@ describe('DatabaseReportStore', () => {
   it.each(databases.eachSupportedId())(
     'keeps the latest report and a capped history on %p',
     async id => {
-      const store = await storeOn(await databases.init(id));
+      const knex = await databases.init(id);
+      const store = await storeOn(knex);
       expect(
         await store.latest('component:default/payments-api'),
       ).toBeUndefined();
@@ -77,7 +78,18 @@ describe('DatabaseReportStore', () => {
         verifiedAt: '2026-11-24T10:04:00.000Z',
         durationMs: 12,
         counts: { pass: 0, warn: 0, fail: 1, unknown: 0, skipped: 0 },
+        failingChecks: ['role'],
       });
+      expect(history[1].failingChecks).toEqual([]);
+      // Only the newest row of an entity keeps the full report.
+      const rows = await knex('irsa_reports')
+        .select('entity_ref')
+        .whereNotNull('report')
+        .orderBy('entity_ref');
+      expect(rows).toEqual([
+        { entity_ref: 'component:default/other' },
+        { entity_ref: 'component:default/payments-api' },
+      ]);
       expect(
         await store.history('component:default/payments-api', 1),
       ).toHaveLength(1);
@@ -102,6 +114,9 @@ describe('DatabaseReportStore', () => {
       const knex = await databases.init(id);
       await storeOn(knex);
       expect(await knex.schema.hasTable('irsa_reports')).toBe(true);
+      expect(await knex.schema.hasTable('irsa_verification_claims')).toBe(
+        true,
+      );
       await knex.migrate.rollback(
         {
           directory: resolvePackagePath(
@@ -112,6 +127,107 @@ describe('DatabaseReportStore', () => {
         true,
       );
       expect(await knex.schema.hasTable('irsa_reports')).toBe(false);
+      expect(await knex.schema.hasTable('irsa_verification_claims')).toBe(
+        false,
+      );
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'turns existing history into summaries and back on %p',
+    async id => {
+      const knex = await databases.init(id);
+      const directory = resolvePackagePath(
+        '@backstage-irsa/plugin-irsa-backend',
+        'migrations',
+      );
+      await knex.migrate.up({ directory, name: '20261124000000_reports.js' });
+      for (const [verifiedAt, ref] of [
+        ['2026-11-24T10:00:00.000Z', 'component:default/a'],
+        ['2026-11-24T10:01:00.000Z', 'component:default/a'],
+        ['2026-11-24T10:02:00.000Z', 'component:default/b'],
+      ]) {
+        await knex('irsa_reports').insert({
+          entity_ref: ref,
+          status: 'pass',
+          trigger: 'manual',
+          verified_at: new Date(verifiedAt),
+          duration_ms: 12,
+          counts: '{}',
+          report: JSON.stringify(report(verifiedAt)),
+        });
+      }
+      await knex.migrate.up({
+        directory,
+        name: '20261127000000_report_summaries.js',
+      });
+      const full = async () =>
+        (
+          await knex('irsa_reports')
+            .select('entity_ref', 'verified_at')
+            .whereNotNull('report')
+            .orderBy('id')
+        ).map(r => [r.entity_ref, new Date(r.verified_at).toISOString()]);
+      expect(await full()).toEqual([
+        ['component:default/a', '2026-11-24T10:01:00.000Z'],
+        ['component:default/b', '2026-11-24T10:02:00.000Z'],
+      ]);
+      const store = new DatabaseReportStore(knex, 3);
+      expect(
+        (await store.history('component:default/a', 5)).map(
+          h => h.failingChecks,
+        ),
+      ).toEqual([[], []]);
+
+      await knex.migrate.down({
+        directory,
+        name: '20261127000000_report_summaries.js',
+      });
+      expect(await knex('irsa_reports').count({ n: '*' })).toEqual([
+        { n: id === 'SQLITE_3' ? 2 : '2' },
+      ]);
+      await expect(
+        knex('irsa_reports').insert({
+          entity_ref: 'component:default/c',
+          status: 'pass',
+          trigger: 'manual',
+          verified_at: new Date(),
+          duration_ms: 1,
+          counts: '{}',
+          report: null,
+        }),
+      ).rejects.toThrow(/not.null/i);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'purges reports verified before the cutoff, the latest included, on %p',
+    async id => {
+      const store = await storeOn(await databases.init(id), 10);
+      await store.add('component:default/old', report('2026-10-01T00:00:00.000Z'));
+      await store.add(
+        'component:default/mixed',
+        report('2026-10-02T00:00:00.000Z'),
+      );
+      await store.add(
+        'component:default/mixed',
+        report('2026-11-20T00:00:00.000Z', 'fail'),
+      );
+
+      const purged = await store.purgeOlderThan(
+        new Date('2026-10-28T00:00:00.000Z'),
+      );
+
+      expect(purged).toBe(2);
+      expect(await store.latest('component:default/old')).toBeUndefined();
+      expect(
+        (await store.history('component:default/mixed', 10)).map(
+          h => h.verifiedAt,
+        ),
+      ).toEqual(['2026-11-20T00:00:00.000Z']);
+      expect((await store.latest('component:default/mixed'))?.status).toBe(
+        'fail',
+      );
     },
   );
 });

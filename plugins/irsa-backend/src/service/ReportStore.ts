@@ -2,19 +2,31 @@ import type { DatabaseService } from '@backstage/backend-plugin-api';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
   countStatuses,
+  type CheckId,
   type ReportSummary,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
 import type { Knex } from 'knex';
 
+/** A past report as history keeps it. */
+export interface StoredReportSummary extends ReportSummary {
+  /** The checks that did not pass or skip (fail, warn, unknown), in report order. */
+  failingChecks: CheckId[];
+}
+
 /** Where verification reports are kept. */
 export interface ReportStore {
-  /** Stores a report and trims the entity's history to the limit. */
+  /**
+   * Stores a report as the entity's latest; the previous latest becomes a
+   * summary, and history past the limit is trimmed.
+   */
   add(entityRef: string, report: VerificationReport): Promise<void>;
   latest(entityRef: string): Promise<VerificationReport | undefined>;
-  history(entityRef: string, limit: number): Promise<ReportSummary[]>;
+  history(entityRef: string, limit: number): Promise<StoredReportSummary[]>;
   /** When each of these entities was last verified (absent: never). */
   lastVerified(entityRefs: string[]): Promise<Map<string, Date>>;
+  /** Deletes every report verified before the cutoff; answers how many. */
+  purgeOlderThan(cutoff: Date): Promise<number>;
 }
 
 const TABLE = 'irsa_reports';
@@ -34,7 +46,11 @@ export async function migrateReportStore(
   return knex;
 }
 
-const key = (entityRef: string) => entityRef.toLocaleLowerCase('en-US');
+/** How entity refs are keyed in the plugin's tables. */
+export const entityKey = (entityRef: string) =>
+  entityRef.toLocaleLowerCase('en-US');
+
+const NOT_PASSING = new Set(['fail', 'warn', 'unknown']);
 
 /** The report store on the plugin's own database (SQLite or PostgreSQL). */
 export class DatabaseReportStore implements ReportStore {
@@ -54,8 +70,13 @@ export class DatabaseReportStore implements ReportStore {
   }
 
   async add(entityRef: string, report: VerificationReport): Promise<void> {
-    const ref = key(entityRef);
+    const ref = entityKey(entityRef);
     await this.knex.transaction(async tx => {
+      // The previous latest keeps only its summary.
+      await tx(TABLE)
+        .where({ entity_ref: ref })
+        .whereNotNull('report')
+        .update({ report: null });
       await tx(TABLE).insert({
         entity_ref: ref,
         status: report.status,
@@ -63,6 +84,9 @@ export class DatabaseReportStore implements ReportStore {
         verified_at: new Date(report.verifiedAt),
         duration_ms: Math.round(report.durationMs),
         counts: JSON.stringify(countStatuses(report.checks)),
+        failing_checks: JSON.stringify(
+          report.checks.filter(c => NOT_PASSING.has(c.status)).map(c => c.id),
+        ),
         report: JSON.stringify(report),
       });
       const keep = tx(TABLE)
@@ -81,16 +105,28 @@ export class DatabaseReportStore implements ReportStore {
   async latest(entityRef: string): Promise<VerificationReport | undefined> {
     const row = await this.knex(TABLE)
       .select('report')
-      .where({ entity_ref: key(entityRef) })
+      .where({ entity_ref: entityKey(entityRef) })
       .orderBy('id', 'desc')
       .first();
-    return row ? (JSON.parse(row.report) as VerificationReport) : undefined;
+    return row?.report
+      ? (JSON.parse(row.report) as VerificationReport)
+      : undefined;
   }
 
-  async history(entityRef: string, limit: number): Promise<ReportSummary[]> {
+  async history(
+    entityRef: string,
+    limit: number,
+  ): Promise<StoredReportSummary[]> {
     const rows = await this.knex(TABLE)
-      .select('status', 'trigger', 'verified_at', 'duration_ms', 'counts')
-      .where({ entity_ref: key(entityRef) })
+      .select(
+        'status',
+        'trigger',
+        'verified_at',
+        'duration_ms',
+        'counts',
+        'failing_checks',
+      )
+      .where({ entity_ref: entityKey(entityRef) })
       .orderBy('id', 'desc')
       .limit(limit);
     return rows.map(row => ({
@@ -99,14 +135,16 @@ export class DatabaseReportStore implements ReportStore {
       verifiedAt: new Date(row.verified_at).toISOString(),
       durationMs: Number(row.duration_ms),
       counts: JSON.parse(row.counts),
+      // Rows stored before the summaries migration have no list.
+      failingChecks: row.failing_checks ? JSON.parse(row.failing_checks) : [],
     }));
   }
 
   async lastVerified(entityRefs: string[]): Promise<Map<string, Date>> {
     const result = new Map<string, Date>();
-    const original = new Map(entityRefs.map(ref => [key(ref), ref]));
+    const original = new Map(entityRefs.map(ref => [entityKey(ref), ref]));
     for (let i = 0; i < entityRefs.length; i += 500) {
-      const chunk = entityRefs.slice(i, i + 500).map(key);
+      const chunk = entityRefs.slice(i, i + 500).map(entityKey);
       const rows: Array<{ entity_ref: string; last: string | number | Date }> =
         await this.knex(TABLE)
           .select('entity_ref')
@@ -117,5 +155,9 @@ export class DatabaseReportStore implements ReportStore {
         result.set(original.get(row.entity_ref)!, new Date(row.last));
     }
     return result;
+  }
+
+  async purgeOlderThan(cutoff: Date): Promise<number> {
+    return this.knex(TABLE).where('verified_at', '<', cutoff).delete();
   }
 }

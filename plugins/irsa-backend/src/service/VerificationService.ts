@@ -1,9 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import {
-  parseEntityRef,
-  stringifyEntityRef,
-  type Entity,
-} from '@backstage/catalog-model';
+import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   readIrsaAnnotations,
@@ -16,21 +12,33 @@ import type {
   Verifier,
 } from '@backstage-irsa/plugin-irsa-node';
 import type { ReportStore } from './ReportStore';
+import type { VerificationClaims } from './VerificationClaims';
 
-/** Thrown when an entity was verified too recently to run again. */
-export class CooldownError extends Error {
-  name = 'CooldownError';
-  constructor(readonly retryAfterSeconds: number) {
-    super(
-      `This entity was verified moments ago; try again in ${retryAfterSeconds} s`,
-    );
+/**
+ * Thrown when an entity may not be verified now: it was verified moments ago,
+ * or another backend instance is verifying it. The router answers 429.
+ */
+export class TooManyVerificationsError extends Error {
+  name = 'TooManyVerificationsError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
   }
 }
 
+/** How long a claim holds an entity; a crashed replica's claim expires then. */
+const LEASE_MS = 5 * 60_000;
+/** What another replica's caller is told to wait while a run is going. */
+const BUSY_RETRY_SECONDS = 5;
+
 /**
- * Verifies entities and stores the reports: resolves the annotations,
- * enforces the per-entity cooldown and lets concurrent requests for the same
- * entity share one run.
+ * The one writer of reports: verifies an entity from its current annotations
+ * with the backend's own verifier and stores the result. A run is claimed in
+ * the database first, so concurrent requests (on this or another replica)
+ * never run twice and never slip past the cooldown; callers on this replica
+ * join the run already going.
  */
 export class VerificationService {
   private readonly inFlight = new Map<string, Promise<VerificationReport>>();
@@ -39,6 +47,7 @@ export class VerificationService {
     private readonly options: {
       verifier: Verifier;
       store: ReportStore;
+      claims: VerificationClaims;
       clusters: ClusterRegistry;
       logger: LoggerService;
       cooldownSeconds: number;
@@ -68,83 +77,83 @@ export class VerificationService {
   }
 
   /**
-   * Verifies now. A run already going for this entity is joined; a run that
-   * finished less than the cooldown ago answers CooldownError (manual only).
+   * Verifies now. A run already going on this replica is joined. Otherwise
+   * the entity is claimed in the database: refused (TooManyVerificationsError)
+   * while another replica runs it, or, except for scheduled runs, within the
+   * cooldown after the last run.
    */
-  async verify(
+  verify(
     entity: Entity,
     trigger: VerificationTrigger,
     facts?: ClusterFacts,
   ): Promise<VerificationReport> {
-    const request = this.requestFor(entity, trigger);
+    let request: ReturnType<VerificationService['requestFor']>;
+    try {
+      request = this.requestFor(entity, trigger);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const ref = request.entityRef;
     const running = this.inFlight.get(ref);
     if (running) return running;
-    if (trigger === 'manual') await this.checkCooldown(ref);
-    const run = this.options.verifier
-      .verify(request, { facts })
-      .then(async report => {
-        await this.options.store.add(ref, report);
-        return report;
-      })
-      .finally(() => this.inFlight.delete(ref));
+    // Registered before the first await, so a concurrent caller joins it.
+    const run = this.claimAndRun(request, facts).finally(() =>
+      this.inFlight.delete(ref),
+    );
     this.inFlight.set(ref, run);
     return run;
   }
 
-  /** Stores a report made elsewhere (the scaffolder's aws:irsa:verify). */
-  async record(entityRef: string, report: VerificationReport): Promise<void> {
-    await this.options.store.add(entityRef, report);
+  private async claimAndRun(
+    request: ReturnType<VerificationService['requestFor']>,
+    facts: ClusterFacts | undefined,
+  ): Promise<VerificationReport> {
+    const { verifier, store, claims } = this.options;
+    const ref = request.entityRef;
+    const now = this.now();
+    const claim = await claims.claim(ref, {
+      now: new Date(now),
+      leaseMs: LEASE_MS,
+      cooldownMs:
+        request.trigger === 'schedule'
+          ? undefined
+          : this.options.cooldownSeconds * 1000,
+    });
+    if (!claim.claimed) {
+      if (claim.reason === 'running') {
+        throw new TooManyVerificationsError(
+          `This entity is being verified by another instance; try again in ${BUSY_RETRY_SECONDS} s`,
+          BUSY_RETRY_SECONDS,
+        );
+      }
+      const seconds = Math.max(
+        1,
+        Math.ceil((claim.availableAt.getTime() - now) / 1000),
+      );
+      throw new TooManyVerificationsError(
+        `This entity was verified moments ago; try again in ${seconds} s`,
+        seconds,
+      );
+    }
+    try {
+      const report = await verifier.verify(request, { facts });
+      await store.add(ref, report);
+      await claims.release(ref, claim.token, {
+        finishedAt: new Date(this.now()),
+      });
+      return report;
+    } catch (error) {
+      await claims.release(ref, claim.token, {}).catch(releaseError => {
+        // The lease then expires on its own.
+        this.options.logger.warn(
+          `IRSA: could not release the verification claim of ${ref}: ${releaseError.message}`,
+        );
+      });
+      throw error;
+    }
   }
 
-  private async checkCooldown(ref: string) {
-    const last = (await this.options.store.lastVerified([ref])).get(ref);
-    if (!last) return;
-    const now = this.options.now?.() ?? Date.now();
-    const remainingMs =
-      last.getTime() + this.options.cooldownSeconds * 1000 - now;
-    if (remainingMs > 0) throw new CooldownError(Math.ceil(remainingMs / 1000));
+  private now() {
+    return this.options.now?.() ?? Date.now();
   }
-}
-
-/**
- * Stores a report published on IRSA_REPORT_TOPIC (by aws:irsa:verify), so a
- * component created from the template shows its card at once. Malformed
- * payloads are logged and dropped.
- */
-export async function recordPublishedReport(
-  verification: VerificationService,
-  payload: unknown,
-  logger: LoggerService,
-): Promise<void> {
-  const { entityRef, report } = (payload ?? {}) as {
-    entityRef?: unknown;
-    report?: Partial<VerificationReport>;
-  };
-  let ref: string | undefined;
-  try {
-    ref =
-      typeof entityRef === 'string'
-        ? stringifyEntityRef(parseEntityRef(entityRef))
-        : undefined;
-  } catch {
-    ref = undefined;
-  }
-  const wellFormed =
-    ref &&
-    report &&
-    Array.isArray(report.checks) &&
-    typeof report.verifiedAt === 'string' &&
-    typeof report.status === 'string';
-  if (!wellFormed) {
-    logger.warn(
-      'Dropped a malformed IRSA report event (needs entityRef and a report with checks, status, verifiedAt)',
-    );
-    return;
-  }
-  await verification.record(ref!, {
-    ...(report as VerificationReport),
-    entityRef: ref!,
-    trigger: 'provision',
-  });
 }

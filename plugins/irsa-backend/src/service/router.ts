@@ -8,10 +8,7 @@ import type {
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  AuthorizeResult,
-  type ResourcePermission,
-} from '@backstage/plugin-permission-common';
+import type { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
   irsaEntityReadPermission,
   irsaEntityVerifyPermission,
@@ -20,10 +17,14 @@ import {
   type StoredReportResponse,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
+import { isCallerAllowed } from '@backstage-irsa/plugin-irsa-node';
 import express, { type Request } from 'express';
 import Router from 'express-promise-router';
 import type { ReportStore } from './ReportStore';
-import { CooldownError, type VerificationService } from './VerificationService';
+import {
+  TooManyVerificationsError,
+  type VerificationService,
+} from './VerificationService';
 
 const KIND = /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/;
 const NAME = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
@@ -77,11 +78,12 @@ export async function createRouter(
     resourceRef: string,
     credentials: BackstageCredentials,
   ) => {
-    const [decision] = await permissions.authorize(
-      [{ permission, resourceRef }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    // A service principal needs its access restrictions to name the permission.
+    const allowed = await isCallerAllowed(permissions, credentials, {
+      permission,
+      resourceRef,
+    });
+    if (!allowed) {
       throw new NotAllowedError(
         `You are not allowed to ${permission.name === irsaEntityVerifyPermission.name ? 'verify' : 'read the IAM report of'} ${resourceRef}`,
       );
@@ -181,7 +183,7 @@ export async function createRouter(
         res.json(stored(report));
       } catch (error) {
         await audit.fail({ error: error as Error });
-        if (error instanceof CooldownError) {
+        if (error instanceof TooManyVerificationsError) {
           res.setHeader('Retry-After', String(error.retryAfterSeconds));
           res.status(429).json({
             error: { name: 'TooManyRequestsError', message: error.message },
