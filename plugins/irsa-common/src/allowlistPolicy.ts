@@ -8,6 +8,51 @@ export interface AllowlistPolicyInput {
   publicCidrs: string[];
   /** VPC ids whose requests through VPC endpoints are allowed. */
   vpcIds: string[];
+  /** The broadest public CIDR accepted (defaults /16 and /32). */
+  minimumPrefix?: CidrPrefixOptions;
+}
+
+/**
+ * The broadest CIDR the platform accepts in an allowlist
+ * (`irsa.provisioning.allowlist`). `/0` is refused whatever these say.
+ */
+export interface CidrPrefixOptions {
+  /** Smallest IPv4 prefix length accepted, 1 to 32. Default 16. */
+  minPrefixV4?: number;
+  /** Smallest IPv6 prefix length accepted, 1 to 128. Default 32. */
+  minPrefixV6?: number;
+}
+
+/** The platform's minimum prefix lengths when config names none. */
+export const DEFAULT_MIN_PREFIX = { v4: 16, v6: 32 } as const;
+
+function minimumPrefix(
+  options: CidrPrefixOptions,
+  family: 'V4' | 'V6',
+): number {
+  const bits = family === 'V4' ? 32 : 128;
+  const value =
+    options[`minPrefix${family}`] ??
+    (family === 'V4' ? DEFAULT_MIN_PREFIX.v4 : DEFAULT_MIN_PREFIX.v6);
+  if (!Number.isInteger(value) || value < 1 || value > bits) {
+    throw new InputError(
+      `irsa.provisioning.allowlist.minPrefix${family}: must be a whole number from 1 to ${bits}, got ${String(value).slice(0, 20)}`,
+    );
+  }
+  return value;
+}
+
+// Every address, or a range broader than the platform accepts.
+function prefixProblem(
+  prefix: number,
+  minimum: number,
+  family: 'V4' | 'V6',
+): string | undefined {
+  if (prefix === 0)
+    return 'is every address: an allowlist of it restricts nothing';
+  if (prefix < minimum)
+    return `prefix /${prefix} is broader than the platform's minimum /${minimum} (irsa.provisioning.allowlist.minPrefix${family})`;
+  return undefined;
 }
 
 const IPV4_CIDR =
@@ -45,7 +90,11 @@ function ipv6Groups(address: string): number[] | undefined {
   return groups.map(g => parseInt(g, 16));
 }
 
-function normalizeIpv6Cidr(value: string, field: string): string {
+function normalizeIpv6Cidr(
+  value: string,
+  field: string,
+  options: CidrPrefixOptions,
+): string {
   const [address, bits] = value.split('/');
   const groups = ipv6Groups(address);
   const prefix = bits === undefined ? 128 : Number(bits);
@@ -60,6 +109,8 @@ function normalizeIpv6Cidr(value: string, field: string): string {
       `${field}: "${value.slice(0, 64)}" is not an IPv6 CIDR such as 2001:db8::/48`,
     );
   }
+  const problem = prefixProblem(prefix, minimumPrefix(options, 'V6'), 'V6');
+  if (problem) throw new InputError(`${field}: ${value} ${problem}`);
   // aws:SourceIp only sees global unicast addresses (2000::/3).
   if ((groups[0] & 0xe000) !== 0x2000) {
     throw new InputError(
@@ -71,14 +122,17 @@ function normalizeIpv6Cidr(value: string, field: string): string {
 
 /**
  * Validates a public CIDR for `aws:SourceIp` (IPv4, or IPv6 global unicast);
- * a bare address becomes /32 (or /128).
+ * a bare address becomes /32 (or /128). `/0` is always refused, and so is a
+ * prefix shorter than the platform's minimum (default /16 for IPv4, /32 for
+ * IPv6). InputError names the field (`ipAllowList[0]: ...`) and the rule.
  */
 export function normalizePublicCidr(
   value: string,
   field = 'ipAllowList',
+  options: CidrPrefixOptions = {},
 ): string {
   if (typeof value === 'string' && value.includes(':'))
-    return normalizeIpv6Cidr(value.trim(), field);
+    return normalizeIpv6Cidr(value.trim(), field, options);
   const match = IPV4_CIDR.exec(String(value).trim());
   if (!match) {
     throw new InputError(
@@ -92,6 +146,8 @@ export function normalizePublicCidr(
       `${field}: "${value.slice(0, 64)}" has an octet over 255 or a prefix over 32`,
     );
   }
+  const problem = prefixProblem(prefix, minimumPrefix(options, 'V4'), 'V4');
+  if (problem) throw new InputError(`${field}: ${value.trim()} ${problem}`);
   const reason = nonPublicReason(octets);
   if (reason) {
     throw new InputError(
@@ -110,7 +166,9 @@ export function normalizePublicCidr(
 export function buildAllowlistPolicy(input: AllowlistPolicyInput): BuiltPolicy {
   const cidrs = [
     ...new Set(
-      input.publicCidrs.map(c => normalizePublicCidr(c, 'publicCidrs')),
+      input.publicCidrs.map((c, i) =>
+        normalizePublicCidr(c, `publicCidrs[${i}]`, input.minimumPrefix),
+      ),
     ),
   ].sort();
   const vpcs = [...new Set(input.vpcIds.map(v => v.trim()))].sort();

@@ -15,4 +15,5 @@ export * from './policySize';
 export * from './arn';
 export * from './policyDocument';
 export * from './guardrails';
+export * from './managedPolicyGuardrail';
 export * from './wildcard';

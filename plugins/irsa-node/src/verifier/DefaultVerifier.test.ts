@@ -217,7 +217,7 @@ describe('DefaultVerifier on the sandbox scenarios', () => {
     ).checks.find(c => c.id === 'permissions')!;
     expect(check.status).toBe('warn');
     expect(check.message).toBe(
-      'Grants the guardrails flag: irsa-sandbox-payments-payments-api: Statement[0] allows s3:ListBucket, which this platform denies ("s3:ListBucket")',
+      'Grants the guardrails flag: irsa-sandbox-payments-payments-api: Statement[0] allows s3:ListBucket, which this platform denies ("s3:ListBucket") on Resource "arn:aws:s3:::demo-payments", "arn:aws:s3:::demo-payments/*"',
     );
   });
 

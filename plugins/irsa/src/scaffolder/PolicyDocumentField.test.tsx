@@ -27,7 +27,7 @@ describe('the IrsaPolicyDocument template field', () => {
         '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
       ),
     ).toBe(
-      'Admin-equivalent grants are refused: Statement[0] allows "*", every action in AWS',
+      'Admin-equivalent grants are refused: Statement[0] allows "*", every action in AWS, on Resource "*"',
     );
   });
 
