@@ -187,7 +187,7 @@ export async function createRouter(
           res.setHeader('Retry-After', String(error.retryAfterSeconds));
           res.status(429).json({
             error: { name: 'TooManyRequestsError', message: error.message },
-            request: { method: req.method, url: req.originalUrl },
+            request: { method: req.method, url: req.url },
             response: { statusCode: 429 },
           });
           return;
