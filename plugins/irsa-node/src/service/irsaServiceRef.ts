@@ -18,8 +18,44 @@ import { DefaultClusterFactsService } from './facts';
 import type { IrsaService } from './types';
 
 /**
+ * Whether config selects the sandbox: `irsa.sandbox: true`, or the object
+ * form `irsa.sandbox: { enabled: true, allowInProduction?: boolean }`.
+ * Under NODE_ENV=production the sandbox is refused unless
+ * `irsa.sandbox.allowInProduction: true` says it is meant, so a demo setting
+ * left on can never silently stand in for AWS.
+ */
+export function readSandboxSetting(
+  config: Config,
+  nodeEnv: string | undefined = process.env.NODE_ENV,
+): boolean {
+  const raw = config.getOptional('irsa.sandbox');
+  let enabled = false;
+  let allowInProduction = false;
+  if (typeof raw === 'boolean') {
+    enabled = raw;
+  } else if (raw !== undefined) {
+    try {
+      enabled = config.getOptionalBoolean('irsa.sandbox.enabled') ?? true;
+      allowInProduction =
+        config.getOptionalBoolean('irsa.sandbox.allowInProduction') ?? false;
+    } catch {
+      throw new InputError(
+        'irsa.sandbox: must be true, false, or { enabled: boolean, allowInProduction: boolean }',
+      );
+    }
+  }
+  if (enabled && nodeEnv === 'production' && !allowInProduction) {
+    throw new InputError(
+      'irsa.sandbox: the in-memory sandbox refuses to start with NODE_ENV=production; configure irsa.clusters for AWS, or set irsa.sandbox.allowInProduction: true (with irsa.sandbox.enabled: true) to run the demo on purpose',
+    );
+  }
+  return enabled;
+}
+
+/**
  * Builds the shared service from config. `irsa.sandbox: true` selects the
- * in-memory sandbox (the embedded demo default).
+ * in-memory sandbox (the embedded demo default); see readSandboxSetting for
+ * the production guard.
  */
 export async function createIrsaService(options: {
   config: Config;
@@ -27,7 +63,7 @@ export async function createIrsaService(options: {
   credentialsManager?: AwsCredentialsManager;
 }): Promise<IrsaService> {
   const { config, logger } = options;
-  if (config.getOptionalBoolean('irsa.sandbox')) {
+  if (readSandboxSetting(config)) {
     const { service } = await createSandboxIrsaService();
     logger.info(
       `IRSA running on the embedded sandbox (clusters: ${service.clusters
