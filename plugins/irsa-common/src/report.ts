@@ -15,8 +15,13 @@ export const CHECK_STATUSES: readonly CheckStatus[] = [
   'skipped',
 ];
 
-/** The eleven checks, in the order they are shown and (where dependent) run. */
+/**
+ * The checks, in the order they are shown and run. `binding` runs first: no
+ * other check reads a role's documents or mints a token until it has proven
+ * that entity, ServiceAccount and role belong together.
+ */
 export const CHECK_IDS = [
+  'binding',
   'oidc-provider',
   'role',
   'trust-principal',
@@ -35,6 +40,7 @@ export type CheckId = (typeof CHECK_IDS)[number];
 
 /** Human titles for the checks, shared by the card and the task log. */
 export const CHECK_TITLES: Record<CheckId, string> = {
+  binding: 'Ownership binding',
   'oidc-provider': 'OIDC provider',
   role: 'IAM role',
   'trust-principal': 'Trust principal',
@@ -125,9 +131,19 @@ export interface AllowlistEntry {
   state: 'covered' | 'missing';
 }
 
+/** Where a report was made: the embedded sandbox (demo data) or real AWS. */
+export type VerificationEnvironment = 'sandbox' | 'aws';
+
 /** Everything the card shows for one entity. */
 export interface VerificationReport {
   entityRef?: string;
+  /**
+   * Where the report was made. Every new report carries it; reports stored
+   * before it existed lack it.
+   */
+  environment?: VerificationEnvironment;
+  /** True when the run was cancelled; the checks it did not finish are `unknown`. */
+  aborted?: boolean;
   cluster: string;
   namespace: string;
   serviceAccount: string;

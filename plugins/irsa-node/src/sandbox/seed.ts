@@ -20,6 +20,8 @@ export interface SandboxScenario {
   namespace: string;
   serviceAccount: string;
   roleArn: string;
+  /** The demo catalog entity (examples/entities.yaml) that owns the role and ServiceAccount. */
+  entityRef: string;
   builtToFail: CheckId | null;
   description: string;
 }
@@ -37,9 +39,24 @@ const scenario = (
   namespace,
   serviceAccount,
   roleArn: `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:role/${defaultRoleName(cluster, namespace, serviceAccount)}`,
+  entityRef: `component:default/${serviceAccount}`,
   builtToFail,
   description,
 });
+
+/** The demo entities' owner (examples/entities.yaml). */
+const DEMO_OWNER = 'group:default/guests';
+
+/** The tags aws:irsa:create writes on a scenario's role and policies. */
+function ownershipTags(s: SandboxScenario): Record<string, string> {
+  return {
+    'irsa.dev/managed-by': 'backstage-irsa',
+    'irsa.dev/entity-ref': s.entityRef,
+    'irsa.dev/owner': DEMO_OWNER,
+    'irsa.dev/cluster': s.cluster,
+    'irsa.dev/service-account': `${s.namespace}/${s.serviceAccount}`,
+  };
+}
 
 /** Every seeded workload: one healthy, and one per failure the checks catch. */
 export const SANDBOX_SCENARIOS: readonly SandboxScenario[] = [
@@ -371,10 +388,7 @@ export async function seedSandbox(
         path: '/',
         trustPolicy: trust,
         description: `IRSA role for ${s.namespace}/${s.serviceAccount} on ${s.cluster}`,
-        tags: {
-          'irsa.dev/managed-by': 'backstage-irsa',
-          'irsa.dev/entity-ref': `component:default/${s.serviceAccount}`,
-        },
+        tags: ownershipTags(s),
       });
       const permissions = await iam.createPolicy(target, {
         name: roleName,
@@ -393,7 +407,7 @@ export async function seedSandbox(
             },
           ],
         },
-        tags: { 'irsa.dev/managed-by': 'backstage-irsa' },
+        tags: ownershipTags(s),
       });
       const natIps = cluster.natGateways.flatMap(n => n.publicIps);
       const allowlist = await iam.createPolicy(target, {
@@ -406,7 +420,7 @@ export async function seedSandbox(
           ).map(ip => `${ip}/32`),
           vpcIds: [cluster.vpc.id],
         }).document,
-        tags: { 'irsa.dev/managed-by': 'backstage-irsa' },
+        tags: ownershipTags(s),
       });
       await iam.attachRolePolicy(target, roleName, permissions.arn);
       await iam.attachRolePolicy(target, roleName, allowlist.arn);
@@ -416,10 +430,15 @@ export async function seedSandbox(
     await kubernetes.createServiceAccount(s.cluster, {
       namespace: s.namespace,
       name: s.serviceAccount,
-      annotations: annotateFirst
-        ? { [EKS_ROLE_ARN_ANNOTATION]: s.roleArn }
-        : {},
-      labels: { 'app.kubernetes.io/name': s.serviceAccount },
+      annotations: {
+        'irsa.dev/entity-ref': s.entityRef,
+        'irsa.dev/owner': DEMO_OWNER,
+        ...(annotateFirst ? { [EKS_ROLE_ARN_ANNOTATION]: s.roleArn } : {}),
+      },
+      labels: {
+        'app.kubernetes.io/name': s.serviceAccount,
+        'irsa.dev/managed-by': 'backstage-irsa',
+      },
     });
     for (const suffix of ['7d9f8', 'k2x4q']) {
       kubernetes.createPod(s.cluster, s.namespace, {

@@ -4,7 +4,12 @@ import { GatewayError } from '../gateways/errors';
 import { createSandboxIrsaService, SANDBOX_SCENARIOS } from '../sandbox';
 import { DefaultVerifier } from './DefaultVerifier';
 
-async function setup(options?: { checkTimeoutMs?: number }) {
+async function setup(
+  options?: Omit<
+    ConstructorParameters<typeof DefaultVerifier>[0],
+    'service' | 'logger'
+  >,
+) {
   const { service, sandbox } = await createSandboxIrsaService();
   const verifier = new DefaultVerifier({
     service,
@@ -145,6 +150,7 @@ describe('DefaultVerifier on the sandbox scenarios', () => {
       cluster: s.cluster,
       namespace: s.namespace,
       serviceAccount: s.serviceAccount,
+      entityRef: s.entityRef,
       trigger: 'schedule',
     });
     expect(report.roleArn).toBe(s.roleArn);
@@ -169,10 +175,10 @@ describe('DefaultVerifier on the sandbox scenarios', () => {
     expect(report.checks.find(c => c.id === 'pod-injection')).toMatchObject({
       status: 'unknown',
       message:
-        'Could not check: pods failed: k8s:list pods: connection refused',
+        'Could not check: pods failed: k8s:list pods: unavailable (no usable answer)',
     });
     expect(report.status).toBe('unknown');
-    expect(report.checks.filter(c => c.status === 'pass')).toHaveLength(10);
+    expect(report.checks.filter(c => c.status === 'pass')).toHaveLength(11);
   });
 
   it('turns a source that times out into unknown, not a crash', async () => {
@@ -181,8 +187,14 @@ describe('DefaultVerifier on the sandbox scenarios', () => {
     sandbox.controls.setLatency(200);
     const report = await verifier.verify({ ...s, trigger: 'manual' });
     expect(report.status).toBe('unknown');
-    expect(report.checks.find(c => c.id === 'role')?.message).toBe(
+    expect(report.checks.find(c => c.id === 'oidc-provider')?.message).toBe(
       'Could not check: cluster facts did not answer within 50 ms',
+    );
+    expect(report.checks.find(c => c.id === 'binding')?.message).toBe(
+      'Could not check: ServiceAccount did not answer within 50 ms',
+    );
+    expect(report.checks.find(c => c.id === 'role')?.message).toBe(
+      'Not shown: the binding could not be checked',
     );
   });
 

@@ -1,10 +1,15 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
 import {
+  EKS_AUDIENCE_ANNOTATION,
   EKS_ROLE_ARN_ANNOTATION,
   STS_AUDIENCE,
+  defaultRoleName,
   overallStatus,
+  parseRoleArn,
   type AttachedPolicy,
   type GuardrailOptions,
+  type RoleArnParts,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,38 +19,58 @@ import type {
   AwsTarget,
   CloudTrailEventInfo,
   IamGateway,
+  RoleInfo,
 } from '../gateways/types';
 import type {
+  ClusterFacts,
   IrsaService,
   Verifier,
   VerifyOptions,
   VerifyRequest,
 } from '../service/types';
+import { evaluateBinding, type BindingResult } from './binding';
 import { runChecks } from './checks';
+import { DEFAULT_VERIFIER_OPTIONS } from './options';
 import {
+  cancelled,
   chain,
+  known,
+  notRead,
   orUndefinedIfMissing,
   read,
   type Evidence,
+  type RoleArnSource,
   type Source,
 } from './sources';
 
 /** Token lifetime for the exchange: the TokenRequest minimum. */
 const TOKEN_SECONDS = 600;
 
+// What Kubernetes requires of namespace and ServiceAccount names.
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const NOT_BOUND = 'not read: role not bound to this entity';
+
 /**
- * Runs the eleven checks. Sources are read with as few dependent round trips
- * as possible (everything that only needs the request starts at once), each
- * with a deadline; an unreadable source makes its checks `unknown`.
+ * Runs the checks, binding first. Nothing that shows or uses the role or
+ * ServiceAccount (policy documents, pods, a token, CloudTrail) is read
+ * until the binding check proved they belong to the entity. Sources are read
+ * with as few dependent round trips as possible, each with a deadline; an
+ * unreadable source makes its checks `unknown`.
  */
 export class DefaultVerifier implements Verifier {
   private readonly service: IrsaService;
   private readonly logger: LoggerService;
   private readonly checkTimeoutMs: number;
+  private readonly requireBinding: boolean;
   private readonly lookbackMinutes: number;
   private readonly cloudTrailCacheMs: number;
+  private readonly cloudTrailMaxEntries: number;
   private readonly guardrails?: GuardrailOptions;
-  // One CloudTrail lookup per role per cache period, shared by every viewer.
+  // One CloudTrail lookup per role per cache period, shared by every viewer;
+  // a Map keeps insertion order, so re-inserting on use makes it an LRU.
   private readonly cloudTrailCache = new Map<
     string,
     { at: number; events: Promise<CloudTrailEventInfo[]> }
@@ -65,11 +90,19 @@ export class DefaultVerifier implements Verifier {
     /** The same guardrail settings the provisioner enforces. */
     guardrails?: GuardrailOptions;
   }) {
+    const defaults = DEFAULT_VERIFIER_OPTIONS;
     this.service = options.service;
     this.logger = options.logger;
-    this.checkTimeoutMs = options.checkTimeoutMs ?? 10_000;
-    this.lookbackMinutes = options.cloudTrail?.lookbackMinutes ?? 60;
-    this.cloudTrailCacheMs = (options.cloudTrail?.cacheSeconds ?? 300) * 1000;
+    this.checkTimeoutMs = options.checkTimeoutMs ?? defaults.checkTimeoutMs;
+    this.requireBinding = options.requireBinding ?? defaults.requireBinding;
+    this.lookbackMinutes =
+      options.cloudTrail?.lookbackMinutes ??
+      defaults.cloudTrail.lookbackMinutes;
+    this.cloudTrailCacheMs =
+      (options.cloudTrail?.cacheSeconds ?? defaults.cloudTrail.cacheSeconds) *
+      1000;
+    this.cloudTrailMaxEntries =
+      options.cloudTrail?.maxEntries ?? defaults.cloudTrail.maxEntries;
     this.guardrails = options.guardrails;
   }
 
@@ -79,127 +112,222 @@ export class DefaultVerifier implements Verifier {
   ): Promise<VerificationReport> {
     const started = Date.now();
     const cluster = this.service.clusters.get(request.cluster);
+    const { namespace, serviceAccount: name } = request;
+    if (!DNS1123_LABEL.test(namespace))
+      throw new InputError('namespace: must be a DNS-1123 label');
+    if (!DNS1123_SUBDOMAIN.test(name))
+      throw new InputError('serviceAccount: must be a DNS-1123 subdomain');
     const target: AwsTarget = {
       accountId: cluster.accountId,
       region: cluster.region,
     };
     const { iam, kubernetes } = this.service;
     const timeout = this.checkTimeoutMs;
-    const { namespace, serviceAccount: name } = request;
+    const { signal } = options;
+    const fallbackName = defaultRoleName(request.cluster, namespace, name);
 
-    // Round 1: everything that needs only the request.
-    const factsP = options.facts
-      ? Promise.resolve<Source<typeof options.facts>>({
-          ok: true,
-          value: options.facts,
-          ms: 0,
-        })
-      : read('cluster facts', timeout, () =>
-          this.service.facts.get(request.cluster),
+    // Round 1: the cluster's facts and provider, and the ServiceAccount.
+    const factsP: Promise<Source<ClusterFacts>> = options.facts
+      ? Promise.resolve(known(options.facts))
+      : read(
+          'cluster facts',
+          timeout,
+          () => this.service.facts.get(request.cluster),
+          signal,
         );
-    const accountP = read('ServiceAccount', timeout, () =>
-      kubernetes.getServiceAccount(request.cluster, namespace, name),
-    );
-    const podsP = read('pods', timeout, () =>
-      kubernetes.listPodsForServiceAccount(request.cluster, namespace, name),
-    );
-    const tokenP = read('TokenRequest', timeout, () =>
-      orUndefinedIfMissing(
-        kubernetes.requestServiceAccountToken(
-          request.cluster,
-          namespace,
-          name,
-          {
-            audience: STS_AUDIENCE,
-            expirationSeconds: TOKEN_SECONDS,
-          },
-        ),
-      ),
-    );
-    // The role ARN: from the entity, else from the ServiceAccount (one more round).
-    const account = request.roleArn ? undefined : await accountP;
-    const annotated = account?.ok
-      ? account.value?.annotations[EKS_ROLE_ARN_ANNOTATION]
-      : undefined;
-    const roleArn = request.roleArn ?? annotated;
-    const roleName = roleArn?.split('/').pop();
-
-    const none = <T>(v: T): Source<T> => ({ ok: true, value: v, ms: 0 });
-    const roleP = roleName
-      ? read('iam:GetRole', timeout, () =>
-          orUndefinedIfMissing(iam.getRole(target, roleName)),
-        )
-      : Promise.resolve(none(undefined));
-    const policiesP = roleName
-      ? read('role policies', timeout, () =>
-          this.readPolicies(target, roleName).catch(e =>
-            isGatewayError(e, 'not-found') ? [] : Promise.reject(e),
-          ),
-        )
-      : Promise.resolve(none<AttachedPolicy[]>([]));
-    const cloudTrailP = roleArn
-      ? read('cloudtrail:LookupEvents', timeout, () =>
-          this.lookupCloudTrail(target, roleArn),
-        )
-      : Promise.resolve(none<CloudTrailEventInfo[]>([]));
     const providerP = factsP.then(facts =>
       chain(facts, f =>
-        read('iam:GetOpenIDConnectProvider', timeout, () =>
-          orUndefinedIfMissing(iam.getOidcProvider(target, f.oidcProviderArn)),
+        read(
+          'iam:GetOpenIDConnectProvider',
+          timeout,
+          () =>
+            orUndefinedIfMissing(
+              iam.getOidcProvider(target, f.oidcProviderArn),
+            ),
+          signal,
         ),
       ),
     );
-    // Round 2: the exchange, as soon as the token is there.
-    const exchangeP = tokenP.then(token =>
-      chain(token, t =>
-        t && roleArn
-          ? read(
-              'sts:AssumeRoleWithWebIdentity',
-              timeout + (options.waitForPropagationMs ?? 0),
-              () =>
-                this.exchange(
-                  target,
-                  roleArn,
-                  t.token,
-                  request,
-                  options.waitForPropagationMs ?? 0,
-                ),
-            )
-          : Promise.resolve<Source<AssumedIdentity | GatewayError>>({
-              ok: false,
-              reason: t
-                ? 'no role ARN to exchange the token for'
-                : `ServiceAccount ${namespace}/${name} does not exist`,
-              ms: 0,
-            }),
-      ),
+    const serviceAccount = await read(
+      'ServiceAccount',
+      timeout,
+      () => kubernetes.getServiceAccount(request.cluster, namespace, name),
+      signal,
     );
+    const account = serviceAccount.ok ? serviceAccount.value : undefined;
 
-    const [
-      facts,
-      provider,
-      role,
-      serviceAccount,
-      pods,
-      policies,
-      exchange,
-      cloudTrail,
-    ] = await Promise.all([
-      factsP,
-      providerP,
-      roleP,
-      account ?? accountP,
-      podsP,
-      policiesP,
-      exchangeP,
-      cloudTrailP,
-    ]);
+    // The role: the entity's ARN, else the ServiceAccount's, else the default name.
+    const annotated = account?.annotations[EKS_ROLE_ARN_ANNOTATION];
+    const given = request.roleArn ?? annotated;
+    let roleArnSource: RoleArnSource = request.roleArn
+      ? 'entity'
+      : annotated
+        ? 'service-account'
+        : 'none';
+    let parsed: { arn: string; parts: RoleArnParts } | undefined;
+    let roleArnProblem: string | undefined;
+    if (given !== undefined) {
+      try {
+        parsed = { arn: given, parts: parseRoleArn(given, 'role ARN') };
+      } catch (error) {
+        roleArnProblem = (error as Error).message.replace(/^role ARN: /, '');
+      }
+    }
+    // Only a role in the cluster's own account is ever looked up by name.
+    const lookupName = parsed
+      ? parsed.parts.accountId === cluster.accountId &&
+        parsed.parts.partition === cluster.partition
+        ? parsed.parts.roleName
+        : undefined
+      : roleArnProblem
+        ? undefined
+        : fallbackName;
+
+    // Round 2: the role.
+    const role: Source<RoleInfo | undefined> = lookupName
+      ? await read(
+          'iam:GetRole',
+          timeout,
+          () => orUndefinedIfMissing(iam.getRole(target, lookupName)),
+          signal,
+        )
+      : known(undefined);
+    if (!parsed && !roleArnProblem && role.ok && role.value) {
+      parsed = {
+        arn: role.value.arn,
+        parts: parseRoleArn(role.value.arn, 'role ARN'),
+      };
+      roleArnSource = 'default-name';
+    }
+    const roleInfo = role.ok ? role.value : undefined;
+
+    // The binding, from what was read so far: no document, token or pod yet.
+    const unreadable = [serviceAccount, role].find(x => !x.ok);
+    const binding: Source<BindingResult> =
+      unreadable && !unreadable.ok
+        ? unreadable.aborted
+          ? cancelled()
+          : notRead(unreadable.reason)
+        : known(
+            evaluateBinding({
+              entityRef: request.entityRef,
+              cluster,
+              namespace,
+              serviceAccountName: name,
+              roleArn: parsed,
+              roleArnSource,
+              roleArnProblem,
+              defaultRoleName: fallbackName,
+              role: roleInfo,
+              serviceAccount: account,
+            }),
+          );
+    const bound = binding.ok && (binding.value.proven || !this.requireBinding);
+    const roleArn = parsed?.arn;
+    const audience =
+      account?.annotations[EKS_AUDIENCE_ANNOTATION] ?? STS_AUDIENCE;
+
+    // Round 3, only for a bound role: pods, policies, CloudTrail, the exchange.
+    const skip = <T>(): Promise<Source<T>> =>
+      Promise.resolve(signal?.aborted ? cancelled<T>() : notRead<T>(NOT_BOUND));
+    const podsP = bound
+      ? read(
+          'pods',
+          timeout,
+          () =>
+            kubernetes.listPodsForServiceAccount(
+              request.cluster,
+              namespace,
+              name,
+            ),
+          signal,
+        )
+      : skip<
+          Awaited<ReturnType<typeof kubernetes.listPodsForServiceAccount>>
+        >();
+    const policiesP: Promise<Source<AttachedPolicy[]>> =
+      bound && roleInfo
+        ? read(
+            'role policies',
+            timeout,
+            () => this.readPolicies(target, roleInfo.name),
+            signal,
+          )
+        : bound
+          ? Promise.resolve(known<AttachedPolicy[]>([]))
+          : skip<AttachedPolicy[]>();
+    const cloudTrailP: Promise<Source<CloudTrailEventInfo[]>> =
+      bound && roleInfo
+        ? read(
+            'cloudtrail:LookupEvents',
+            timeout,
+            () => this.lookupCloudTrail(target, roleInfo.arn),
+            signal,
+          )
+        : bound
+          ? Promise.resolve(known<CloudTrailEventInfo[]>([]))
+          : skip<CloudTrailEventInfo[]>();
+    const exchangeP: Promise<Source<AssumedIdentity | GatewayError>> =
+      bound && roleInfo && account
+        ? read(
+            'TokenRequest',
+            timeout,
+            () =>
+              kubernetes.requestServiceAccountToken(
+                request.cluster,
+                namespace,
+                name,
+                { audience, expirationSeconds: TOKEN_SECONDS },
+              ),
+            signal,
+          ).then(token =>
+            chain(token, t =>
+              read(
+                'sts:AssumeRoleWithWebIdentity',
+                timeout + (options.waitForPropagationMs ?? 0),
+                () =>
+                  this.exchange(
+                    target,
+                    roleInfo.arn,
+                    t.token,
+                    request,
+                    options.waitForPropagationMs ?? 0,
+                    signal,
+                  ),
+                signal,
+              ),
+            ),
+          )
+        : bound
+          ? Promise.resolve(
+              notRead<AssumedIdentity | GatewayError>(
+                roleInfo
+                  ? `ServiceAccount ${namespace}/${name} does not exist`
+                  : 'the role does not exist',
+              ),
+            )
+          : skip<AssumedIdentity | GatewayError>();
+
+    const [facts, provider, pods, policies, exchange, cloudTrail] =
+      await Promise.all([
+        factsP,
+        providerP,
+        podsP,
+        policiesP,
+        exchangeP,
+        cloudTrailP,
+      ]);
     const evidence: Evidence = {
       guardrails: this.guardrails,
       namespace,
       serviceAccountName: name,
-      roleArnSource: roleArnSource(request.roleArn, annotated),
+      defaultRoleName: fallbackName,
+      roleArnSource,
       roleArn,
+      roleArnProblem,
+      audience,
+      binding,
+      requireBinding: this.requireBinding,
       facts,
       provider,
       role,
@@ -210,24 +338,30 @@ export class DefaultVerifier implements Verifier {
       cloudTrail,
       cloudTrailLookbackMinutes: this.lookbackMinutes,
     };
+    const aborted = signal?.aborted === true;
     const checks = runChecks(evidence, options.onCheck);
-    const roleInfo = role.ok ? role.value : undefined;
+    // An ARN the entity itself names may be shown; one read from a foreign
+    // ServiceAccount only once the binding holds.
+    const showRole = bound || roleArnSource === 'entity';
     const report: VerificationReport = {
       ...(request.entityRef ? { entityRef: request.entityRef } : {}),
+      environment: this.service.mode,
       cluster: request.cluster,
       namespace,
       serviceAccount: name,
-      roleArn,
-      roleName,
+      ...(showRole && parsed
+        ? { roleArn: parsed.arn, roleName: parsed.parts.roleName }
+        : {}),
       accountId: cluster.accountId,
       region: cluster.region,
-      ...(roleInfo?.roleLastUsed
+      ...(bound && roleInfo?.roleLastUsed
         ? { roleLastUsed: roleInfo.roleLastUsed }
         : {}),
-      policies: policies.ok ? policies.value : [],
+      policies: bound && policies.ok ? policies.value : [],
       allowlist: [],
       checks,
-      status: overallStatus(checks),
+      status: aborted ? 'unknown' : overallStatus(checks),
+      ...(aborted ? { aborted: true } : {}),
       verifiedAt: new Date().toISOString(),
       durationMs: Date.now() - started,
       trigger: request.trigger,
@@ -237,7 +371,7 @@ export class DefaultVerifier implements Verifier {
       report.allowlist =
         allowlist as unknown as VerificationReport['allowlist'];
     this.logger.debug(
-      `verified ${namespace}/${name} on ${request.cluster}: ${report.status} in ${report.durationMs} ms`,
+      `verified ${namespace}/${name} on ${request.cluster}: ${report.status}${aborted ? ' (cancelled)' : ''} in ${report.durationMs} ms`,
     );
     return report;
   }
@@ -288,16 +422,37 @@ export class DefaultVerifier implements Verifier {
   ): Promise<CloudTrailEventInfo[]> {
     const key = `${target.accountId}/${target.region}/${roleArn}`;
     const cached = this.cloudTrailCache.get(key);
-    if (cached && Date.now() - cached.at < this.cloudTrailCacheMs)
+    if (cached && Date.now() - cached.at < this.cloudTrailCacheMs) {
+      // Most recently used last.
+      this.cloudTrailCache.delete(key);
+      this.cloudTrailCache.set(key, cached);
       return cached.events;
+    }
     const events = this.service.iam.lookupEvents(target, {
       attribute: { key: 'ResourceName', value: roleArn },
       startTime: new Date(Date.now() - this.lookbackMinutes * 60_000),
       maxEvents: 50,
     });
-    this.cloudTrailCache.set(key, { at: Date.now(), events });
-    events.catch(() => this.cloudTrailCache.delete(key)); // never cache a failure
+    if (this.cloudTrailCacheMs > 0) {
+      this.cloudTrailCache.delete(key);
+      this.cloudTrailCache.set(key, { at: Date.now(), events });
+      // Bounded: the least recently used lookups go first.
+      for (const oldest of this.cloudTrailCache.keys()) {
+        if (this.cloudTrailCache.size <= this.cloudTrailMaxEntries) break;
+        this.cloudTrailCache.delete(oldest);
+      }
+      // Never cache a failure.
+      events.catch(() => {
+        if (this.cloudTrailCache.get(key)?.events === events)
+          this.cloudTrailCache.delete(key);
+      });
+    }
     return events;
+  }
+
+  /** Roles whose CloudTrail lookup is cached, least recently used first (for tests). */
+  cachedCloudTrailRoles(): string[] {
+    return [...this.cloudTrailCache.keys()];
   }
 
   /**
@@ -311,10 +466,12 @@ export class DefaultVerifier implements Verifier {
     token: string,
     request: VerifyRequest,
     waitMs: number,
+    signal?: AbortSignal,
   ): Promise<AssumedIdentity | GatewayError> {
     const iam: IamGateway = this.service.iam;
     const deadline = Date.now() + waitMs;
     for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw new Error('cancelled');
       try {
         return await iam.assumeRoleWithWebIdentity(target, {
           roleArn,
@@ -329,22 +486,17 @@ export class DefaultVerifier implements Verifier {
           isGatewayError(error, 'access-denied') ||
           isGatewayError(error, 'invalid-token');
         if (!refused) throw error;
-        if (Date.now() >= deadline) return error as GatewayError;
+        if (Date.now() >= deadline || signal?.aborted)
+          return error as GatewayError;
         this.logger.info(
           `role ${roleArn} not assumable yet (attempt ${attempt}); IAM may still be propagating`,
         );
-        await sleep(Math.min(5000, 500 * attempt));
+        await sleep(Math.min(5000, 500 * attempt), undefined, { signal }).catch(
+          () => undefined,
+        );
       }
     }
   }
-}
-
-function roleArnSource(
-  fromEntity?: string,
-  fromServiceAccount?: string,
-): Evidence['roleArnSource'] {
-  if (fromEntity) return 'entity';
-  return fromServiceAccount ? 'service-account' : 'none';
 }
 
 function purposeOf(

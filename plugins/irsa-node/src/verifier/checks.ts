@@ -1,8 +1,6 @@
 import {
   CHECK_TITLES,
-  EKS_AUDIENCE_ANNOTATION,
   EKS_ROLE_ARN_ANNOTATION,
-  STS_AUDIENCE,
   findAdminEquivalentGrants,
   iamWildcardToRegExp,
   parseRoleArn,
@@ -15,15 +13,22 @@ import {
 } from '@backstage-irsa/plugin-irsa-common';
 import { GatewayError } from '../gateways/errors';
 import type { ClusterFacts } from '../service/types';
+import { bindingEvidence } from './binding';
 import { cidrContains } from './cidr';
-import type { Evidence, Source } from './sources';
+import { shellQuote } from './shell';
+import {
+  describeFailure,
+  safeCode,
+  type Evidence,
+  type Source,
+} from './sources';
 
 /** What a check decides, before id and duration are added. */
 export type Outcome = Omit<CheckResult, 'id' | 'durationMs'>;
 
 type Sources = Exclude<
   {
-    [K in keyof Evidence]-?: Evidence[K] extends Source<any> ? K : never;
+    [K in keyof Evidence]-?: Evidence[K] extends Source<unknown> ? K : never;
   }[keyof Evidence],
   undefined
 >;
@@ -34,6 +39,12 @@ interface CheckDefinition {
   requires: CheckId[];
   /** Sources it reads: when one is unreadable the check is `unknown`. */
   reads: Sources[];
+  /**
+   * It shows something of the role or ServiceAccount (documents, tags,
+   * annotations, pods, a token exchange), so it runs only once the binding
+   * passed (or, with requireBinding off, warned).
+   */
+  needsBinding: boolean;
   run(evidence: Evidence): Outcome;
 }
 
@@ -86,11 +97,6 @@ function expectedSubject(e: Evidence) {
   return `system:serviceaccount:${e.namespace}:${e.serviceAccountName}`;
 }
 
-function expectedAudience(e: Evidence) {
-  const account = e.serviceAccount.ok ? e.serviceAccount.value : undefined;
-  return account?.annotations[EKS_AUDIENCE_ANNOTATION] ?? STS_AUDIENCE;
-}
-
 function isAllowlist(policy: AttachedPolicy): boolean {
   return Boolean(
     policy.document?.Statement.some(
@@ -141,15 +147,61 @@ export function compareAllowlist(
   return entries;
 }
 
-function annotateCommand(e: Evidence) {
-  return `kubectl annotate serviceaccount -n ${e.namespace} ${e.serviceAccountName} ${EKS_ROLE_ARN_ANNOTATION}=${e.roleArn} --overwrite`;
+const q = shellQuote;
+
+const TEMPLATE_HINT =
+  'run the IRSA template (aws:irsa:create) for this entity to create the role and annotate the ServiceAccount';
+
+/** `kubectl annotate ...` for the known, well-formed role ARN; undefined without one. */
+function annotateCommand(e: Evidence): string | undefined {
+  if (!e.roleArn) return undefined;
+  return `kubectl annotate serviceaccount -n ${q(e.namespace)} ${q(e.serviceAccountName)} ${EKS_ROLE_ARN_ANNOTATION}=${q(e.roleArn)} --overwrite`;
+}
+
+function roleUnknown(e: Evidence): Outcome {
+  return {
+    status: 'fail',
+    message: e.roleArnProblem
+      ? `The role ARN is not valid: ${e.roleArnProblem}`
+      : `Role unknown: the entity has no irsa.dev/role-arn, the ServiceAccount no ${EKS_ROLE_ARN_ANNOTATION}, and no role named ${e.defaultRoleName} exists`,
+    evidence: { roleArnSource: e.roleArnSource },
+    remediation: e.roleArnProblem
+      ? `Correct irsa.dev/role-arn (arn:aws:iam::ACCOUNT:role/NAME), or ${TEMPLATE_HINT}`
+      : `To create it, ${TEMPLATE_HINT}; or set irsa.dev/role-arn in catalog-info.yaml`,
+  };
 }
 
 const CHECKS: CheckDefinition[] = [
   {
+    id: 'binding',
+    requires: [],
+    reads: ['binding'],
+    needsBinding: false,
+    run(e): Outcome {
+      const binding = value(e.binding);
+      const evidence = bindingEvidence(binding);
+      if (binding.proven) {
+        const last = binding.rules[binding.rules.length - 1];
+        return {
+          status: 'pass',
+          message: `Entity, ServiceAccount and role belong together (${last.detail})`,
+          evidence,
+        };
+      }
+      const first = binding.rules.find(r => !r.ok)!;
+      return {
+        status: e.requireBinding ? 'fail' : 'warn',
+        message: `Not bound to this entity: ${first.detail}${e.requireBinding ? '' : ' (irsa.verification.requireBinding is off: the other checks still run)'}`,
+        evidence,
+        remediation: binding.remediation,
+      };
+    },
+  },
+  {
     id: 'oidc-provider',
     requires: [],
     reads: ['facts', 'provider'],
+    needsBinding: false,
     run(e): Outcome {
       const facts = value(e.facts);
       const provider = value(e.provider);
@@ -163,20 +215,20 @@ const CHECKS: CheckDefinition[] = [
           status: 'fail',
           message: `No IAM OIDC provider exists for the cluster's issuer ${facts.issuer}`,
           evidence,
-          remediation: `Create it: eksctl utils associate-iam-oidc-provider --cluster ${facts.cluster} --region ${facts.region} --approve (or aws iam create-open-id-connect-provider --url https://${facts.issuer} --client-id-list ${STS_AUDIENCE})`,
+          remediation: `Create it: eksctl utils associate-iam-oidc-provider --cluster ${q(facts.cluster)} --region ${q(facts.region)} --approve (or aws iam create-open-id-connect-provider --url ${q(`https://${facts.issuer}`)} --client-id-list ${q(e.audience)})`,
         };
       }
-      if (!provider.clientIds.includes(STS_AUDIENCE)) {
+      if (!provider.clientIds.includes(e.audience)) {
         return {
           status: 'fail',
-          message: `The OIDC provider does not list the audience ${STS_AUDIENCE}`,
+          message: `The OIDC provider does not list the audience ${e.audience}`,
           evidence,
-          remediation: `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${STS_AUDIENCE}`,
+          remediation: `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${q(provider.arn)} --client-id ${q(e.audience)}`,
         };
       }
       return {
         status: 'pass',
-        message: `OIDC provider for ${facts.issuer} exists and lists ${STS_AUDIENCE}`,
+        message: `OIDC provider for ${facts.issuer} exists and lists ${e.audience}`,
         evidence,
       };
     },
@@ -185,29 +237,11 @@ const CHECKS: CheckDefinition[] = [
     id: 'role',
     requires: [],
     reads: ['facts', 'role'],
+    needsBinding: true,
     run(e): Outcome {
       const facts = value(e.facts);
-      if (!e.roleArn) {
-        return {
-          status: 'fail',
-          message:
-            'No role ARN: the entity has no irsa.dev/role-arn and the ServiceAccount has no eks.amazonaws.com/role-arn',
-          evidence: { roleArnSource: e.roleArnSource },
-          remediation:
-            'Add the annotation irsa.dev/role-arn: arn:aws:iam::ACCOUNT:role/NAME to catalog-info.yaml, or create the role with the aws:irsa:create template action',
-        };
-      }
-      let parsed;
-      try {
-        parsed = parseRoleArn(e.roleArn, 'role ARN');
-      } catch (error) {
-        return {
-          status: 'fail',
-          message: (error as Error).message,
-          evidence: { roleArn: e.roleArn },
-          remediation: 'Fix the role ARN annotation',
-        };
-      }
+      if (!e.roleArn) return roleUnknown(e);
+      const parsed = parseRoleArn(e.roleArn, 'role ARN');
       const evidence = {
         roleArn: e.roleArn,
         roleArnSource: e.roleArnSource,
@@ -228,8 +262,7 @@ const CHECKS: CheckDefinition[] = [
           status: 'fail',
           message: `The role ${parsed.roleName} does not exist in account ${parsed.accountId}`,
           evidence,
-          remediation:
-            'Re-create it by re-running the aws:irsa:create template step, or point irsa.dev/role-arn and the ServiceAccount annotation at an existing role',
+          remediation: `To re-create it, ${TEMPLATE_HINT}; or point irsa.dev/role-arn and the ServiceAccount annotation at an existing role`,
         };
       }
       return {
@@ -246,6 +279,7 @@ const CHECKS: CheckDefinition[] = [
   },
   {
     id: 'trust-principal',
+    needsBinding: true,
     requires: ['role'],
     reads: ['facts', 'role'],
     run(e): Outcome {
@@ -275,6 +309,7 @@ const CHECKS: CheckDefinition[] = [
   },
   {
     id: 'trust-subject',
+    needsBinding: true,
     requires: ['trust-principal'],
     reads: ['facts', 'role'],
     run(e): Outcome {
@@ -336,12 +371,13 @@ const CHECKS: CheckDefinition[] = [
   },
   {
     id: 'trust-audience',
+    needsBinding: true,
     requires: ['trust-principal'],
     reads: ['facts', 'role'],
     run(e): Outcome {
       const facts = value(e.facts);
       const key = `${facts.issuer}:aud`;
-      const expected = expectedAudience(e);
+      const expected = e.audience;
       const found = conditionValues(trustedStatements(e), key);
       const evidence = { conditionKey: key, expected, found: json(found) };
       const remediation = `Add "${key}": "${expected}" to the trust statement's StringEquals`;
@@ -368,6 +404,7 @@ const CHECKS: CheckDefinition[] = [
     id: 'service-account',
     requires: [],
     reads: ['serviceAccount'],
+    needsBinding: true,
     run(e): Outcome {
       const account = value(e.serviceAccount);
       const ref = `${e.namespace}/${e.serviceAccountName}`;
@@ -376,7 +413,9 @@ const CHECKS: CheckDefinition[] = [
           status: 'fail',
           message: `ServiceAccount ${ref} does not exist`,
           evidence: { serviceAccount: ref },
-          remediation: `kubectl create serviceaccount -n ${e.namespace} ${e.serviceAccountName} && ${annotateCommand(e)}`,
+          remediation: annotateCommand(e)
+            ? `kubectl create serviceaccount -n ${q(e.namespace)} ${q(e.serviceAccountName)} && ${annotateCommand(e)}`
+            : `To create the role and the ServiceAccount, ${TEMPLATE_HINT}`,
         };
       }
       const annotation = account.annotations[EKS_ROLE_ARN_ANNOTATION];
@@ -395,15 +434,17 @@ const CHECKS: CheckDefinition[] = [
             ? `The annotation is misspelt as ${typos.join(', ')}; the webhook only reads ${EKS_ROLE_ARN_ANNOTATION}`
             : `ServiceAccount ${ref} has no ${EKS_ROLE_ARN_ANNOTATION} annotation`,
           evidence,
-          remediation: annotateCommand(e),
+          remediation:
+            annotateCommand(e) ?? `To create the role, ${TEMPLATE_HINT}`,
         };
       }
-      if (e.roleArn && annotation !== e.roleArn) {
+      const command = annotateCommand(e);
+      if (command && annotation !== e.roleArn) {
         return {
           status: 'fail',
           message: `The ServiceAccount points to ${annotation}, the entity to ${e.roleArn}`,
           evidence,
-          remediation: `${annotateCommand(e)} (or correct irsa.dev/role-arn)`,
+          remediation: `${command} (or correct irsa.dev/role-arn)`,
         };
       }
       return {
@@ -417,6 +458,7 @@ const CHECKS: CheckDefinition[] = [
     id: 'pod-injection',
     requires: ['service-account'],
     reads: ['pods'],
+    needsBinding: true,
     run(e): Outcome {
       const pods = value(e.pods).filter(
         p => p.phase === 'Running' || p.phase === 'Pending',
@@ -450,7 +492,7 @@ const CHECKS: CheckDefinition[] = [
           status: 'fail',
           message: `Restart needed: ${names.join(', ')} started before the ServiceAccount was annotated and have no (or an old) AWS_ROLE_ARN`,
           evidence,
-          remediation: `kubectl rollout restart deployment -n ${e.namespace} <the deployment of these pods>   (or: kubectl delete pod -n ${e.namespace} ${names.join(' ')})`,
+          remediation: `kubectl rollout restart deployment -n ${q(e.namespace)} DEPLOYMENT   (the deployment of these pods; or: kubectl delete pod -n ${q(e.namespace)} ${names.map(q).join(' ')})`,
         };
       }
       return {
@@ -464,6 +506,7 @@ const CHECKS: CheckDefinition[] = [
     id: 'permissions',
     requires: ['role'],
     reads: ['policies'],
+    needsBinding: true,
     run(e): Outcome {
       const policies = value(e.policies);
       const granting = policies.filter(
@@ -507,6 +550,7 @@ const CHECKS: CheckDefinition[] = [
     id: 'allowlist',
     requires: ['role'],
     reads: ['policies', 'facts'],
+    needsBinding: true,
     run(e): Outcome {
       const facts = value(e.facts);
       const policy = value(e.policies).find(isAllowlist);
@@ -563,19 +607,19 @@ const CHECKS: CheckDefinition[] = [
       'trust-audience',
     ],
     reads: ['exchange'],
+    needsBinding: true,
     run(e): Outcome {
       const outcome = value(e.exchange);
       if (outcome instanceof GatewayError) {
+        const code = safeCode(outcome.code);
         return {
           status: 'fail',
-          message: `AssumeRoleWithWebIdentity was refused: ${outcome.code ?? outcome.kind}`,
+          message: `AssumeRoleWithWebIdentity was refused: ${code ?? outcome.kind}`,
           evidence: {
-            code: outcome.code ?? null,
-            message: outcome.message,
-            requestId: outcome.requestId ?? null,
+            code: code ?? null,
+            reason: describeFailure(outcome),
           },
-          remediation:
-            'Compare the trust policy with the token: sub system:serviceaccount:NS:SA, aud sts.amazonaws.com, Federated = the cluster OIDC provider',
+          remediation: `Compare the trust policy with the token: sub system:serviceaccount:${e.namespace}:${e.serviceAccountName}, aud ${e.audience}, Federated = the cluster OIDC provider`,
         };
       }
       return {
@@ -593,6 +637,7 @@ const CHECKS: CheckDefinition[] = [
     id: 'cloudtrail',
     requires: ['role'],
     reads: ['cloudTrail'],
+    needsBinding: true,
     run(e): Outcome {
       const failures = value(e.cloudTrail).filter(x => x.errorCode);
       const window = `the last ${e.cloudTrailLookbackMinutes} minutes (management events only)`;
@@ -605,8 +650,17 @@ const CHECKS: CheckDefinition[] = [
       }
       return {
         status: 'warn',
-        message: `${failures.length} failed call${failures.length === 1 ? '' : 's'} in ${window}: ${[...new Set(failures.map(f => `${f.eventName} ${f.errorCode}`))].join(', ')}`,
-        evidence: { events: json(failures.slice(0, 20)) },
+        message: `${failures.length} failed call${failures.length === 1 ? '' : 's'} in ${window}: ${[...new Set(failures.map(f => `${f.eventName} ${safeCode(f.errorCode) ?? 'error'}`))].join(', ')}`,
+        // Only what identifies the call: CloudTrail's free-text messages can
+        // carry other accounts' ARNs.
+        evidence: {
+          events: failures.slice(0, 20).map(f => ({
+            eventTime: f.eventTime,
+            eventName: f.eventName,
+            eventSource: f.eventSource,
+            errorCode: safeCode(f.errorCode) ?? null,
+          })),
+        },
         remediation:
           'Open the events in CloudTrail; AccessDenied on a data call means the permissions policy lacks that action or resource',
       };
@@ -634,7 +688,17 @@ export function runChecks(
     const unreadable = check.reads
       .map(r => evidence[r] as Source<unknown>)
       .find(s => !s.ok);
-    if (blocked.length) {
+    const binding = results.get('binding')?.status;
+    if (check.needsBinding && binding !== 'pass' && binding !== 'warn') {
+      outcome = {
+        status: 'skipped',
+        message:
+          binding === 'fail'
+            ? 'Not shown: role not bound to this entity'
+            : 'Not shown: the binding could not be checked',
+        evidence: {},
+      };
+    } else if (blocked.length) {
       outcome = {
         status: 'skipped',
         message: `Skipped: ${blocked.map(b => CHECK_TITLES[b]).join(', ')} did not pass`,

@@ -2,7 +2,11 @@ import type {
   AttachedPolicy,
   GuardrailOptions,
 } from '@backstage-irsa/plugin-irsa-common';
-import { GatewayError, isGatewayError } from '../gateways/errors';
+import {
+  GatewayError,
+  isGatewayError,
+  type GatewayErrorKind,
+} from '../gateways/errors';
 import type {
   AssumedIdentity,
   CloudTrailEventInfo,
@@ -12,14 +16,19 @@ import type {
   ServiceAccountInfo,
 } from '../gateways/types';
 import type { ClusterFacts } from '../service/types';
+import type { BindingResult } from './binding';
 
 /** A source the checks read: its value, or why it could not be read. */
 export type Source<T> = (
-  { ok: true; value: T } | { ok: false; reason: string }
+  { ok: true; value: T } | { ok: false; reason: string; aborted?: boolean }
 ) & {
   /** How long reading it took, for the checks' durations. */
   ms: number;
 };
+
+/** Where the role ARN came from. */
+export type RoleArnSource =
+  'entity' | 'service-account' | 'default-name' | 'none';
 
 /** Everything one verification looked at. */
 export interface Evidence {
@@ -27,9 +36,19 @@ export interface Evidence {
   guardrails?: GuardrailOptions;
   namespace: string;
   serviceAccountName: string;
-  /** Where the role ARN came from. */
-  roleArnSource: 'entity' | 'service-account' | 'none';
+  /** The role name aws:irsa:create would give this ServiceAccount. */
+  defaultRoleName: string;
+  roleArnSource: RoleArnSource;
+  /** A well-formed role ARN (never an unparsed annotation value). */
   roleArn?: string;
+  /** Why the given role ARN was refused, when it was. */
+  roleArnProblem?: string;
+  /** The audience tokens carry: the SA's eks.amazonaws.com/audience, else STS's. */
+  audience: string;
+  /** Whether entity, ServiceAccount and role were proven to belong together. */
+  binding: Source<BindingResult>;
+  /** False: an unproven binding only warns (irsa.verification.requireBinding). */
+  requireBinding: boolean;
   facts: Source<ClusterFacts>;
   /** undefined: no provider for the issuer. */
   provider: Source<OidcProviderInfo | undefined>;
@@ -45,21 +64,74 @@ export interface Evidence {
   cloudTrailLookbackMinutes: number;
 }
 
-/** Why a gateway call failed, safe to show (no tokens or credentials). */
-export function describeFailure(error: unknown): string {
-  if (isGatewayError(error)) {
-    return `${error.message}${error.requestId ? ` (request id ${error.requestId})` : ''}`;
-  }
-  return (error as Error)?.message ?? String(error);
+// What each kind of failure means, in words that carry no provider text.
+const KIND_TEXT: Record<GatewayErrorKind, string> = {
+  'not-found': 'not found',
+  'already-exists': 'already exists',
+  'access-denied': "access denied to Backstage's identity",
+  throttled: 'throttled (rate exceeded)',
+  'limit-exceeded': 'a service limit was exceeded',
+  'malformed-policy': 'the policy was refused as malformed',
+  'invalid-token': 'the token was refused',
+  conflict: 'a concurrent change conflicted',
+  'invalid-input': 'the request was refused as invalid',
+  unavailable: 'unavailable (no usable answer)',
+};
+
+// Provider error codes (NoSuchEntity, AccessDenied, 403) and request ids
+// are short identifiers; anything else is dropped rather than shown.
+const SAFE_CODE = /^[A-Za-z][A-Za-z0-9.]{0,63}$|^\d{3}$/;
+const SAFE_REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
+const SAFE_OPERATION = /^[a-z0-9-]+:[A-Za-z0-9 /-]{1,64}$/;
+
+/** A provider error code when it is a plain identifier, else undefined. */
+export function safeCode(code: string | undefined): string | undefined {
+  return code && SAFE_CODE.test(code) ? code : undefined;
 }
 
-/** Runs `fn` with a deadline; a late or failed call becomes `{ ok: false }`. */
+/**
+ * Why a gateway call failed, in a short fixed phrase per kind plus the
+ * provider's error code and request id: never the provider's message (raw
+ * parser text, other accounts' ARNs), tokens or credentials.
+ */
+export function describeFailure(error: unknown): string {
+  if (!isGatewayError(error)) return 'an unexpected error';
+  const operation = SAFE_OPERATION.test(error.operation)
+    ? `${error.operation}: `
+    : '';
+  const details = [
+    safeCode(error.code),
+    error.requestId && SAFE_REQUEST_ID.test(error.requestId)
+      ? `request id ${error.requestId}`
+      : undefined,
+  ].filter((part): part is string => Boolean(part));
+  const suffix = details.length ? ` (${details.join(', ')})` : '';
+  return `${operation}${KIND_TEXT[error.kind]}${suffix}`;
+}
+
+/** The source every read gives once the run was cancelled. */
+export function cancelled<T>(ms = 0): Source<T> {
+  return {
+    ok: false,
+    reason: 'the verification was cancelled',
+    aborted: true,
+    ms,
+  };
+}
+
+/**
+ * Runs `fn` with a deadline; a late, failed or cancelled call becomes
+ * `{ ok: false }`. Once `signal` is aborted, `fn` is not called at all.
+ */
 export async function read<T>(
   label: string,
   timeoutMs: number,
   fn: () => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<Source<T>> {
+  if (signal?.aborted) return cancelled();
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const started = Date.now();
   const ms = () => Date.now() - started;
   const timeout = new Promise<Source<T>>(resolve => {
@@ -73,6 +145,10 @@ export async function read<T>(
       timeoutMs,
     );
   });
+  const abort = new Promise<Source<T>>(resolve => {
+    onAbort = () => resolve(cancelled(ms()));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
   try {
     return await Promise.race([
       fn().then(
@@ -84,9 +160,11 @@ export async function read<T>(
         }),
       ),
       timeout,
+      abort,
     ]);
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -106,4 +184,14 @@ export function chain<A, T>(
   fn: (value: A) => Promise<Source<T>>,
 ): Promise<Source<T>> {
   return source.ok ? fn(source.value) : Promise.resolve(source);
+}
+
+/** A source that was not read, and why (the checks reading it say so). */
+export function notRead<T>(reason: string): Source<T> {
+  return { ok: false, reason, ms: 0 };
+}
+
+/** A source known without a call. */
+export function known<T>(value: T): Source<T> {
+  return { ok: true, value, ms: 0 };
 }
