@@ -88,9 +88,15 @@ const DEFAULT_RPS: Record<Family, number> = {
 };
 const MAX_POLICY_VERSIONS = 5;
 
-// IAM returns policy documents URL-encoded.
-const decodePolicy = (text: string | undefined): PolicyDocument =>
-  JSON.parse(decodeURIComponent(text ?? '{}')) as PolicyDocument;
+// IAM returns policy documents URL-encoded; IAM-compatible endpoints (moto,
+// LocalStack) return them as plain JSON, which may hold a literal `%`. An
+// encoded document never starts with `{` (IAM encodes it as %7B).
+const decodePolicy = (text: string | undefined): PolicyDocument => {
+  const raw = (text ?? '{}').trimStart();
+  return JSON.parse(
+    raw.startsWith('{') ? raw : decodeURIComponent(raw),
+  ) as PolicyDocument;
+};
 const tagsOf = (
   tags: Tag[] | Array<{ Key?: string; Value?: string }> | undefined,
 ) => Object.fromEntries((tags ?? []).map(t => [t.Key ?? '', t.Value ?? '']));

@@ -1,0 +1,674 @@
+import {
+  AttachRolePolicyCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  GetPolicyCommand,
+  ListPoliciesCommand,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
+import {
+  createMotoIamGateway,
+  motoAppConfig,
+  motoClients,
+  seedEksCluster,
+  type SeededCluster,
+} from '../../__testUtils__/motoAws';
+import {
+  MOTO_ACCOUNT_ID,
+  startMotoServer,
+  useDummyAwsEnvironment,
+  type MotoServer,
+} from '../../__testUtils__/motoServer';
+import { GatewayError } from '../errors';
+import type { IamGateway } from '../types';
+
+/*
+ * The real AwsIamGateway, wired from config as production wires it, against
+ * moto (a real AWS API emulator on loopback). moto does not serve CloudTrail
+ * LookupEvents or SimulatePrincipalPolicy, so those stay with the
+ * aws-sdk-client-mock tests.
+ */
+
+const region = 'eu-west-1';
+const target = { accountId: MOTO_ACCOUNT_ID, region };
+const trust = (sub: string): PolicyDocument => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: {
+        Federated: `arn:aws:iam::${MOTO_ACCOUNT_ID}:oidc-provider/oidc.eks.${region}.amazonaws.com/id/EXAMPLE`,
+      },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: {
+          [`oidc.eks.${region}.amazonaws.com/id/EXAMPLE:sub`]: sub,
+          [`oidc.eks.${region}.amazonaws.com/id/EXAMPLE:aud`]:
+            'sts.amazonaws.com',
+        },
+      },
+    },
+  ],
+});
+// Characters IAM percent-encodes in the documents it returns (space, %, &, +, /, =).
+const s3Policy = (bucket: string): PolicyDocument => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'ReadReports',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:ListBucket'],
+      Resource: [
+        `arn:aws:s3:::${bucket}`,
+        `arn:aws:s3:::${bucket}/q=1&r+2/100% done/*`,
+      ],
+    },
+  ],
+});
+
+describe('AwsIamGateway against moto', () => {
+  let moto: MotoServer;
+  let gateway: IamGateway;
+  let sdk: ReturnType<typeof motoClients>;
+  let seeded: SeededCluster;
+
+  beforeAll(async () => {
+    useDummyAwsEnvironment(region);
+    moto = await startMotoServer({ awsManagedPolicies: true });
+    gateway = createMotoIamGateway(motoAppConfig(moto.endpoint));
+    sdk = motoClients(moto.endpoint, region);
+    seeded = await seedEksCluster(moto.endpoint, {
+      clusterName: 'shop',
+      region,
+    });
+  }, 40_000);
+
+  afterAll(async () => {
+    sdk?.destroy();
+    await moto?.stop();
+  });
+
+  /** The typed error a call fails with, reduced to what callers branch on. */
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'resolved',
+      error =>
+        error instanceof GatewayError
+          ? { kind: error.kind, operation: error.operation, code: error.code }
+          : error,
+    );
+
+  describe('OIDC providers', () => {
+    it('lists and reads the provider created for the cluster issuer', async () => {
+      await expect(gateway.listOidcProviders(target)).resolves.toEqual([
+        seeded.oidcProviderArn,
+      ]);
+      await expect(
+        gateway.getOidcProvider(target, seeded.oidcProviderArn),
+      ).resolves.toEqual({
+        arn: seeded.oidcProviderArn,
+        url: seeded.issuer,
+        clientIds: ['sts.amazonaws.com'],
+        thumbprints: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'],
+      });
+    });
+
+    it('reports a missing provider as not-found', async () => {
+      await expect(
+        failure(
+          gateway.getOidcProvider(
+            target,
+            `arn:aws:iam::${MOTO_ACCOUNT_ID}:oidc-provider/oidc.eks.${region}.amazonaws.com/id/NOPE`,
+          ),
+        ),
+      ).resolves.toEqual({
+        kind: 'not-found',
+        operation: 'iam:GetOpenIDConnectProvider',
+        code: 'NoSuchEntityException',
+      });
+    });
+  });
+
+  describe('roles', () => {
+    it('creates a role with every attribute and reads it back identically', async () => {
+      const boundary = await sdk.iam.send(
+        new CreatePolicyCommand({
+          PolicyName: 'irsa-boundary',
+          PolicyDocument: JSON.stringify(s3Policy('boundary')),
+        }),
+      );
+      const boundaryArn = boundary.Policy!.Arn!;
+      const created = await gateway.createRole(target, {
+        name: 'irsa-shop-cart',
+        path: '/irsa/',
+        trustPolicy: trust('system:serviceaccount:shop:cart'),
+        description: 'IRSA role for shop/cart on shop',
+        maxSessionDuration: 7200,
+        permissionsBoundaryArn: boundaryArn,
+        tags: { 'irsa.dev/cluster': 'shop', team: 'payments' },
+      });
+      const read = await gateway.getRole(target, 'irsa-shop-cart');
+
+      expect(read).toEqual(created);
+      expect(read).toEqual({
+        arn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/irsa/irsa-shop-cart`,
+        name: 'irsa-shop-cart',
+        path: '/irsa/',
+        roleId: created.roleId,
+        trustPolicy: trust('system:serviceaccount:shop:cart'),
+        tags: { 'irsa.dev/cluster': 'shop', team: 'payments' },
+        createDate: created.createDate,
+        maxSessionDuration: 7200,
+        description: 'IRSA role for shop/cart on shop',
+        permissionsBoundaryArn: boundaryArn,
+      });
+      expect(created.roleId).toMatch(/^AROA[A-Z0-9]{17}$/);
+      expect(Date.now() - Date.parse(created.createDate)).toBeLessThan(60_000);
+    });
+
+    it('reports a taken role name as already-exists and a missing role as not-found', async () => {
+      await gateway.createRole(target, {
+        name: 'irsa-taken',
+        path: '/',
+        trustPolicy: trust('system:serviceaccount:a:b'),
+        tags: {},
+      });
+      await expect(
+        failure(
+          gateway.createRole(target, {
+            name: 'irsa-taken',
+            path: '/',
+            trustPolicy: trust('system:serviceaccount:a:b'),
+            tags: {},
+          }),
+        ),
+      ).resolves.toEqual({
+        kind: 'already-exists',
+        operation: 'iam:CreateRole',
+        code: 'EntityAlreadyExistsException',
+      });
+      await expect(
+        failure(gateway.getRole(target, 'irsa-missing')),
+      ).resolves.toEqual({
+        kind: 'not-found',
+        operation: 'iam:GetRole',
+        code: 'NoSuchEntityException',
+      });
+    });
+
+    it('replaces the trust policy and merges tags', async () => {
+      await gateway.createRole(target, {
+        name: 'irsa-update',
+        path: '/',
+        trustPolicy: trust('system:serviceaccount:old:sa'),
+        tags: { keep: 'me', change: 'old' },
+      });
+      await gateway.updateTrustPolicy(
+        target,
+        'irsa-update',
+        trust('system:serviceaccount:new:sa'),
+      );
+      await gateway.tagRole(target, 'irsa-update', {
+        change: 'new',
+        added: 'yes',
+      });
+      const role = await gateway.getRole(target, 'irsa-update');
+      expect(role.trustPolicy).toEqual(trust('system:serviceaccount:new:sa'));
+      expect(role.tags).toEqual({ keep: 'me', change: 'new', added: 'yes' });
+    });
+
+    it('waits for an existing role and gives up on a missing one after the timeout', async () => {
+      await gateway.createRole(target, {
+        name: 'irsa-wait',
+        path: '/',
+        trustPolicy: trust('system:serviceaccount:w:w'),
+        tags: {},
+      });
+      await expect(
+        gateway.waitUntilRoleExists(target, 'irsa-wait', 1000),
+      ).resolves.toBeUndefined();
+      const started = Date.now();
+      await expect(
+        failure(gateway.waitUntilRoleExists(target, 'irsa-never', 500)),
+      ).resolves.toEqual({
+        kind: 'not-found',
+        operation: 'iam:GetRole',
+        code: 'NoSuchEntityException',
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    });
+
+    it('deletes a role, refusing while a policy is attached', async () => {
+      await gateway.createRole(target, {
+        name: 'irsa-delete',
+        path: '/',
+        trustPolicy: trust('system:serviceaccount:d:d'),
+        tags: {},
+      });
+      const policy = await gateway.createPolicy(target, {
+        name: 'irsa-delete-policy',
+        path: '/',
+        document: s3Policy('delete'),
+        tags: {},
+      });
+      await gateway.attachRolePolicy(target, 'irsa-delete', policy.arn);
+      await expect(
+        failure(gateway.deleteRole(target, 'irsa-delete')),
+      ).resolves.toEqual({
+        kind: 'conflict',
+        operation: 'iam:DeleteRole',
+        code: 'DeleteConflictException',
+      });
+      await gateway.detachRolePolicy(target, 'irsa-delete', policy.arn);
+      await gateway.deleteRole(target, 'irsa-delete');
+      await expect(
+        failure(gateway.getRole(target, 'irsa-delete')),
+      ).resolves.toEqual({
+        kind: 'not-found',
+        operation: 'iam:GetRole',
+        code: 'NoSuchEntityException',
+      });
+    });
+  });
+
+  describe('managed policies', () => {
+    it('creates a policy with path and tags and reads it and its document back', async () => {
+      const created = await gateway.createPolicy(target, {
+        name: 'irsa-shop-reports',
+        path: '/irsa/',
+        document: s3Policy('reports'),
+        description: 'reports for shop',
+        tags: { 'irsa.dev/cluster': 'shop' },
+      });
+      const expected = {
+        arn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:policy/irsa/irsa-shop-reports`,
+        name: 'irsa-shop-reports',
+        path: '/irsa/',
+        defaultVersionId: 'v1',
+        awsManaged: false,
+        attachmentCount: 0,
+        tags: { 'irsa.dev/cluster': 'shop' },
+      };
+      expect(created).toEqual(expected);
+      await expect(gateway.getPolicy(target, created.arn)).resolves.toEqual(
+        expected,
+      );
+      await expect(
+        gateway.getPolicyVersion(target, created.arn, 'v1'),
+      ).resolves.toEqual(s3Policy('reports'));
+      await expect(
+        gateway.listPolicyVersions(target, created.arn),
+      ).resolves.toEqual([
+        { versionId: 'v1', isDefault: true, createDate: expect.any(String) },
+      ]);
+    });
+
+    it('counts attachments and maps an AWS-managed ARN', async () => {
+      await gateway.createRole(target, {
+        name: 'irsa-counted',
+        path: '/',
+        trustPolicy: trust('system:serviceaccount:c:c'),
+        tags: {},
+      });
+      const policy = await gateway.createPolicy(target, {
+        name: 'irsa-counted',
+        path: '/',
+        document: s3Policy('counted'),
+        tags: {},
+      });
+      await gateway.attachRolePolicy(target, 'irsa-counted', policy.arn);
+      await expect(gateway.getPolicy(target, policy.arn)).resolves.toEqual({
+        ...policy,
+        attachmentCount: 1,
+      });
+      const readOnly = await gateway.getPolicy(
+        target,
+        'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      );
+      expect({
+        arn: readOnly.arn,
+        awsManaged: readOnly.awsManaged,
+        path: readOnly.path,
+      }).toEqual({
+        arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+        awsManaged: true,
+        path: '/',
+      });
+    });
+
+    it('at the 5-version limit deletes the oldest non-default version, then adds the new default', async () => {
+      const policy = await gateway.createPolicy(target, {
+        name: 'irsa-versions',
+        path: '/',
+        document: s3Policy('v1'),
+        tags: {},
+      });
+      for (const n of [2, 3, 4, 5]) {
+        await expect(
+          gateway.createPolicyVersion(target, policy.arn, s3Policy(`v${n}`)),
+        ).resolves.toBe(`v${n}`);
+      }
+      await expect(
+        gateway.createPolicyVersion(target, policy.arn, s3Policy('v6')),
+      ).resolves.toBe('v6');
+
+      const versions = await gateway.listPolicyVersions(target, policy.arn);
+      expect(
+        versions.map(v => `${v.versionId}${v.isDefault ? '*' : ''}`).sort(),
+      ).toEqual(['v2', 'v3', 'v4', 'v5', 'v6*']);
+      await expect(gateway.getPolicy(target, policy.arn)).resolves.toEqual(
+        expect.objectContaining({ defaultVersionId: 'v6' }),
+      );
+      await expect(
+        gateway.getPolicyVersion(target, policy.arn, 'v6'),
+      ).resolves.toEqual(s3Policy('v6'));
+    });
+
+    it('at the limit keeps the newer versions even when the default is the oldest', async () => {
+      // v1 stays the default (SetAsDefault false) while v2..v5 pile up.
+      const created = await sdk.iam.send(
+        new CreatePolicyCommand({
+          PolicyName: 'irsa-pinned',
+          PolicyDocument: JSON.stringify(s3Policy('v1')),
+        }),
+      );
+      const arn = created.Policy!.Arn!;
+      for (const n of [2, 3, 4, 5]) {
+        await sdk.iam.send(
+          new CreatePolicyVersionCommand({
+            PolicyArn: arn,
+            PolicyDocument: JSON.stringify(s3Policy(`v${n}`)),
+            SetAsDefault: false,
+          }),
+        );
+      }
+      await gateway.createPolicyVersion(target, arn, s3Policy('v6'));
+      const versions = await gateway.listPolicyVersions(target, arn);
+      expect(
+        versions.map(v => `${v.versionId}${v.isDefault ? '*' : ''}`).sort(),
+      ).toEqual(['v1', 'v3', 'v4', 'v5', 'v6*']);
+    });
+
+    it('deletes a policy together with its non-default versions', async () => {
+      const policy = await gateway.createPolicy(target, {
+        name: 'irsa-doomed',
+        path: '/irsa/',
+        document: s3Policy('d1'),
+        tags: {},
+      });
+      await gateway.createPolicyVersion(target, policy.arn, s3Policy('d2'));
+      await gateway.createPolicyVersion(target, policy.arn, s3Policy('d3'));
+      await gateway.deletePolicy(target, policy.arn);
+      await expect(
+        failure(gateway.getPolicy(target, policy.arn)),
+      ).resolves.toEqual({
+        kind: 'not-found',
+        operation: 'iam:GetPolicy',
+        code: 'NoSuchEntityException',
+      });
+      await expect(
+        sdk.iam.send(new GetPolicyCommand({ PolicyArn: policy.arn })),
+      ).rejects.toThrow(/not found|does not exist/i);
+    });
+
+    it('attaches, lists every page of, and detaches managed policies', async () => {
+      await gateway.createRole(target, {
+        name: 'irsa-many',
+        path: '/',
+        trustPolicy: trust('system:serviceaccount:m:m'),
+        tags: {},
+      });
+      // 103 attachments: more than one page of 100 (moto does not enforce IAM's limit of 10).
+      const names = Array.from(
+        { length: 103 },
+        (_, i) => `irsa-many-${String(i).padStart(3, '0')}`,
+      );
+      // One at a time: moto_server's IAM backend is not safe under concurrent writes.
+      const arns: string[] = [];
+      for (const PolicyName of names) {
+        const out = await sdk.iam.send(
+          new CreatePolicyCommand({
+            PolicyName,
+            PolicyDocument: JSON.stringify(s3Policy(PolicyName)),
+          }),
+        );
+        await sdk.iam.send(
+          new AttachRolePolicyCommand({
+            RoleName: 'irsa-many',
+            PolicyArn: out.Policy!.Arn!,
+          }),
+        );
+        arns.push(out.Policy!.Arn!);
+      }
+      const listed = await gateway.listAttachedRolePolicies(
+        target,
+        'irsa-many',
+      );
+      expect(listed.map(p => p.name).sort()).toEqual(names);
+      expect(listed.map(p => p.arn).sort()).toEqual([...arns].sort());
+
+      await gateway.detachRolePolicy(target, 'irsa-many', arns[0]);
+      const after = await gateway.listAttachedRolePolicies(target, 'irsa-many');
+      expect(after.map(p => p.name).sort()).toEqual(names.slice(1));
+    }, 30_000);
+  });
+
+  describe('inline policies', () => {
+    it('lists inline policy names and decodes their documents', async () => {
+      await sdk.iam.send(
+        new CreateRoleCommand({
+          RoleName: 'irsa-inline',
+          AssumeRolePolicyDocument: JSON.stringify(
+            trust('system:serviceaccount:i:i'),
+          ),
+        }),
+      );
+      for (const name of ['legacy-s3', 'audit']) {
+        await sdk.iam.send(
+          new PutRolePolicyCommand({
+            RoleName: 'irsa-inline',
+            PolicyName: name,
+            PolicyDocument: JSON.stringify(s3Policy(name)),
+          }),
+        );
+      }
+      // IAM lists them alphabetically, moto in insertion order; no order is promised.
+      expect(
+        (await gateway.listRolePolicies(target, 'irsa-inline')).sort(),
+      ).toEqual(['audit', 'legacy-s3']);
+      await expect(
+        gateway.getRolePolicy(target, 'irsa-inline', 'legacy-s3'),
+      ).resolves.toEqual(s3Policy('legacy-s3'));
+    });
+  });
+
+  describe('account', () => {
+    it('maps GetAccountSummary to the quotas and the live counts', async () => {
+      const roles = await sdk.iam.send(
+        new ListRolesCommand({ MaxItems: 1000 }),
+      );
+      const policies = await sdk.iam.send(
+        new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 }),
+      );
+      await expect(gateway.getAccountQuotas(target)).resolves.toEqual({
+        assumeRolePolicySizeMax: 2048,
+        policySizeQuota: 6144,
+        rolePolicySizeQuota: 10240,
+        attachedPoliciesPerRoleQuota: 10,
+        roles: roles.Roles!.length,
+        rolesQuota: 1000,
+        policies: policies.Policies!.length,
+        policiesQuota: 1500,
+      });
+      expect(roles.Roles!.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('STS', () => {
+    it('maps the assumed identity and hands back no credentials', async () => {
+      const role = await gateway.createRole(target, {
+        name: 'irsa-sts',
+        path: '/irsa/',
+        trustPolicy: trust('system:serviceaccount:s:s'),
+        tags: {},
+      });
+      const before = Date.now();
+      const identity = await gateway.assumeRoleWithWebIdentity(target, {
+        roleArn: role.arn,
+        webIdentityToken: 'header.payload.signature',
+        sessionName: 'backstage-irsa-verify',
+      });
+      // moto answers with a fixed AssumedRoleId and without the web identity
+      // fields (SubjectFromWebIdentityToken, Audience, Provider) real STS adds.
+      expect(identity).toEqual({
+        assumedRoleArn: `arn:aws:sts::${MOTO_ACCOUNT_ID}:assumed-role/irsa-sts/backstage-irsa-verify`,
+        assumedRoleId: 'ARO123EXAMPLE123:backstage-irsa-verify',
+        subjectFromWebIdentityToken: undefined,
+        audience: undefined,
+        provider: undefined,
+        expiration: expect.stringMatching(
+          /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+        ),
+      });
+      expect(Object.keys(identity).sort()).toEqual([
+        'assumedRoleArn',
+        'assumedRoleId',
+        'audience',
+        'expiration',
+        'provider',
+        'subjectFromWebIdentityToken',
+      ]);
+      // DurationSeconds 900: the discarded credentials expire in 15 minutes.
+      const lifetime = Date.parse(identity.expiration!) - before;
+      expect(lifetime).toBeGreaterThan(880_000);
+      expect(lifetime).toBeLessThanOrEqual(901_000);
+      expect(JSON.stringify(identity)).not.toMatch(
+        /AccessKeyId|SecretAccessKey|SessionToken|ASIA[A-Z0-9]{12}/,
+      );
+    });
+  });
+
+  describe('EKS and EC2', () => {
+    it('describes the cluster', async () => {
+      const cluster = await gateway.describeCluster(target, 'shop');
+      expect(cluster).toEqual({
+        name: 'shop',
+        arn: `arn:aws:eks:${region}:${MOTO_ACCOUNT_ID}:cluster/shop`,
+        status: 'ACTIVE',
+        endpoint: expect.stringMatching(/^https:\/\//),
+        issuerUrl: `https://${seeded.issuer}`,
+        // moto keeps resourcesVpcConfig as sent and never derives the VPC id.
+        vpcId: undefined,
+        subnetIds: seeded.privateSubnetIds,
+      });
+      await expect(
+        failure(gateway.describeCluster(target, 'nope')),
+      ).resolves.toEqual({
+        kind: 'not-found',
+        operation: 'eks:DescribeCluster',
+        code: 'ResourceNotFoundException',
+      });
+    });
+
+    it('describes subnets by id, by VPC and by tag key', async () => {
+      const byIds = await gateway.describeSubnets(target, {
+        subnetIds: seeded.privateSubnetIds,
+      });
+      expect(byIds.map(s => s.id).sort()).toEqual(
+        [...seeded.privateSubnetIds].sort(),
+      );
+      expect(byIds.find(s => s.id === seeded.privateSubnetIds[0])).toEqual({
+        id: seeded.privateSubnetIds[0],
+        vpcId: seeded.vpcId,
+        cidrBlock: '10.40.1.0/24',
+        ipv6CidrBlocks: [],
+        availabilityZone: `${region}a`,
+        tags: { 'kubernetes.io/cluster/shop': 'shared' },
+      });
+      const inVpc = await gateway.describeSubnets(target, {
+        vpcId: seeded.vpcId,
+      });
+      expect(inVpc.map(s => s.cidrBlock).sort()).toEqual([
+        '10.40.1.0/24',
+        '10.40.100.0/24',
+        '10.40.2.0/24',
+        '10.40.200.0/24',
+      ]);
+      const tagged = await gateway.describeSubnets(target, {
+        vpcId: seeded.vpcId,
+        tagKey: 'kubernetes.io/cluster/shop',
+      });
+      expect(tagged.map(s => s.id).sort()).toEqual(
+        [...seeded.privateSubnetIds].sort(),
+      );
+    });
+
+    it('describes the VPC', async () => {
+      await expect(
+        gateway.describeVpcs(target, [seeded.vpcId]),
+      ).resolves.toEqual([
+        {
+          id: seeded.vpcId,
+          cidrBlocks: ['10.40.0.0/16'],
+          ipv6CidrBlocks: [],
+          tags: {},
+        },
+      ]);
+    });
+
+    it('describes the NAT gateway with its Elastic IP', async () => {
+      await expect(
+        gateway.describeNatGateways(target, { vpcId: seeded.vpcId }),
+      ).resolves.toEqual([
+        {
+          id: seeded.natGatewayId,
+          vpcId: seeded.vpcId,
+          subnetId: seeded.publicSubnetId,
+          state: 'available',
+          publicIps: [seeded.natPublicIp],
+        },
+      ]);
+    });
+
+    it('describes the route tables: the main one and the private one routing to the NAT', async () => {
+      const tables = await gateway.describeRouteTables(target, {
+        vpcId: seeded.vpcId,
+      });
+      expect(
+        [...tables].sort((a, b) => Number(b.main) - Number(a.main)),
+      ).toEqual([
+        {
+          id: expect.stringMatching(/^rtb-/),
+          vpcId: seeded.vpcId,
+          main: true,
+          subnetIds: [],
+          natGatewayIds: [],
+        },
+        {
+          id: seeded.privateRouteTableId,
+          vpcId: seeded.vpcId,
+          main: false,
+          subnetIds: seeded.privateSubnetIds,
+          natGatewayIds: [seeded.natGatewayId],
+        },
+      ]);
+    });
+
+    it('describes the VPC endpoints', async () => {
+      await expect(
+        gateway.describeVpcEndpoints(target, { vpcId: seeded.vpcId }),
+      ).resolves.toEqual([
+        {
+          id: seeded.vpcEndpointId,
+          vpcId: seeded.vpcId,
+          serviceName: `com.amazonaws.${region}.s3`,
+          type: 'Gateway',
+          state: 'available',
+        },
+      ]);
+    });
+  });
+});
