@@ -191,6 +191,29 @@ describe('EntityIrsaCard', () => {
     expect(await screen.findByText('stale')).toBeInTheDocument();
   });
 
+  it('marks a report made on the sandbox, and only such a report', async () => {
+    await renderCard({
+      getReport: jest
+        .fn()
+        .mockResolvedValue(stored(report({ environment: 'sandbox' }))),
+    });
+    expect(await screen.findByText('Sandbox')).toBeInTheDocument();
+    expect(screen.getByTestId('irsa-sandbox')).toHaveAttribute(
+      'title',
+      'Made on the embedded in-memory sandbox, not real AWS',
+    );
+  });
+
+  it('shows no sandbox badge on a report made against AWS', async () => {
+    await renderCard({
+      getReport: jest
+        .fn()
+        .mockResolvedValue(stored(report({ environment: 'aws' }))),
+    });
+    await screen.findByTestId('irsa-verified-at');
+    expect(screen.queryByText('Sandbox')).not.toBeInTheDocument();
+  });
+
   it('offers "Verify now" when there is no report, and shows the new report in place', async () => {
     const verify = jest
       .fn()

@@ -159,6 +159,16 @@ export const EntityIrsaCard = () => {
             {stored?.stale && (
               <Chip size="small" label="stale" style={{ marginLeft: 8 }} />
             )}
+            {report.environment === 'sandbox' && (
+              <Chip
+                size="small"
+                color="secondary"
+                label="Sandbox"
+                title="Made on the embedded in-memory sandbox, not real AWS"
+                data-testid="irsa-sandbox"
+                style={{ marginLeft: 8 }}
+              />
+            )}
           </span>
         )
       }
