@@ -2,9 +2,11 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { irsaServiceRef } from '@backstage-irsa/plugin-irsa-node';
+import {
+  irsaServiceRef,
+  irsaVerifierServiceRef,
+} from '@backstage-irsa/plugin-irsa-node';
 import { createIrsaAction } from './actions/createIrsaAction';
 import { createVerifyAction } from './actions/verifyIrsaAction';
 
@@ -20,12 +22,16 @@ export const scaffolderModuleIrsa = createBackendModule({
         permissions: coreServices.permissions,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
-        events: eventsServiceRef,
+        verifier: irsaVerifierServiceRef,
       },
-      async init({ actions, irsa, permissions, config, logger, events }) {
+      async init({ actions, irsa, permissions, config, logger, verifier }) {
         actions.addActions(
           createIrsaAction({ service: irsa, permissions, config }),
-          createVerifyAction({ service: irsa, logger, events }),
+          createVerifyAction({
+            verifier,
+            clusters: irsa.clusters,
+            permissions,
+          }),
         );
       },
     });

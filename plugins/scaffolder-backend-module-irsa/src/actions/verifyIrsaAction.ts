@@ -1,31 +1,94 @@
-import type { LoggerService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type { EventsService } from '@backstage/plugin-events-node';
 import {
   CHECK_TITLES,
-  IRSA_REPORT_TOPIC,
+  irsaEntityVerifyPermission,
+  parseRoleArn,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
-  DefaultVerifier,
-  type IrsaService,
+  isCallerAllowed,
+  type ClusterRegistry,
+  type Verifier,
 } from '@backstage-irsa/plugin-irsa-node';
 
-/** aws:irsa:verify — runs every check and fails the step when one fails. */
+// What Kubernetes requires of namespace and ServiceAccount names.
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The action's input once every field is checked. */
+interface VerifyInput {
+  cluster: string;
+  namespace: string;
+  serviceAccount: string;
+  roleArn?: string;
+  entityRef: string;
+}
+
+/** Checks every field; throws InputError "field: rule" on the first bad one. */
+export function validateVerifyInput(
+  input: {
+    cluster: string;
+    namespace: string;
+    serviceAccount: string;
+    roleArn?: string;
+    entityRef: string;
+  },
+  clusters: ClusterRegistry,
+): VerifyInput {
+  const configured = clusters.list().map(c => c.name);
+  if (!configured.includes(input.cluster)) {
+    throw new InputError(
+      `cluster: must be one of the clusters configured under irsa.clusters (${configured.join(', ')})`,
+    );
+  }
+  if (!DNS1123_LABEL.test(input.namespace)) {
+    throw new InputError(
+      'namespace: must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)',
+    );
+  }
+  if (!DNS1123_SUBDOMAIN.test(input.serviceAccount)) {
+    throw new InputError(
+      'serviceAccount: must be a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", at most 253 characters)',
+    );
+  }
+  if (input.roleArn !== undefined) parseRoleArn(input.roleArn, 'roleArn');
+  let entityRef: string;
+  try {
+    entityRef = stringifyEntityRef(parseEntityRef(input.entityRef));
+  } catch {
+    throw new InputError(
+      'entityRef: must be an entity ref such as component:default/my-service',
+    );
+  }
+  return {
+    cluster: input.cluster,
+    namespace: input.namespace,
+    serviceAccount: input.serviceAccount,
+    ...(input.roleArn !== undefined ? { roleArn: input.roleArn } : {}),
+    entityRef,
+  };
+}
+
+/**
+ * aws:irsa:verify — runs every check for an entity's ServiceAccount with
+ * the shared verifier (binding first) and fails the step when a check
+ * fails. The report goes to the step's outputs only: a task never stores or
+ * publishes an entity's report (the irsa backend makes those itself).
+ */
 export function createVerifyAction(options: {
-  service: IrsaService;
-  logger: LoggerService;
-  events?: EventsService;
+  verifier: Verifier;
+  clusters: ClusterRegistry;
+  permissions: PermissionsService;
 }) {
-  const verifier = new DefaultVerifier({
-    service: options.service,
-    logger: options.logger,
-  });
+  const { verifier, clusters, permissions } = options;
   return createTemplateAction({
     id: 'aws:irsa:verify',
     description:
-      'Runs the IRSA checks for a ServiceAccount (including a live credential exchange) and fails the step when a check fails.',
+      "Runs the IRSA checks for an entity's ServiceAccount (including a live credential exchange) and fails the step when a check fails. Needs irsa.entity.verify on the entity.",
     schema: {
       input: {
         cluster: z =>
@@ -43,9 +106,8 @@ export function createVerifyAction(options: {
         entityRef: z =>
           z
             .string()
-            .optional()
             .describe(
-              'Catalog entity the report belongs to; its IAM card shows this report',
+              'Catalog entity the role and ServiceAccount belong to (kind:namespace/name); the caller needs irsa.entity.verify on it',
             ),
         waitForPropagationSeconds: z =>
           z
@@ -67,27 +129,32 @@ export function createVerifyAction(options: {
       },
     },
     async handler(ctx) {
-      const { waitForPropagationSeconds = 60, ...request } = ctx.input;
+      const { waitForPropagationSeconds = 60, ...raw } = ctx.input;
+      const request = validateVerifyInput(raw, clusters);
+      const credentials = await ctx.getInitiatorCredentials();
+      const allowed = await isCallerAllowed(permissions, credentials, {
+        permission: irsaEntityVerifyPermission,
+        resourceRef: request.entityRef,
+      });
+      if (!allowed) {
+        throw new NotAllowedError(
+          `entityRef: the task's initiator may not verify ${request.entityRef} (${irsaEntityVerifyPermission.name})`,
+        );
+      }
       ctx.logger.info(
-        `Verifying ${request.namespace}/${request.serviceAccount} on ${request.cluster}`,
+        `Verifying ${request.namespace}/${request.serviceAccount} on ${request.cluster} for ${request.entityRef}`,
       );
       const report: VerificationReport = await verifier.verify(
         { ...request, trigger: 'provision' },
         {
           waitForPropagationMs: waitForPropagationSeconds * 1000,
+          signal: ctx.signal,
           onCheck: check =>
             ctx.logger.info(
               `${check.status.toUpperCase().padEnd(7)} ${CHECK_TITLES[check.id]}: ${check.message}`,
             ),
         },
       );
-      if (request.entityRef && options.events) {
-        // The irsa backend plugin stores it, so the new entity's card shows it at once.
-        await options.events.publish({
-          topic: IRSA_REPORT_TOPIC,
-          eventPayload: { entityRef: request.entityRef, report },
-        });
-      }
       ctx.output('status', report.status);
       ctx.output('report', report as unknown as Record<string, unknown>);
       const failed = report.checks.filter(
