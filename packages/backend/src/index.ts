@@ -5,6 +5,11 @@
  * sandbox, so it runs without an AWS account or a cluster.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import {
+  coreServices,
+  createBackendFeatureLoader,
+} from '@backstage/backend-plugin-api';
+import { irsaPermissionPolicyModule } from './irsaPermissionPolicy';
 import { demoPermissionPolicyModule } from './permissionPolicy';
 import {
   demoFileLocationsModule,
@@ -16,7 +21,19 @@ const backend = createBackend();
 backend.add(import('@backstage/plugin-app-backend'));
 
 backend.add(import('@backstage/plugin-auth-backend'));
-backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+// Guest sign-in only where config asks for it (app-config.yaml, the demo);
+// app-config.production.yaml turns it off. A production backend should not
+// add the guest module at all.
+backend.add(
+  createBackendFeatureLoader({
+    deps: { config: coreServices.rootConfig },
+    *loader({ config }) {
+      if (config.getOptionalBoolean('demo.guestSignIn')) {
+        yield import('@backstage/plugin-auth-backend-module-guest-provider');
+      }
+    },
+  }),
+);
 
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(
@@ -24,15 +41,18 @@ backend.add(
 );
 
 backend.add(import('@backstage/plugin-permission-backend'));
+// irsa.permissions.policy: platform (the production overlay) selects
+// IrsaPermissionPolicy; otherwise the demo policy decides.
 backend.add(demoPermissionPolicyModule);
+backend.add(irsaPermissionPolicyModule);
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage-irsa/plugin-scaffolder-backend-module-irsa'));
 backend.add(demoPublishModule);
 backend.add(demoFileLocationsModule);
 
-// Carries aws:irsa:verify's reports (topic irsa.report) to the irsa plugin,
-// also across backend instances.
+// Carries aws:irsa:verify's requests (topic irsa.verify-requested) to the
+// irsa plugin, also across backend instances.
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage-irsa/plugin-irsa-backend'));
 

@@ -46,6 +46,10 @@ export const demoPermissionPolicyModule = createBackendModule({
         config: coreServices.rootConfig,
       },
       async init({ policy, config }) {
+        // The production overlay selects IrsaPermissionPolicy instead.
+        if (config.getOptionalString('irsa.permissions.policy') === 'platform') {
+          return;
+        }
         policy.setPolicy(
           new DemoPermissionPolicy(
             config.getOptionalBoolean('demo.allowIrsaMutations') ?? true,
