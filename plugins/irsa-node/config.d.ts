@@ -63,6 +63,14 @@ export interface Config {
       /** SDK attempts per call (retries with backoff on throttling). Default 3. */
       maxAttempts?: number;
     };
+    /** Calls to the Kubernetes API of the clusters. @visibility backend */
+    kubernetes?: {
+      /**
+       * Per-call timeout in milliseconds (each request, each page of a
+       * list); a call that takes longer fails as unavailable. Default 10000.
+       */
+      timeoutMs?: number;
+    };
     /**
      * The verifier shared by the irsa backend plugin and aws:irsa:verify
      * (irsaVerifierServiceRef). Read once at start-up; an invalid value

@@ -393,17 +393,64 @@ export interface ServiceAccountToken {
   expirationTimestamp: string;
 }
 
+/** One question to the API server: may Backstage's own identity do this? */
+export interface AccessCheck {
+  /** `get`, `create`, `patch`, ... */
+  verb: string;
+  /** Plural resource name, for example `serviceaccounts`. */
+  resource: string;
+  /** For example `token` (with resource `serviceaccounts`). */
+  subresource?: string;
+  namespace: string;
+  /** API group; the core group (`""`) when absent. */
+  group?: string;
+}
+
+/** The API server's answer to one {@link AccessCheck}. */
+export interface AccessReviewResult {
+  verb: string;
+  resource: string;
+  subresource?: string;
+  namespace: string;
+  group?: string;
+  allowed: boolean;
+  /** The authorizer's explanation or evaluation error, when it gave one (RBAC gives none on denial). */
+  reason?: string;
+}
+
+/**
+ * A JSON merge patch of a ServiceAccount's metadata: only the keys named here
+ * change, a null value removes the key.
+ */
+export interface ServiceAccountMetadataPatch {
+  annotations?: Record<string, string | null>;
+  labels?: Record<string, string | null>;
+}
+
 /**
  * Kubernetes access per configured cluster (names from `irsa.clusters[]`).
- * Every method throws the typed errors of ./errors.ts.
+ * Every method throws the typed errors of ./errors.ts, with short messages
+ * (never response bodies or tokens); a call that outlives the configured
+ * timeout fails as `unavailable` with code `Timeout`.
  */
 export interface ClusterGateway {
+  /**
+   * Asks the API server, with one SelfSubjectAccessReview per check (in
+   * parallel), whether Backstage's own identity may do each thing. Results
+   * come back in the order of `checks`. Nothing is written.
+   */
+  reviewAccess(
+    cluster: string,
+    checks: AccessCheck[],
+    options?: { signal?: AbortSignal },
+  ): Promise<AccessReviewResult[]>;
   /** Undefined when the ServiceAccount does not exist. */
   getServiceAccount(
     cluster: string,
     namespace: string,
     name: string,
   ): Promise<ServiceAccountInfo | undefined>;
+  /** Creates the ServiceAccount with these annotations and labels; `already-exists` when it exists. */
   createServiceAccount(
     cluster: string,
     input: {
@@ -414,8 +461,24 @@ export interface ClusterGateway {
     },
   ): Promise<ServiceAccountInfo>;
   /**
-   * Merge-patches only `metadata.annotations` (null removes a key); never
-   * touches other annotations, labels or secrets. Conflicts are retried.
+   * Merge-patches only `metadata.annotations` and `metadata.labels` (null
+   * removes a key); never touches other keys, the spec or secrets. The patch
+   * carries a resourceVersion so a concurrent writer is never overwritten.
+   * Without `expectedResourceVersion` the ServiceAccount is read first and a
+   * conflict is retried on a fresh read; with it, the patch applies only to
+   * that version and a change by someone else since is thrown as `conflict`
+   * (not retried). An empty patch is `invalid-input`.
+   */
+  patchServiceAccountMetadata(
+    cluster: string,
+    namespace: string,
+    name: string,
+    patch: ServiceAccountMetadataPatch,
+    options?: { expectedResourceVersion?: string },
+  ): Promise<ServiceAccountInfo>;
+  /**
+   * `patchServiceAccountMetadata(cluster, namespace, name, { annotations })`:
+   * only annotations, conflicts retried.
    */
   patchServiceAccountAnnotations(
     cluster: string,
@@ -428,12 +491,20 @@ export interface ClusterGateway {
     cluster: string,
     namespace: string,
     serviceAccount: string,
+    options?: { signal?: AbortSignal },
   ): Promise<PodInfo[]>;
-  /** TokenRequest (`serviceaccounts/NAME/token`). */
+  /**
+   * TokenRequest (`serviceaccounts/NAME/token`) for `audience`
+   * (`sts.amazonaws.com` when none is given).
+   */
   requestServiceAccountToken(
     cluster: string,
     namespace: string,
     serviceAccount: string,
-    options: { audience: string; expirationSeconds: number },
+    options: {
+      audience?: string;
+      expirationSeconds: number;
+      signal?: AbortSignal;
+    },
   ): Promise<ServiceAccountToken>;
 }

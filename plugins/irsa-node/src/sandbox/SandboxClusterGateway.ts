@@ -5,12 +5,69 @@ import {
   STS_AUDIENCE,
 } from '@backstage-irsa/plugin-irsa-common';
 import type {
+  AccessCheck,
+  AccessReviewResult,
   ClusterGateway,
   PodInfo,
   ServiceAccountInfo,
+  ServiceAccountMetadataPatch,
   ServiceAccountToken,
 } from '../gateways/types';
 import { sandboxError, type SandboxCluster, SandboxState } from './state';
+
+/**
+ * A right the sandbox's RBAC refuses to Backstage's identity. Without
+ * `namespace` it is refused in every namespace; `group` defaults to the core
+ * group.
+ */
+export interface SandboxDeniedAccess {
+  verb: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  group?: string;
+}
+
+/** The identity the sandbox's API server sees Backstage as (for 403 messages). */
+const BACKSTAGE_USER = 'system:serviceaccount:backstage:backstage';
+
+// The API server's label syntax: an optional DNS-subdomain prefix, a name of
+// at most 63 characters, and values of at most 63 characters.
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+const LABEL_PREFIX =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** The first invalid label as the API server's 422 message names it. */
+function invalidLabel(labels: Record<string, string | null>) {
+  for (const [key, value] of Object.entries(labels)) {
+    const slash = key.lastIndexOf('/');
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = slash >= 0 ? key.slice(slash + 1) : key;
+    const keyValid =
+      name.length <= 63 &&
+      LABEL_NAME.test(name) &&
+      (prefix === undefined ||
+        (prefix.length <= 253 && LABEL_PREFIX.test(prefix)));
+    if (!keyValid)
+      return `metadata.labels: Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.'`;
+    if (value !== null && (value.length > 63 || !LABEL_VALUE.test(value)))
+      return `metadata.labels: Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`;
+  }
+  return undefined;
+}
+
+/** The caller gave up: refuse before touching state, as an aborted request would. */
+function throwIfAborted(signal: AbortSignal | undefined, operation: string) {
+  if (signal?.aborted) {
+    throw sandboxError(
+      'unavailable',
+      operation,
+      'Aborted',
+      'the call to the Kubernetes API was cancelled',
+    );
+  }
+}
 
 /** Where the EKS pod identity webhook mounts the projected token. */
 export const WEB_IDENTITY_TOKEN_FILE =
@@ -20,7 +77,75 @@ const clone = <T>(value: T): T => structuredClone(value);
 
 /** The Kubernetes API of the sandbox clusters, with an EKS pod identity webhook. */
 export class SandboxClusterGateway implements ClusterGateway {
+  /** RBAC denials per cluster, set by tests through `denyAccess`. */
+  private readonly denied = new Map<string, SandboxDeniedAccess[]>();
+
   constructor(private readonly state: SandboxState) {}
+
+  /** From now on the cluster's API server refuses this right to Backstage. */
+  denyAccess(cluster: string, access: SandboxDeniedAccess): void {
+    this.cluster(cluster, 'sandbox:denyAccess');
+    this.denied.set(cluster, [...(this.denied.get(cluster) ?? []), access]);
+  }
+
+  /** Lifts denials made with `denyAccess` that match `access` exactly. */
+  allowAccess(cluster: string, access: SandboxDeniedAccess): void {
+    const same = (a: SandboxDeniedAccess) =>
+      a.verb === access.verb &&
+      a.resource === access.resource &&
+      a.subresource === access.subresource &&
+      a.namespace === access.namespace &&
+      (a.group ?? '') === (access.group ?? '');
+    this.denied.set(
+      cluster,
+      (this.denied.get(cluster) ?? []).filter(a => !same(a)),
+    );
+  }
+
+  private isDenied(cluster: string, check: AccessCheck): boolean {
+    return (this.denied.get(cluster) ?? []).some(
+      d =>
+        d.verb === check.verb &&
+        d.resource === check.resource &&
+        d.subresource === check.subresource &&
+        (d.group ?? '') === (check.group ?? '') &&
+        (d.namespace === undefined || d.namespace === check.namespace),
+    );
+  }
+
+  /** Refuses like RBAC does: 403 Forbidden naming the user, verb and resource. */
+  private authorize(
+    cluster: string,
+    operation: string,
+    check: AccessCheck & { name?: string },
+  ): void {
+    if (!this.isDenied(cluster, check)) return;
+    const resource = check.subresource
+      ? `${check.resource}/${check.subresource}`
+      : check.resource;
+    const object = check.name ? ` "${check.name}"` : '';
+    throw sandboxError(
+      'access-denied',
+      operation,
+      '403',
+      `${check.resource}${object} is forbidden: User "${BACKSTAGE_USER}" cannot ${check.verb} resource "${resource}" in API group "${check.group ?? ''}" in the namespace "${check.namespace}"`,
+    );
+  }
+
+  async reviewAccess(
+    cluster: string,
+    checks: AccessCheck[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<AccessReviewResult[]> {
+    const operation = 'k8s:create selfsubjectaccessreviews';
+    this.cluster(cluster, operation);
+    throwIfAborted(options.signal, operation);
+    // Like RBAC, a denial carries no reason.
+    return checks.map(check => ({
+      ...clone(check),
+      allowed: !this.isDenied(cluster, check),
+    }));
+  }
 
   private cluster(name: string, operation: string): SandboxCluster {
     const cluster = this.state.clusters.get(name);
@@ -36,10 +161,15 @@ export class SandboxClusterGateway implements ClusterGateway {
   }
 
   async getServiceAccount(cluster: string, namespace: string, name: string) {
-    const account = this.cluster(
-      cluster,
-      'k8s:get serviceaccounts',
-    ).serviceAccounts.get(`${namespace}/${name}`);
+    const operation = 'k8s:get serviceaccounts';
+    const state = this.cluster(cluster, operation);
+    this.authorize(cluster, operation, {
+      verb: 'get',
+      resource: 'serviceaccounts',
+      namespace,
+      name,
+    });
+    const account = state.serviceAccounts.get(`${namespace}/${name}`);
     return account ? clone(account) : undefined;
   }
 
@@ -52,7 +182,16 @@ export class SandboxClusterGateway implements ClusterGateway {
       labels?: Record<string, string>;
     },
   ): Promise<ServiceAccountInfo> {
-    const state = this.cluster(cluster, 'k8s:create serviceaccounts');
+    const operation = 'k8s:create serviceaccounts';
+    const state = this.cluster(cluster, operation);
+    this.authorize(cluster, operation, {
+      verb: 'create',
+      resource: 'serviceaccounts',
+      namespace: input.namespace,
+    });
+    const labelError = invalidLabel(input.labels ?? {});
+    if (labelError)
+      throw sandboxError('invalid-input', operation, '422', labelError);
     const key = `${input.namespace}/${input.name}`;
     if (state.serviceAccounts.has(key)) {
       throw sandboxError(
@@ -75,40 +214,104 @@ export class SandboxClusterGateway implements ClusterGateway {
     return clone(account);
   }
 
+  async patchServiceAccountMetadata(
+    cluster: string,
+    namespace: string,
+    name: string,
+    patch: ServiceAccountMetadataPatch,
+    options: { expectedResourceVersion?: string } = {},
+  ): Promise<ServiceAccountInfo> {
+    const operation = 'k8s:patch serviceaccounts';
+    const state = this.cluster(cluster, operation);
+    if (!patch.annotations && !patch.labels) {
+      throw sandboxError(
+        'invalid-input',
+        operation,
+        'InvalidInput',
+        'patch: give annotations or labels to change',
+      );
+    }
+    // The real gateway reads before it patches unless given the version.
+    if (options.expectedResourceVersion === undefined) {
+      this.authorize(cluster, 'k8s:get serviceaccounts', {
+        verb: 'get',
+        resource: 'serviceaccounts',
+        namespace,
+        name,
+      });
+    }
+    this.authorize(cluster, operation, {
+      verb: 'patch',
+      resource: 'serviceaccounts',
+      namespace,
+      name,
+    });
+    const account = state.serviceAccounts.get(`${namespace}/${name}`);
+    if (!account) {
+      throw sandboxError(
+        'not-found',
+        operation,
+        '404',
+        `serviceaccounts "${name}" not found`,
+      );
+    }
+    if (
+      options.expectedResourceVersion !== undefined &&
+      options.expectedResourceVersion !== account.resourceVersion
+    ) {
+      throw sandboxError(
+        'conflict',
+        operation,
+        '409',
+        `serviceaccounts "${name}" in namespace ${namespace} changed since resourceVersion ${options.expectedResourceVersion} was read`,
+      );
+    }
+    const labelError = invalidLabel(patch.labels ?? {});
+    if (labelError)
+      throw sandboxError('invalid-input', operation, '422', labelError);
+    // JSON merge patch semantics: null removes a key, other keys stay.
+    const merge = (
+      into: Record<string, string>,
+      changes: Record<string, string | null> = {},
+    ) => {
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === null) delete into[key];
+        else into[key] = value;
+      }
+    };
+    merge(account.annotations, patch.annotations);
+    merge(account.labels, patch.labels);
+    account.resourceVersion = String(Number(account.resourceVersion) + 1);
+    return clone(account);
+  }
+
   async patchServiceAccountAnnotations(
     cluster: string,
     namespace: string,
     name: string,
     annotations: Record<string, string | null>,
   ): Promise<ServiceAccountInfo> {
-    const account = this.cluster(
-      cluster,
-      'k8s:patch serviceaccounts',
-    ).serviceAccounts.get(`${namespace}/${name}`);
-    if (!account) {
-      throw sandboxError(
-        'not-found',
-        'k8s:patch serviceaccounts',
-        '404',
-        `serviceaccounts "${name}" not found`,
-      );
-    }
-    // JSON merge patch semantics: null removes a key, other keys stay.
-    for (const [key, value] of Object.entries(annotations)) {
-      if (value === null) delete account.annotations[key];
-      else account.annotations[key] = value;
-    }
-    account.resourceVersion = String(Number(account.resourceVersion) + 1);
-    return clone(account);
+    return this.patchServiceAccountMetadata(cluster, namespace, name, {
+      annotations,
+    });
   }
 
   async listPodsForServiceAccount(
     cluster: string,
     namespace: string,
     serviceAccount: string,
+    options: { signal?: AbortSignal } = {},
   ): Promise<PodInfo[]> {
+    const operation = 'k8s:list pods';
+    const state = this.cluster(cluster, operation);
+    throwIfAborted(options.signal, operation);
+    this.authorize(cluster, operation, {
+      verb: 'list',
+      resource: 'pods',
+      namespace,
+    });
     return clone(
-      this.cluster(cluster, 'k8s:list pods').pods.filter(
+      state.pods.filter(
         p =>
           p.namespace === namespace && p.serviceAccountName === serviceAccount,
       ),
@@ -119,10 +322,30 @@ export class SandboxClusterGateway implements ClusterGateway {
     cluster: string,
     namespace: string,
     serviceAccount: string,
-    options: { audience: string; expirationSeconds: number },
+    options: {
+      audience?: string;
+      expirationSeconds: number;
+      signal?: AbortSignal;
+    },
   ): Promise<ServiceAccountToken> {
     const operation = 'k8s:create serviceaccounts/token';
     const state = this.cluster(cluster, operation);
+    throwIfAborted(options.signal, operation);
+    if (options.audience === '') {
+      throw sandboxError(
+        'invalid-input',
+        operation,
+        'InvalidInput',
+        'audience: must not be empty (omit it for sts.amazonaws.com)',
+      );
+    }
+    this.authorize(cluster, operation, {
+      verb: 'create',
+      resource: 'serviceaccounts',
+      subresource: 'token',
+      namespace,
+      name: serviceAccount,
+    });
     if (!state.serviceAccounts.has(`${namespace}/${serviceAccount}`)) {
       throw sandboxError(
         'not-found',
@@ -145,7 +368,7 @@ export class SandboxClusterGateway implements ClusterGateway {
       token: this.state.tokens.mint({
         iss: `https://${state.issuer}`,
         sub: `system:serviceaccount:${namespace}:${serviceAccount}`,
-        aud: [options.audience],
+        aud: [options.audience ?? STS_AUDIENCE],
         iat: Math.floor(now.getTime() / 1000),
         exp,
       }),

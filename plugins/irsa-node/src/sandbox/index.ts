@@ -4,7 +4,10 @@ import type { IrsaCluster, IrsaService } from '../service/types';
 import type { ClusterGateway, IamGateway, PodInfo } from '../gateways/types';
 import type { GatewayError } from '../gateways/errors';
 import { SandboxFaults, type SandboxCall } from './instrument';
-import { SandboxClusterGateway } from './SandboxClusterGateway';
+import {
+  SandboxClusterGateway,
+  type SandboxDeniedAccess,
+} from './SandboxClusterGateway';
 import { SandboxIamGateway } from './SandboxIamGateway';
 import { SANDBOX_ACCOUNT_ID, seedSandbox } from './seed';
 import { SandboxState } from './state';
@@ -15,6 +18,7 @@ export {
   type SandboxScenario,
 } from './seed';
 export type { SandboxCall } from './instrument';
+export type { SandboxDeniedAccess } from './SandboxClusterGateway';
 
 /** Options of {@link createSandbox}. */
 export interface SandboxOptions {
@@ -50,6 +54,14 @@ export interface SandboxControls {
     namespace: string,
     serviceAccountName: string,
   ): PodInfo[];
+  /**
+   * The cluster's RBAC refuses this right to Backstage from now on (every
+   * namespace when `namespace` is absent): the matching reads and writes fail
+   * with `access-denied` (403) and `reviewAccess` reports it not allowed.
+   */
+  denyAccess(cluster: string, access: SandboxDeniedAccess): void;
+  /** Lifts a `denyAccess` with exactly these fields. */
+  allowAccess(cluster: string, access: SandboxDeniedAccess): void;
   /** Adds a CloudTrail management event naming these resources. */
   recordCloudTrailEvent(event: {
     accountId?: string;
@@ -110,6 +122,8 @@ export async function createSandbox(
         kubernetes.createPod(cluster, namespace, pod),
       restartPods: (cluster, namespace, sa) =>
         kubernetes.restartPods(cluster, namespace, sa),
+      denyAccess: (cluster, access) => kubernetes.denyAccess(cluster, access),
+      allowAccess: (cluster, access) => kubernetes.allowAccess(cluster, access),
       recordCloudTrailEvent: event => {
         eventSequence += 1;
         state.account(event.accountId ?? SANDBOX_ACCOUNT_ID).events.push({

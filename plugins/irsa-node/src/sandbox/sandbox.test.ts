@@ -228,6 +228,14 @@ describe('sandbox', () => {
 
     it('merge-patches annotations without touching the others', async () => {
       const s = scenario('healthy');
+      // Whatever else the seed wrote must survive the patches.
+      const before = (await sandbox.kubernetes.getServiceAccount(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+      ))!;
+      expect(before.annotations[EKS_ROLE_ARN_ANNOTATION]).toBe(s.roleArn);
+      expect(before.labels['app.kubernetes.io/name']).toBe('payments-api');
       await sandbox.kubernetes.patchServiceAccountAnnotations(
         s.cluster,
         s.namespace,
@@ -241,12 +249,10 @@ describe('sandbox', () => {
         { team: null, other: 'x' },
       );
       expect(patched.annotations).toEqual({
-        [EKS_ROLE_ARN_ANNOTATION]: s.roleArn,
+        ...before.annotations,
         other: 'x',
       });
-      expect(patched.labels).toEqual({
-        'app.kubernetes.io/name': 'payments-api',
-      });
+      expect(patched.labels).toEqual(before.labels);
     });
 
     it('refuses token requests shorter than ten minutes and for unknown ServiceAccounts', async () => {
@@ -430,5 +436,320 @@ describe('sandbox', () => {
           .reason,
       ).toMatchObject({ kind: 'throttled', code: 'Throttling' });
     });
+  });
+});
+
+describe('sandbox Kubernetes RBAC and ServiceAccount metadata', () => {
+  let sandbox: Sandbox;
+  beforeEach(async () => {
+    sandbox = await createSandbox();
+  });
+
+  const rights = [
+    { verb: 'get', resource: 'serviceaccounts', namespace: 'payments' },
+    { verb: 'create', resource: 'serviceaccounts', namespace: 'payments' },
+    { verb: 'patch', resource: 'serviceaccounts', namespace: 'payments' },
+    {
+      verb: 'create',
+      resource: 'serviceaccounts',
+      subresource: 'token',
+      namespace: 'payments',
+    },
+  ];
+
+  it('reviews access as allowed until a right is denied, and only in the denied namespace', async () => {
+    expect(
+      (await sandbox.kubernetes.reviewAccess('sandbox', rights)).map(
+        r => r.allowed,
+      ),
+    ).toEqual([true, true, true, true]);
+    sandbox.controls.denyAccess('sandbox', {
+      verb: 'patch',
+      resource: 'serviceaccounts',
+      namespace: 'payments',
+    });
+    sandbox.controls.denyAccess('sandbox', {
+      verb: 'create',
+      resource: 'serviceaccounts',
+      subresource: 'token',
+    });
+    expect(await sandbox.kubernetes.reviewAccess('sandbox', rights)).toEqual([
+      { ...rights[0], allowed: true },
+      { ...rights[1], allowed: true },
+      { ...rights[2], allowed: false },
+      { ...rights[3], allowed: false },
+    ]);
+    expect(
+      await sandbox.kubernetes.reviewAccess('sandbox', [
+        { verb: 'patch', resource: 'serviceaccounts', namespace: 'orders' },
+        {
+          verb: 'create',
+          resource: 'serviceaccounts',
+          subresource: 'token',
+          namespace: 'orders',
+        },
+      ]),
+    ).toEqual([
+      {
+        verb: 'patch',
+        resource: 'serviceaccounts',
+        namespace: 'orders',
+        allowed: true,
+      },
+      {
+        verb: 'create',
+        resource: 'serviceaccounts',
+        subresource: 'token',
+        namespace: 'orders',
+        allowed: false,
+      },
+    ]);
+    // The other sandbox cluster has its own RBAC.
+    expect(
+      (await sandbox.kubernetes.reviewAccess('sandbox-legacy', rights)).map(
+        r => r.allowed,
+      ),
+    ).toEqual([true, true, true, true]);
+  });
+
+  it('refuses denied writes with 403 like RBAC and leaves the ServiceAccount unchanged', async () => {
+    const s = scenario('healthy');
+    const before = await sandbox.kubernetes.getServiceAccount(
+      s.cluster,
+      s.namespace,
+      s.serviceAccount,
+    );
+    for (const verb of ['create', 'patch']) {
+      sandbox.controls.denyAccess(s.cluster, {
+        verb,
+        resource: 'serviceaccounts',
+        namespace: s.namespace,
+      });
+    }
+    sandbox.controls.denyAccess(s.cluster, {
+      verb: 'create',
+      resource: 'serviceaccounts',
+      subresource: 'token',
+      namespace: s.namespace,
+    });
+    await expect(
+      sandbox.kubernetes.createServiceAccount(s.cluster, {
+        namespace: s.namespace,
+        name: 'new-sa',
+        annotations: {},
+      }),
+    ).rejects.toMatchObject({
+      name: 'GatewayError',
+      kind: 'access-denied',
+      code: '403',
+      message: `k8s:create serviceaccounts: serviceaccounts is forbidden: User "system:serviceaccount:backstage:backstage" cannot create resource "serviceaccounts" in API group "" in the namespace "${s.namespace}"`,
+    });
+    await expect(
+      sandbox.kubernetes.patchServiceAccountMetadata(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { labels: { 'irsa.dev/managed-by': 'backstage-irsa' } },
+      ),
+    ).rejects.toMatchObject({ kind: 'access-denied', code: '403' });
+    await expect(
+      sandbox.kubernetes.patchServiceAccountAnnotations(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { [EKS_ROLE_ARN_ANNOTATION]: null },
+      ),
+    ).rejects.toMatchObject({ kind: 'access-denied', code: '403' });
+    await expect(
+      sandbox.kubernetes.requestServiceAccountToken(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { expirationSeconds: 600 },
+      ),
+    ).rejects.toMatchObject({
+      kind: 'access-denied',
+      code: '403',
+      message: `k8s:create serviceaccounts/token: serviceaccounts "${s.serviceAccount}" is forbidden: User "system:serviceaccount:backstage:backstage" cannot create resource "serviceaccounts/token" in API group "" in the namespace "${s.namespace}"`,
+    });
+    expect(
+      await sandbox.kubernetes.getServiceAccount(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+      ),
+    ).toEqual(before);
+    expect(
+      await sandbox.kubernetes.getServiceAccount(
+        s.cluster,
+        s.namespace,
+        'new-sa',
+      ),
+    ).toBeUndefined();
+
+    sandbox.controls.allowAccess(s.cluster, {
+      verb: 'patch',
+      resource: 'serviceaccounts',
+      namespace: s.namespace,
+    });
+    await expect(
+      sandbox.kubernetes.patchServiceAccountMetadata(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { labels: { 'irsa.dev/managed-by': 'backstage-irsa' } },
+      ),
+    ).resolves.toMatchObject({
+      labels: {
+        'app.kubernetes.io/name': s.serviceAccount,
+        'irsa.dev/managed-by': 'backstage-irsa',
+      },
+    });
+  });
+
+  it('refuses reads too when get is denied', async () => {
+    const s = scenario('healthy');
+    sandbox.controls.denyAccess(s.cluster, {
+      verb: 'get',
+      resource: 'serviceaccounts',
+    });
+    await expect(
+      sandbox.kubernetes.getServiceAccount(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+      ),
+    ).rejects.toMatchObject({ kind: 'access-denied', code: '403' });
+    // The patch reads first unless the caller already holds the version.
+    await expect(
+      sandbox.kubernetes.patchServiceAccountMetadata(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { annotations: { team: 'payments' } },
+      ),
+    ).rejects.toMatchObject({ kind: 'access-denied', code: '403' });
+  });
+
+  it('persists labels on create and merge-patches labels and annotations (null removes)', async () => {
+    const created = await sandbox.kubernetes.createServiceAccount('sandbox', {
+      namespace: 'payments',
+      name: 'ledger',
+      annotations: { [EKS_ROLE_ARN_ANNOTATION]: 'arn:aws:iam::1:role/r' },
+      labels: { 'irsa.dev/managed-by': 'backstage-irsa', team: 'payments' },
+    });
+    expect(created.labels).toEqual({
+      'irsa.dev/managed-by': 'backstage-irsa',
+      team: 'payments',
+    });
+    const patched = await sandbox.kubernetes.patchServiceAccountMetadata(
+      'sandbox',
+      'payments',
+      'ledger',
+      {
+        annotations: {
+          'irsa.dev/entity-ref': 'component:default/ledger',
+          'irsa.dev/owner': 'group:default/payments',
+        },
+        labels: { team: null },
+      },
+      { expectedResourceVersion: created.resourceVersion },
+    );
+    const stored = await sandbox.kubernetes.getServiceAccount(
+      'sandbox',
+      'payments',
+      'ledger',
+    );
+    expect(stored).toEqual(patched);
+    expect(stored).toMatchObject({
+      resourceVersion: '2',
+      annotations: {
+        [EKS_ROLE_ARN_ANNOTATION]: 'arn:aws:iam::1:role/r',
+        'irsa.dev/entity-ref': 'component:default/ledger',
+        'irsa.dev/owner': 'group:default/payments',
+      },
+      labels: { 'irsa.dev/managed-by': 'backstage-irsa' },
+    });
+  });
+
+  it('refuses a patch when the ServiceAccount changed since the expected version, and invalid labels', async () => {
+    const s = scenario('healthy');
+    const read = (await sandbox.kubernetes.getServiceAccount(
+      s.cluster,
+      s.namespace,
+      s.serviceAccount,
+    ))!;
+    await sandbox.kubernetes.patchServiceAccountAnnotations(
+      s.cluster,
+      s.namespace,
+      s.serviceAccount,
+      { team: 'someone-else' },
+    );
+    await expect(
+      sandbox.kubernetes.patchServiceAccountMetadata(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { annotations: { [EKS_ROLE_ARN_ANNOTATION]: 'arn:aws:iam::1:role/x' } },
+        { expectedResourceVersion: read.resourceVersion },
+      ),
+    ).rejects.toMatchObject({
+      kind: 'conflict',
+      code: '409',
+      message: `k8s:patch serviceaccounts: serviceaccounts "${s.serviceAccount}" in namespace ${s.namespace} changed since resourceVersion ${read.resourceVersion} was read`,
+    });
+    await expect(
+      sandbox.kubernetes.patchServiceAccountMetadata(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { labels: { 'irsa.dev/entity-ref': 'component:default/cart' } },
+      ),
+    ).rejects.toMatchObject({ kind: 'invalid-input', code: '422' });
+    await expect(
+      sandbox.kubernetes.createServiceAccount(s.cluster, {
+        namespace: s.namespace,
+        name: 'bad-labels',
+        annotations: {},
+        labels: { 'not a key': 'x' },
+      }),
+    ).rejects.toMatchObject({ kind: 'invalid-input', code: '422' });
+    await expect(
+      sandbox.kubernetes.patchServiceAccountMetadata(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        {},
+      ),
+    ).rejects.toMatchObject({ kind: 'invalid-input' });
+    expect(
+      (await sandbox.kubernetes.getServiceAccount(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+      ))!.annotations,
+    ).toEqual({ ...read.annotations, team: 'someone-else' });
+  });
+
+  it('defaults the token audience to sts.amazonaws.com and honours an aborted signal', async () => {
+    const s = scenario('healthy');
+    const { token } = await sandbox.kubernetes.requestServiceAccountToken(
+      s.cluster,
+      s.namespace,
+      s.serviceAccount,
+      { expirationSeconds: 600 },
+    );
+    const claims = JSON.parse(
+      Buffer.from(token.split('.')[1], 'base64url').toString(),
+    );
+    expect(claims.aud).toEqual(['sts.amazonaws.com']);
+    await expect(
+      sandbox.kubernetes.listPodsForServiceAccount(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { signal: AbortSignal.abort() },
+      ),
+    ).rejects.toMatchObject({ kind: 'unavailable', code: 'Aborted' });
   });
 });

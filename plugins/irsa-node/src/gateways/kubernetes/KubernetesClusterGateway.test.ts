@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EksTokenProvider } from './eksToken';
+import { readKubernetesTimeoutMs } from '.';
 import {
   KubernetesClusterGateway,
   readKubernetesClusters,
@@ -30,7 +31,12 @@ const status = (code: number, message: string, reason = 'Unknown') => ({
 /** An HTTP double of the Kubernetes API answering with the real API's JSON. */
 async function apiServer(
   routes: Array<
-    (req: Recorded) => { status: number; body: unknown } | undefined
+    (
+      req: Recorded,
+    ) =>
+      | { status: number; body: unknown; contentType?: string }
+      | 'never-answer'
+      | undefined
   >,
 ) {
   const requests: Recorded[] = [];
@@ -52,11 +58,16 @@ async function apiServer(
         status: 500,
         body: status(500, 'no route'),
       };
+      if (answer === 'never-answer') return;
       res.writeHead(answer.status, {
-        'content-type': 'application/json',
+        'content-type': answer.contentType ?? 'application/json',
         'audit-id': 'audit-1',
       });
-      res.end(JSON.stringify(answer.body));
+      res.end(
+        typeof answer.body === 'string'
+          ? answer.body
+          : JSON.stringify(answer.body),
+      );
     });
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
@@ -64,7 +75,12 @@ async function apiServer(
   return {
     url,
     requests,
-    close: () => new Promise(resolve => server.close(resolve)),
+    close: () =>
+      new Promise(resolve => {
+        server.close(resolve);
+        // Requests the double never answered would otherwise hold it open.
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -125,17 +141,21 @@ const pod = (name: string, env: Array<{ name: string; value: string }>) => ({
   status: { phase: 'Running' },
 });
 
-function gatewayFor(url: string) {
+function gatewayFor(url: string, options?: { timeoutMs?: number }) {
   // The double speaks plain HTTP, which the client only allows with skipTLSVerify.
-  return new KubernetesClusterGateway([
-    {
-      name: 'prod',
-      url,
-      authProvider: 'serviceAccount',
-      serviceAccountToken: 'sa-token',
-      skipTLSVerify: true,
-    },
-  ]);
+  return new KubernetesClusterGateway(
+    [
+      {
+        name: 'prod',
+        url,
+        authProvider: 'serviceAccount',
+        serviceAccountToken: 'sa-token',
+        skipTLSVerify: true,
+      },
+    ],
+    undefined,
+    options,
+  );
 }
 
 describe('KubernetesClusterGateway (HTTP double of the API server)', () => {
@@ -432,6 +452,631 @@ describe('KubernetesClusterGateway (HTTP double of the API server)', () => {
   });
 });
 
+describe('KubernetesClusterGateway: access review, metadata, timeouts, errors', () => {
+  let server: Awaited<ReturnType<typeof apiServer>>;
+  afterEach(() => server?.close());
+
+  const SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+
+  it('reviews each right with its own SelfSubjectAccessReview and answers in the order asked', async () => {
+    server = await apiServer([
+      r => {
+        if (r.method !== 'POST' || r.path !== SSAR_PATH) return undefined;
+        const attributes = r.body.spec.resourceAttributes;
+        const allowed = attributes.verb !== 'patch';
+        return {
+          status: 201,
+          body: {
+            kind: 'SelfSubjectAccessReview',
+            apiVersion: 'authorization.k8s.io/v1',
+            spec: r.body.spec,
+            status: allowed
+              ? {
+                  allowed: true,
+                  reason:
+                    'RBAC: allowed by RoleBinding "irsa/shop" of Role "irsa" to ServiceAccount "backstage/backstage"',
+                }
+              : { allowed: false },
+          },
+        };
+      },
+    ]);
+    const results = await gatewayFor(server.url).reviewAccess('prod', [
+      { verb: 'get', resource: 'serviceaccounts', namespace: 'shop' },
+      { verb: 'patch', resource: 'serviceaccounts', namespace: 'shop' },
+      {
+        verb: 'create',
+        resource: 'serviceaccounts',
+        subresource: 'token',
+        namespace: 'shop',
+      },
+    ]);
+    expect(results).toEqual([
+      {
+        verb: 'get',
+        resource: 'serviceaccounts',
+        namespace: 'shop',
+        allowed: true,
+        reason:
+          'RBAC: allowed by RoleBinding "irsa/shop" of Role "irsa" to ServiceAccount "backstage/backstage"',
+      },
+      {
+        verb: 'patch',
+        resource: 'serviceaccounts',
+        namespace: 'shop',
+        allowed: false,
+      },
+      {
+        verb: 'create',
+        resource: 'serviceaccounts',
+        subresource: 'token',
+        namespace: 'shop',
+        allowed: true,
+        reason:
+          'RBAC: allowed by RoleBinding "irsa/shop" of Role "irsa" to ServiceAccount "backstage/backstage"',
+      },
+    ]);
+    // Sent in parallel, so they may arrive in any order.
+    const sent = server.requests
+      .map(r => ({
+        method: r.method,
+        path: r.path,
+        authorization: r.authorization,
+        body: r.body,
+      }))
+      .sort((a, b) =>
+        a.body.spec.resourceAttributes.verb.localeCompare(
+          b.body.spec.resourceAttributes.verb,
+        ),
+      );
+    const review = (resourceAttributes: object) => ({
+      method: 'POST',
+      path: SSAR_PATH,
+      authorization: 'Bearer sa-token',
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes },
+      },
+    });
+    expect(sent).toEqual([
+      review({
+        namespace: 'shop',
+        verb: 'create',
+        resource: 'serviceaccounts',
+        subresource: 'token',
+        group: '',
+      }),
+      review({
+        namespace: 'shop',
+        verb: 'get',
+        resource: 'serviceaccounts',
+        group: '',
+      }),
+      review({
+        namespace: 'shop',
+        verb: 'patch',
+        resource: 'serviceaccounts',
+        group: '',
+      }),
+    ]);
+  });
+
+  it('counts a review as denied when an authorizer denies it, passing the group and the evaluation error', async () => {
+    server = await apiServer([
+      r =>
+        r.path === SSAR_PATH
+          ? {
+              status: 201,
+              body: {
+                kind: 'SelfSubjectAccessReview',
+                apiVersion: 'authorization.k8s.io/v1',
+                spec: r.body.spec,
+                status: {
+                  allowed: true,
+                  denied: true,
+                  evaluationError: 'webhook authorizer unreachable',
+                },
+              },
+            }
+          : undefined,
+    ]);
+    expect(
+      await gatewayFor(server.url).reviewAccess('prod', [
+        {
+          verb: 'get',
+          resource: 'deployments',
+          namespace: 'shop',
+          group: 'apps',
+        },
+      ]),
+    ).toEqual([
+      {
+        verb: 'get',
+        resource: 'deployments',
+        namespace: 'shop',
+        group: 'apps',
+        allowed: false,
+        reason: 'webhook authorizer unreachable',
+      },
+    ]);
+    expect(server.requests[0].body.spec.resourceAttributes).toEqual({
+      namespace: 'shop',
+      verb: 'get',
+      resource: 'deployments',
+      group: 'apps',
+    });
+  });
+
+  it('creates a ServiceAccount with its annotations and labels, and maps AlreadyExists', async () => {
+    server = await apiServer([
+      r =>
+        r.method === 'POST' && r.body.metadata.name === 'cart'
+          ? {
+              status: 201,
+              body: {
+                ...sa('1', r.body.metadata.annotations),
+                metadata: {
+                  ...sa('1').metadata,
+                  annotations: r.body.metadata.annotations,
+                  labels: r.body.metadata.labels,
+                },
+              },
+            }
+          : undefined,
+      r =>
+        r.method === 'POST'
+          ? {
+              status: 409,
+              body: status(
+                409,
+                'serviceaccounts "taken" already exists',
+                'AlreadyExists',
+              ),
+            }
+          : undefined,
+    ]);
+    const g = gatewayFor(server.url);
+    const created = await g.createServiceAccount('prod', {
+      namespace: 'shop',
+      name: 'cart',
+      annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/r' },
+      labels: { 'irsa.dev/managed-by': 'backstage-irsa' },
+    });
+    expect(created.labels).toEqual({ 'irsa.dev/managed-by': 'backstage-irsa' });
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/v1/namespaces/shop/serviceaccounts',
+      body: {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: {
+          name: 'cart',
+          namespace: 'shop',
+          annotations: {
+            'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/r',
+          },
+          labels: { 'irsa.dev/managed-by': 'backstage-irsa' },
+        },
+      },
+    });
+    await expect(
+      g.createServiceAccount('prod', {
+        namespace: 'shop',
+        name: 'taken',
+        annotations: {},
+      }),
+    ).rejects.toMatchObject({
+      kind: 'already-exists',
+      code: '409',
+      message:
+        'k8s:create serviceaccounts: serviceaccounts "taken" already exists in namespace shop',
+    });
+  });
+
+  it('merge-patches annotations and labels together (null removes), guarded by the version just read', async () => {
+    server = await apiServer([
+      r => (r.method === 'GET' ? { status: 200, body: sa('7') } : undefined),
+      r => (r.method === 'PATCH' ? { status: 200, body: sa('8') } : undefined),
+    ]);
+    await gatewayFor(server.url).patchServiceAccountMetadata(
+      'prod',
+      'shop',
+      'cart',
+      {
+        annotations: {
+          'irsa.dev/entity-ref': 'component:default/cart',
+          'irsa.dev/owner': null,
+        },
+        labels: { 'irsa.dev/managed-by': 'backstage-irsa' },
+      },
+    );
+    expect(
+      server.requests.map(r => [r.method, r.path, r.contentType, r.body]),
+    ).toEqual([
+      [
+        'GET',
+        '/api/v1/namespaces/shop/serviceaccounts/cart',
+        undefined,
+        undefined,
+      ],
+      [
+        'PATCH',
+        '/api/v1/namespaces/shop/serviceaccounts/cart',
+        'application/merge-patch+json',
+        {
+          metadata: {
+            resourceVersion: '7',
+            annotations: {
+              'irsa.dev/entity-ref': 'component:default/cart',
+              'irsa.dev/owner': null,
+            },
+            labels: { 'irsa.dev/managed-by': 'backstage-irsa' },
+          },
+        },
+      ],
+    ]);
+  });
+
+  it('with an expected resourceVersion, patches without reading and surfaces a 409 instead of retrying', async () => {
+    server = await apiServer([
+      r =>
+        r.method === 'PATCH'
+          ? {
+              status: 409,
+              body: status(
+                409,
+                'Operation cannot be fulfilled on serviceaccounts "cart": the object has been modified; please apply your changes to the latest version and try again',
+                'Conflict',
+              ),
+            }
+          : undefined,
+    ]);
+    await expect(
+      gatewayFor(server.url).patchServiceAccountMetadata(
+        'prod',
+        'shop',
+        'cart',
+        { labels: { 'irsa.dev/managed-by': 'backstage-irsa' } },
+        { expectedResourceVersion: '7' },
+      ),
+    ).rejects.toMatchObject({
+      kind: 'conflict',
+      code: '409',
+      message:
+        'k8s:patch serviceaccounts: serviceaccounts "cart" in namespace shop changed since resourceVersion 7 was read',
+    });
+    expect(server.requests.map(r => [r.method, r.body])).toEqual([
+      [
+        'PATCH',
+        {
+          metadata: {
+            resourceVersion: '7',
+            labels: { 'irsa.dev/managed-by': 'backstage-irsa' },
+          },
+        },
+      ],
+    ]);
+  });
+
+  it('gives up after three conflicts without an expected version, and refuses an empty patch without calling', async () => {
+    server = await apiServer([
+      r => (r.method === 'GET' ? { status: 200, body: sa('7') } : undefined),
+      r =>
+        r.method === 'PATCH'
+          ? { status: 409, body: status(409, 'modified', 'Conflict') }
+          : undefined,
+    ]);
+    const g = gatewayFor(server.url);
+    await expect(
+      g.patchServiceAccountAnnotations('prod', 'shop', 'cart', { a: 'b' }),
+    ).rejects.toMatchObject({ kind: 'conflict', code: '409' });
+    expect(server.requests.map(r => r.method)).toEqual([
+      'GET',
+      'PATCH',
+      'GET',
+      'PATCH',
+      'GET',
+      'PATCH',
+    ]);
+    server.requests.splice(0);
+    await expect(
+      g.patchServiceAccountMetadata('prod', 'shop', 'cart', {}),
+    ).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message:
+        'k8s:patch serviceaccounts: patch: give annotations or labels to change',
+    });
+    expect(server.requests).toEqual([]);
+  });
+
+  it('asks for sts.amazonaws.com only when no audience is given, and refuses an empty one', async () => {
+    server = await apiServer([
+      r =>
+        r.path.endsWith('/token')
+          ? {
+              status: 201,
+              body: {
+                kind: 'TokenRequest',
+                apiVersion: 'authentication.k8s.io/v1',
+                status: {
+                  token: 'jwt',
+                  expirationTimestamp: '2026-11-24T00:10:00Z',
+                },
+              },
+            }
+          : undefined,
+    ]);
+    const g = gatewayFor(server.url);
+    await g.requestServiceAccountToken('prod', 'shop', 'cart', {
+      expirationSeconds: 600,
+    });
+    await g.requestServiceAccountToken('prod', 'shop', 'cart', {
+      audience: 'vault',
+      expirationSeconds: 600,
+    });
+    expect(server.requests.map(r => r.body.spec.audiences)).toEqual([
+      ['sts.amazonaws.com'],
+      ['vault'],
+    ]);
+    await expect(
+      g.requestServiceAccountToken('prod', 'shop', 'cart', {
+        audience: '',
+        expirationSeconds: 600,
+      }),
+    ).rejects.toMatchObject({ kind: 'invalid-input' });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('fails a call the API server never answers after the configured timeout, with a short message', async () => {
+    server = await apiServer([() => 'never-answer']);
+    const started = Date.now();
+    await expect(
+      gatewayFor(server.url, { timeoutMs: 200 }).getServiceAccount(
+        'prod',
+        'shop',
+        'cart',
+      ),
+    ).rejects.toMatchObject({
+      name: 'GatewayError',
+      kind: 'unavailable',
+      code: 'Timeout',
+      message:
+        'k8s:get serviceaccounts: Kubernetes API of cluster prod did not answer within 200 ms',
+    });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(2000);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('times out each SelfSubjectAccessReview and each page of a list', async () => {
+    server = await apiServer([() => 'never-answer']);
+    const g = gatewayFor(server.url, { timeoutMs: 200 });
+    await expect(
+      g.reviewAccess('prod', [
+        { verb: 'get', resource: 'serviceaccounts', namespace: 'shop' },
+      ]),
+    ).rejects.toMatchObject({
+      code: 'Timeout',
+      message:
+        'k8s:create selfsubjectaccessreviews: Kubernetes API of cluster prod did not answer within 200 ms',
+    });
+    await expect(
+      g.listPodsForServiceAccount('prod', 'shop', 'cart'),
+    ).rejects.toMatchObject({
+      code: 'Timeout',
+      message:
+        'k8s:list pods: Kubernetes API of cluster prod did not answer within 200 ms',
+    });
+  });
+
+  it("stops listing pods and requesting tokens when the caller's signal aborts", async () => {
+    const listing = new AbortController();
+    // The caller gives up once the request is in flight.
+    server = await apiServer([
+      () => {
+        listing.abort();
+        return 'never-answer';
+      },
+    ]);
+    const g = gatewayFor(server.url); // default 10 s timeout: the signal must win
+    const started = Date.now();
+    await expect(
+      g.listPodsForServiceAccount('prod', 'shop', 'cart', {
+        signal: listing.signal,
+      }),
+    ).rejects.toMatchObject({
+      kind: 'unavailable',
+      code: 'Aborted',
+      message:
+        'k8s:list pods: the call to the Kubernetes API of cluster prod was cancelled',
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect(
+      g.requestServiceAccountToken('prod', 'shop', 'cart', {
+        expirationSeconds: 600,
+        signal: AbortSignal.abort(),
+      }),
+    ).rejects.toMatchObject({ kind: 'unavailable', code: 'Aborted' });
+    // The already-aborted token request never went out.
+    expect(server.requests.map(r => r.path)).toEqual([
+      '/api/v1/namespaces/shop/pods',
+    ]);
+  });
+
+  it('maps HTTP 401 to access-denied without echoing the bearer token', async () => {
+    server = await apiServer([
+      () => ({
+        status: 401,
+        body: status(401, 'Unauthorized', 'Unauthorized'),
+      }),
+    ]);
+    const error = await gatewayFor(server.url)
+      .listPodsForServiceAccount('prod', 'shop', 'cart')
+      .catch(e => e);
+    expect(error).toMatchObject({
+      name: 'GatewayError',
+      kind: 'access-denied',
+      code: '401',
+      requestId: 'audit-1',
+      message:
+        "k8s:list pods: HTTP 401: the API server did not accept Backstage's credentials",
+    });
+    expect(error.message).not.toContain('sa-token');
+  });
+
+  it.each([
+    [
+      403,
+      'access-denied',
+      'pods is forbidden: User "system:serviceaccount:backstage:backstage" cannot list resource "pods" in API group "" in the namespace "shop"',
+    ],
+    [404, 'not-found', 'namespaces "shop" not found'],
+    [409, 'conflict', 'the object has been modified'],
+    [429, 'throttled', 'Too many requests, please try again later.'],
+    [
+      500,
+      'unavailable',
+      'Internal error occurred: etcdserver: request timed out',
+    ],
+    [
+      503,
+      'unavailable',
+      'the server is currently unable to handle the request',
+    ],
+  ] as const)(
+    'maps HTTP %i to %s with the Status message only',
+    async (code, kind, message) => {
+      server = await apiServer([
+        () => ({ status: code, body: status(code, message) }),
+      ]);
+      const error = await gatewayFor(server.url)
+        .listPodsForServiceAccount('prod', 'shop', 'cart')
+        .catch(e => e);
+      expect(error).toMatchObject({
+        name: 'GatewayError',
+        kind,
+        code: String(code),
+        requestId: 'audit-1',
+        message: `k8s:list pods: ${message}`,
+      });
+    },
+  );
+
+  it('cuts an overlong Status message', async () => {
+    server = await apiServer([
+      () => ({ status: 500, body: status(500, 'x'.repeat(1000)) }),
+    ]);
+    await expect(
+      gatewayFor(server.url).getServiceAccount('prod', 'shop', 'cart'),
+    ).rejects.toMatchObject({
+      message: `k8s:get serviceaccounts: ${'x'.repeat(300)}…`,
+    });
+  });
+
+  it('never echoes a body that is not a Status object, nor the bearer token', async () => {
+    server = await apiServer([
+      () => ({
+        status: 502,
+        contentType: 'text/html',
+        body: '<html><body>upstream proxy sa-token Authorization: Bearer sa-token</body></html>',
+      }),
+    ]);
+    const error = await gatewayFor(server.url)
+      .requestServiceAccountToken('prod', 'shop', 'cart', {
+        expirationSeconds: 600,
+      })
+      .catch(e => e);
+    expect(error).toMatchObject({
+      kind: 'unavailable',
+      code: '502',
+      message: 'k8s:create serviceaccounts/token: HTTP 502',
+    });
+    expect(error.cause).toBeUndefined();
+  });
+
+  it('names the network failure by its code when the API server cannot be reached', async () => {
+    server = await apiServer([]);
+    const { url } = server;
+    await server.close();
+    await expect(
+      gatewayFor(url).getServiceAccount('prod', 'shop', 'cart'),
+    ).rejects.toMatchObject({
+      kind: 'unavailable',
+      code: 'ECONNREFUSED',
+      message:
+        'k8s:get serviceaccounts: Kubernetes API of cluster prod could not be called (ECONNREFUSED)',
+    });
+  });
+
+  it('signs each cluster with its own account: same EKS name in two accounts gets two tokens', async () => {
+    server = await apiServer([
+      r => (r.method === 'GET' ? { status: 200, body: sa('1') } : undefined),
+    ]);
+    const keys: Record<string, string> = {
+      '111122223333': 'AKIAFIRSTACCOUNT',
+      '444455556666': 'AKIASECONDACCOUNT',
+    };
+    const credentialsManager = {
+      getCredentialProvider: async ({ accountId }: { accountId?: string }) => ({
+        sdkCredentialProvider: async () => ({
+          accessKeyId: keys[accountId!],
+          secretAccessKey: 's',
+        }),
+      }),
+    };
+    const cluster = (name: string, accountId: string) => ({
+      name,
+      url: server.url,
+      authProvider: 'aws' as const,
+      skipTLSVerify: true,
+      eksClusterName: 'prod',
+      accountId,
+      region: 'eu-west-1',
+    });
+    const g = new KubernetesClusterGateway(
+      [cluster('blue', '111122223333'), cluster('green', '444455556666')],
+      credentialsManager,
+    );
+    await g.getServiceAccount('blue', 'shop', 'cart');
+    await g.getServiceAccount('green', 'shop', 'cart');
+    const signer = (r: Recorded) =>
+      new URL(
+        Buffer.from(
+          r.authorization!.slice('Bearer k8s-aws-v1.'.length),
+          'base64url',
+        ).toString(),
+      ).searchParams
+        .get('X-Amz-Credential')!
+        .split('/')[0];
+    expect(server.requests.map(signer)).toEqual([
+      'AKIAFIRSTACCOUNT',
+      'AKIASECONDACCOUNT',
+    ]);
+  });
+});
+
+describe('readKubernetesTimeoutMs', () => {
+  it('defaults to 10 s and names the key of a bad value', () => {
+    expect(readKubernetesTimeoutMs(new ConfigReader({}))).toBe(10_000);
+    expect(
+      readKubernetesTimeoutMs(
+        new ConfigReader({ irsa: { kubernetes: { timeoutMs: 2500 } } }),
+      ),
+    ).toBe(2500);
+    for (const bad of [0, -5, 1.5]) {
+      expect(() =>
+        readKubernetesTimeoutMs(
+          new ConfigReader({ irsa: { kubernetes: { timeoutMs: bad } } }),
+        ),
+      ).toThrow(
+        `irsa.kubernetes.timeoutMs: must be a positive whole number of milliseconds, got ${bad}`,
+      );
+    }
+  });
+});
+
 describe('readKubernetesClusters', () => {
   it('reads the Kubernetes plugin config shape and joins irsa.clusters for EKS tokens', () => {
     const config = new ConfigReader({
@@ -518,6 +1163,7 @@ describe('EksTokenProvider', () => {
       secretAccessKey: 'secret',
     };
     const token = await provider.token({
+      accountId: '111122223333',
       clusterName: 'prod-eks',
       region: 'eu-west-1',
       credentials,
@@ -540,6 +1186,7 @@ describe('EksTokenProvider', () => {
     now = 9 * 60_000;
     expect(
       await provider.token({
+        accountId: '111122223333',
         clusterName: 'prod-eks',
         region: 'eu-west-1',
         credentials,
@@ -549,10 +1196,47 @@ describe('EksTokenProvider', () => {
     await new Promise(resolve => setTimeout(resolve, 1100)); // a new signing second
     expect(
       await provider.token({
+        accountId: '111122223333',
         clusterName: 'prod-eks',
         region: 'eu-west-1',
         credentials,
       }),
     ).not.toBe(token);
+  });
+
+  it('keys the cache by account and signing role, not only region and cluster name', async () => {
+    const provider = new EksTokenProvider(() => 0);
+    const signer = (token: string) =>
+      new URL(
+        Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString(),
+      ).searchParams
+        .get('X-Amz-Credential')!
+        .split('/')[0];
+    const token = (
+      accountId: string,
+      assumeRole: string | undefined,
+      accessKeyId: string,
+    ) =>
+      provider.token({
+        accountId,
+        clusterName: 'prod',
+        region: 'eu-west-1',
+        assumeRole,
+        credentials: { accessKeyId, secretAccessKey: 's' },
+      });
+    const first = await token('111122223333', undefined, 'AKIAFIRST');
+    const otherAccount = await token('444455556666', undefined, 'AKIASECOND');
+    const otherRole = await token(
+      '111122223333',
+      'arn:aws:iam::111122223333:role/eks-admin',
+      'ASIAADMIN',
+    );
+    expect([first, otherAccount, otherRole].map(signer)).toEqual([
+      'AKIAFIRST',
+      'AKIASECOND',
+      'ASIAADMIN',
+    ]);
+    // The same account, cluster and role reuse the cached token.
+    expect(await token('111122223333', undefined, 'AKIAROTATED')).toBe(first);
   });
 });

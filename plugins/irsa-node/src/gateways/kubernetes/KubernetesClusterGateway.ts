@@ -1,9 +1,15 @@
 import {
   ApiException,
+  AuthorizationV1Api,
   CoreV1Api,
   KubeConfig,
+  Observable,
   PatchStrategy,
-  setHeaderOptions,
+  setHeaderMiddleware,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
   type V1Pod,
   type V1ServiceAccount,
 } from '@kubernetes/client-node';
@@ -14,9 +20,18 @@ import type {
   AwsCredentialIdentityProvider,
 } from '@smithy/types';
 import type { AwsCredentialsManager } from '@backstage/integration-aws-node';
+import { STS_AUDIENCE } from '@backstage-irsa/plugin-irsa-common';
 import { readFileSync } from 'node:fs';
+import { toGatewayError as toAwsGatewayError } from '../aws/errors';
 import { GatewayError, type GatewayErrorKind } from '../errors';
-import type { ClusterGateway, PodInfo, ServiceAccountInfo } from '../types';
+import type {
+  AccessCheck,
+  AccessReviewResult,
+  ClusterGateway,
+  PodInfo,
+  ServiceAccountInfo,
+  ServiceAccountMetadataPatch,
+} from '../types';
 import { EksTokenProvider } from './eksToken';
 
 /** One cluster as the Kubernetes plugin's `clusterLocatorMethods` config describes it. */
@@ -39,7 +54,18 @@ export interface KubernetesClusterConfig {
   externalId?: string;
 }
 
+/** Options of {@link KubernetesClusterGateway}. */
+export interface KubernetesClusterGatewayOptions {
+  /** Per-call timeout in milliseconds (`irsa.kubernetes.timeoutMs`). Default 10000. */
+  timeoutMs?: number;
+}
+
+/** The per-call timeout when `irsa.kubernetes.timeoutMs` is not set. */
+export const DEFAULT_KUBERNETES_TIMEOUT_MS = 10_000;
+
 const MAX_CONFLICT_RETRIES = 3;
+/** Status messages are short in practice; a longer one is cut, never echoed whole. */
+const MAX_MESSAGE_LENGTH = 300;
 
 /** Reads `kubernetes.clusterLocatorMethods[].clusters[]` of type `config`; errors name the key. */
 export function readKubernetesClusters(
@@ -110,32 +136,84 @@ function kindOf(status: number): GatewayErrorKind {
   return 'unavailable';
 }
 
-function toGatewayError(error: unknown, operation: string): GatewayError {
+/**
+ * An API server or network failure as a GatewayError with a short message:
+ * the `message` of the API's Status object (never a raw body or headers), or
+ * the HTTP status; for network failures only the error code.
+ */
+function toGatewayError(
+  error: unknown,
+  operation: string,
+  cluster: string,
+): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error instanceof ApiException) {
-    const body =
-      typeof error.body === 'string' ? safeJson(error.body) : error.body;
     return new GatewayError({
       kind: kindOf(error.code),
       operation,
       code: String(error.code),
-      message: (body as { message?: string })?.message ?? `HTTP ${error.code}`,
+      message:
+        statusMessage(error.body) ??
+        (error.code === 401
+          ? "HTTP 401: the API server did not accept Backstage's credentials"
+          : `HTTP ${error.code}`),
       requestId: error.headers?.['audit-id'],
     });
   }
+  const failure = error as { code?: unknown; name?: unknown } | undefined;
+  let reason = 'Error';
+  if (typeof failure?.code === 'string') reason = failure.code;
+  else if (typeof failure?.name === 'string') reason = failure.name;
   return new GatewayError({
     kind: 'unavailable',
     operation,
-    message: (error as Error)?.message ?? String(error),
+    code: reason,
+    message: `Kubernetes API of cluster ${cluster} could not be called (${reason})`,
   });
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text.slice(0, 200) };
+/** The `message` of a Kubernetes Status object, if the body is one. */
+function statusMessage(body: unknown): string | undefined {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
   }
+  const status = parsed as { kind?: unknown; message?: unknown } | undefined;
+  if (status?.kind !== 'Status' || typeof status.message !== 'string')
+    return undefined;
+  return status.message.length > MAX_MESSAGE_LENGTH
+    ? `${status.message.slice(0, MAX_MESSAGE_LENGTH)}…`
+    : status.message;
+}
+
+const pass = <T>(value: T) => new Observable(Promise.resolve(value));
+
+/** Per-request client options: abort with `signal`, plus optional headers. */
+function clientOptions(
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): ConfigurationOptions {
+  const abortable: ObservableMiddleware = {
+    pre: (context: RequestContext) => {
+      context.setSignal(signal);
+      return pass(context);
+    },
+    post: (context: ResponseContext) => pass(context),
+  };
+  return {
+    middleware: [
+      abortable,
+      ...Object.entries(headers).map(([key, value]) =>
+        setHeaderMiddleware(key, value),
+      ),
+    ],
+    // Keep the client's own middleware (none today) rather than replace it.
+    middlewareMergeStrategy: 'append',
+  };
 }
 
 function serviceAccountInfo(sa: V1ServiceAccount): ServiceAccountInfo {
@@ -196,21 +274,29 @@ function podInfo(pod: V1Pod): PodInfo {
 /**
  * The ClusterGateway on @kubernetes/client-node, for clusters configured as
  * the Kubernetes plugin configures them (serviceAccount tokens or EKS tokens
- * presigned with the account's AWS credentials).
+ * presigned with the account's AWS credentials). Every call is bounded by the
+ * configured timeout and fails with a short typed error.
  */
 export class KubernetesClusterGateway implements ClusterGateway {
   private readonly clusters: Map<string, KubernetesClusterConfig>;
   private readonly tokens = new EksTokenProvider();
   private readonly assumed = new Map<string, AwsCredentialIdentity>();
+  private readonly timeoutMs: number;
 
   constructor(
     clusters: KubernetesClusterConfig[],
     private readonly credentialsManager?: AwsCredentialsManager,
+    options: KubernetesClusterGatewayOptions = {},
   ) {
     this.clusters = new Map(clusters.map(c => [c.name, c]));
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_KUBERNETES_TIMEOUT_MS;
   }
 
-  private async api(name: string, operation: string): Promise<CoreV1Api> {
+  private async kubeConfig(
+    name: string,
+    operation: string,
+    signal: AbortSignal,
+  ): Promise<KubeConfig> {
     const cluster = this.clusters.get(name);
     if (!cluster) {
       throw new GatewayError({
@@ -233,10 +319,16 @@ export class KubernetesClusterGateway implements ClusterGateway {
           accountId: cluster.accountId,
         });
       token = await this.tokens.token({
+        accountId: cluster.accountId,
         clusterName: cluster.eksClusterName ?? name,
         region: cluster.region,
+        assumeRole: cluster.assumeRole,
         credentials: cluster.assumeRole
-          ? await this.assumedCredentials(cluster, sdkCredentialProvider)
+          ? await this.assumedCredentials(
+              cluster,
+              sdkCredentialProvider,
+              signal,
+            )
           : sdkCredentialProvider,
       });
     }
@@ -258,7 +350,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
       contexts: [{ name, cluster: name, user: 'backstage' }],
       currentContext: name,
     });
-    return kc.makeApiClient(CoreV1Api);
+    return kc;
   }
 
   /**
@@ -269,8 +361,14 @@ export class KubernetesClusterGateway implements ClusterGateway {
   private async assumedCredentials(
     cluster: KubernetesClusterConfig,
     base: AwsCredentialIdentityProvider,
+    signal: AbortSignal,
   ): Promise<AwsCredentialIdentity> {
-    const cached = this.assumed.get(cluster.name);
+    const key = JSON.stringify([
+      cluster.accountId,
+      cluster.assumeRole,
+      cluster.externalId ?? '',
+    ]);
+    const cached = this.assumed.get(key);
     if (
       cached &&
       (cached.expiration?.getTime() ?? 0) - Date.now() > 5 * 60_000
@@ -278,42 +376,140 @@ export class KubernetesClusterGateway implements ClusterGateway {
       return cached;
     }
     const sts = new STSClient({ region: cluster.region, credentials: base });
-    const { Credentials: c } = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: cluster.assumeRole,
-        ExternalId: cluster.externalId,
-        RoleSessionName: 'backstage-irsa',
-        DurationSeconds: 900,
-      }),
-    );
+    let c;
+    try {
+      ({ Credentials: c } = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: cluster.assumeRole,
+          ExternalId: cluster.externalId,
+          RoleSessionName: 'backstage-irsa',
+          DurationSeconds: 900,
+        }),
+        { abortSignal: signal },
+      ));
+    } catch (error) {
+      // An abort is the call's timeout or the caller's, reported by `call`.
+      if (signal.aborted) throw error;
+      throw toAwsGatewayError(error, 'sts:AssumeRole');
+    }
     const credentials = {
       accessKeyId: c?.AccessKeyId ?? '',
       secretAccessKey: c?.SecretAccessKey ?? '',
       sessionToken: c?.SessionToken,
       expiration: c?.Expiration,
     };
-    this.assumed.set(cluster.name, credentials);
+    this.assumed.set(key, credentials);
     return credentials;
   }
 
+  /**
+   * One API call: credentials, the timeout (and the caller's signal), typed
+   * errors.
+   */
   private async call<T>(
     cluster: string,
     operation: string,
-    fn: (api: CoreV1Api) => Promise<T>,
+    fn: (kc: KubeConfig, options: ConfigurationOptions) => Promise<T>,
+    extra: { signal?: AbortSignal; headers?: Record<string, string> } = {},
   ): Promise<T> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = extra.signal
+      ? AbortSignal.any([timeout, extra.signal])
+      : timeout;
     try {
-      return await fn(await this.api(cluster, operation));
+      signal.throwIfAborted();
+      const kc = await this.kubeConfig(cluster, operation, signal);
+      return await fn(kc, clientOptions(signal, extra.headers));
     } catch (error) {
-      throw toGatewayError(error, operation);
+      if (error instanceof GatewayError || error instanceof ApiException)
+        throw toGatewayError(error, operation, cluster);
+      if (timeout.aborted) {
+        throw new GatewayError({
+          kind: 'unavailable',
+          operation,
+          code: 'Timeout',
+          message: `Kubernetes API of cluster ${cluster} did not answer within ${this.timeoutMs} ms`,
+        });
+      }
+      if (extra.signal?.aborted) {
+        throw new GatewayError({
+          kind: 'unavailable',
+          operation,
+          code: 'Aborted',
+          message: `the call to the Kubernetes API of cluster ${cluster} was cancelled`,
+        });
+      }
+      throw toGatewayError(error, operation, cluster);
     }
+  }
+
+  private readServiceAccount(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Promise<V1ServiceAccount> {
+    return this.call(cluster, 'k8s:get serviceaccounts', (kc, request) =>
+      kc
+        .makeApiClient(CoreV1Api)
+        .readNamespacedServiceAccount({ name, namespace }, request),
+    );
+  }
+
+  async reviewAccess(
+    cluster: string,
+    checks: AccessCheck[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<AccessReviewResult[]> {
+    return Promise.all(
+      checks.map(async check => {
+        const review = await this.call(
+          cluster,
+          'k8s:create selfsubjectaccessreviews',
+          (kc, request) =>
+            kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview(
+              {
+                body: {
+                  apiVersion: 'authorization.k8s.io/v1',
+                  kind: 'SelfSubjectAccessReview',
+                  spec: {
+                    resourceAttributes: {
+                      namespace: check.namespace,
+                      verb: check.verb,
+                      resource: check.resource,
+                      subresource: check.subresource,
+                      group: check.group ?? '',
+                    },
+                  },
+                },
+              },
+              request,
+            ),
+          { signal: options.signal },
+        );
+        // `denied` wins over `allowed` when an authorizer says both.
+        const allowed =
+          review.status?.allowed === true && review.status.denied !== true;
+        const reason =
+          review.status?.reason || review.status?.evaluationError || undefined;
+        return {
+          verb: check.verb,
+          resource: check.resource,
+          ...(check.subresource !== undefined
+            ? { subresource: check.subresource }
+            : {}),
+          namespace: check.namespace,
+          ...(check.group !== undefined ? { group: check.group } : {}),
+          allowed,
+          ...(reason ? { reason } : {}),
+        };
+      }),
+    );
   }
 
   async getServiceAccount(cluster: string, namespace: string, name: string) {
     try {
       return serviceAccountInfo(
-        await this.call(cluster, 'k8s:get serviceaccounts', api =>
-          api.readNamespacedServiceAccount({ name, namespace }),
-        ),
+        await this.readServiceAccount(cluster, namespace, name),
       );
     } catch (error) {
       if (error instanceof GatewayError && error.kind === 'not-found')
@@ -334,80 +530,139 @@ export class KubernetesClusterGateway implements ClusterGateway {
     const created = await this.call(
       cluster,
       'k8s:create serviceaccounts',
-      api =>
-        api.createNamespacedServiceAccount({
-          namespace: input.namespace,
-          body: {
-            apiVersion: 'v1',
-            kind: 'ServiceAccount',
-            metadata: {
-              name: input.name,
-              namespace: input.namespace,
-              annotations: input.annotations,
-              labels: input.labels,
+      (kc, request) =>
+        kc.makeApiClient(CoreV1Api).createNamespacedServiceAccount(
+          {
+            namespace: input.namespace,
+            body: {
+              apiVersion: 'v1',
+              kind: 'ServiceAccount',
+              metadata: {
+                name: input.name,
+                namespace: input.namespace,
+                annotations: input.annotations,
+                labels: input.labels,
+              },
             },
           },
-        }),
-    );
+          request,
+        ),
+    ).catch(error => {
+      // The API answers an existing name with 409 AlreadyExists.
+      if (error instanceof GatewayError && error.kind === 'conflict') {
+        throw new GatewayError({
+          kind: 'already-exists',
+          operation: error.operation,
+          code: error.code,
+          requestId: error.requestId,
+          message: `serviceaccounts "${input.name}" already exists in namespace ${input.namespace}`,
+        });
+      }
+      throw error;
+    });
     return serviceAccountInfo(created);
   }
 
   /**
-   * A JSON merge patch of the annotations only, guarded by resourceVersion so
-   * a concurrent writer is never overwritten; a 409 re-reads and retries.
+   * A JSON merge patch of annotations and labels only, guarded by
+   * resourceVersion so a concurrent writer is never overwritten. Without an
+   * expected version a 409 re-reads and retries; with one, it is thrown.
    */
+  async patchServiceAccountMetadata(
+    cluster: string,
+    namespace: string,
+    name: string,
+    patch: ServiceAccountMetadataPatch,
+    options: { expectedResourceVersion?: string } = {},
+  ) {
+    const operation = 'k8s:patch serviceaccounts';
+    if (!patch.annotations && !patch.labels) {
+      throw new GatewayError({
+        kind: 'invalid-input',
+        operation,
+        message: 'patch: give annotations or labels to change',
+      });
+    }
+    const expected = options.expectedResourceVersion;
+    for (let attempt = 1; ; attempt++) {
+      const resourceVersion =
+        expected ??
+        (await this.readServiceAccount(cluster, namespace, name)).metadata
+          ?.resourceVersion;
+      try {
+        const patched = await this.call(
+          cluster,
+          operation,
+          (kc, request) =>
+            kc.makeApiClient(CoreV1Api).patchNamespacedServiceAccount(
+              {
+                name,
+                namespace,
+                body: {
+                  metadata: {
+                    resourceVersion,
+                    ...(patch.annotations
+                      ? { annotations: patch.annotations }
+                      : {}),
+                    ...(patch.labels ? { labels: patch.labels } : {}),
+                  },
+                },
+              },
+              request,
+            ),
+          { headers: { 'Content-Type': PatchStrategy.MergePatch } },
+        );
+        return serviceAccountInfo(patched);
+      } catch (error) {
+        if (!(error instanceof GatewayError && error.kind === 'conflict'))
+          throw error;
+        if (expected !== undefined) {
+          throw new GatewayError({
+            kind: 'conflict',
+            operation,
+            code: error.code,
+            requestId: error.requestId,
+            message: `serviceaccounts "${name}" in namespace ${namespace} changed since resourceVersion ${expected} was read`,
+          });
+        }
+        if (attempt >= MAX_CONFLICT_RETRIES) throw error;
+      }
+    }
+  }
+
   async patchServiceAccountAnnotations(
     cluster: string,
     namespace: string,
     name: string,
     annotations: Record<string, string | null>,
   ) {
-    const operation = 'k8s:patch serviceaccounts';
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.call(cluster, 'k8s:get serviceaccounts', api =>
-        api.readNamespacedServiceAccount({ name, namespace }),
-      );
-      try {
-        const patched = await this.call(cluster, operation, api =>
-          api.patchNamespacedServiceAccount(
-            {
-              name,
-              namespace,
-              body: {
-                metadata: {
-                  resourceVersion: current.metadata?.resourceVersion,
-                  annotations,
-                },
-              },
-            },
-            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-          ),
-        );
-        return serviceAccountInfo(patched);
-      } catch (error) {
-        if (
-          !(error instanceof GatewayError && error.kind === 'conflict') ||
-          attempt >= MAX_CONFLICT_RETRIES
-        )
-          throw error;
-      }
-    }
+    return this.patchServiceAccountMetadata(cluster, namespace, name, {
+      annotations,
+    });
   }
 
   async listPodsForServiceAccount(
     cluster: string,
     namespace: string,
     serviceAccount: string,
+    options: { signal?: AbortSignal } = {},
   ) {
     const pods: PodInfo[] = [];
     const page = (token?: string) =>
-      this.call(cluster, 'k8s:list pods', api =>
-        api.listNamespacedPod({
-          namespace,
-          fieldSelector: `spec.serviceAccountName=${serviceAccount}`,
-          limit: 100,
-          _continue: token,
-        }),
+      this.call(
+        cluster,
+        'k8s:list pods',
+        (kc, request) =>
+          kc.makeApiClient(CoreV1Api).listNamespacedPod(
+            {
+              namespace,
+              fieldSelector: `spec.serviceAccountName=${serviceAccount}`,
+              limit: 100,
+              _continue: token,
+            },
+            request,
+          ),
+        { signal: options.signal },
       );
     for (
       let list = await page();
@@ -423,24 +678,40 @@ export class KubernetesClusterGateway implements ClusterGateway {
     cluster: string,
     namespace: string,
     serviceAccount: string,
-    options: { audience: string; expirationSeconds: number },
+    options: {
+      audience?: string;
+      expirationSeconds: number;
+      signal?: AbortSignal;
+    },
   ) {
+    const operation = 'k8s:create serviceaccounts/token';
+    if (options.audience === '') {
+      throw new GatewayError({
+        kind: 'invalid-input',
+        operation,
+        message: 'audience: must not be empty (omit it for sts.amazonaws.com)',
+      });
+    }
     const response = await this.call(
       cluster,
-      'k8s:create serviceaccounts/token',
-      api =>
-        api.createNamespacedServiceAccountToken({
-          name: serviceAccount,
-          namespace,
-          body: {
-            apiVersion: 'authentication.k8s.io/v1',
-            kind: 'TokenRequest',
-            spec: {
-              audiences: [options.audience],
-              expirationSeconds: options.expirationSeconds,
+      operation,
+      (kc, request) =>
+        kc.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken(
+          {
+            name: serviceAccount,
+            namespace,
+            body: {
+              apiVersion: 'authentication.k8s.io/v1',
+              kind: 'TokenRequest',
+              spec: {
+                audiences: [options.audience ?? STS_AUDIENCE],
+                expirationSeconds: options.expirationSeconds,
+              },
             },
           },
-        }),
+          request,
+        ),
+      { signal: options.signal },
     );
     return {
       token: response.status?.token ?? '',

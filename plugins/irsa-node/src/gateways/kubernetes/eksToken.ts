@@ -9,7 +9,9 @@ const REFRESH_AFTER_MS = 10 * 60_000;
 /**
  * EKS bearer tokens: a presigned STS GetCallerIdentity URL carrying the
  * cluster name in the signed `x-k8s-aws-id` header, as `aws eks get-token`
- * makes them. Cached per cluster and refreshed before they expire.
+ * makes them. Cached per account, region, cluster and signing role (the
+ * same cluster name in two accounts, or signed as two roles, is two tokens)
+ * and refreshed before they expire.
  */
 export class EksTokenProvider {
   private readonly cache = new Map<string, { token: string; at: number }>();
@@ -17,11 +19,22 @@ export class EksTokenProvider {
   constructor(private readonly now: () => number = Date.now) {}
 
   async token(options: {
+    /** The account whose credentials sign the token. */
+    accountId: string;
     clusterName: string;
     region: string;
+    /** The role the credentials were assumed as, when not the account's own. */
+    assumeRole?: string;
     credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
   }): Promise<string> {
-    const key = `${options.region}/${options.clusterName}`;
+    // The credentials decide who the token authenticates as, so everything
+    // that picks them is part of the key.
+    const key = JSON.stringify([
+      options.accountId,
+      options.region,
+      options.clusterName,
+      options.assumeRole ?? '',
+    ]);
     const cached = this.cache.get(key);
     if (cached && this.now() - cached.at < REFRESH_AFTER_MS)
       return cached.token;
