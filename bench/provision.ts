@@ -37,7 +37,7 @@ const CASES = [
   for (const latency of [10, 25, 50]) {
     for (const c of CASES) {
       const { service, sandbox } = await createSandboxIrsaService();
-      const provisioner = new DefaultProvisioner({
+      const provisioner = DefaultProvisioner.fromConfig({
         service,
         logger,
         config: new ConfigReader({}),
@@ -47,6 +47,8 @@ const CASES = [
         namespace: 'shop',
         serviceAccount: 'cart',
         policy,
+        entityRef: 'component:default/cart',
+        owner: 'group:default/shop',
       };
       if (c.rerun) await provisioner.apply(await provisioner.plan(input));
       sandbox.controls.setLatency(latency);

@@ -43,7 +43,7 @@ async function single() {
 
 async function fleet(size: number, concurrency: number) {
   const { service, sandbox } = await createSandboxIrsaService();
-  const provisioner = new DefaultProvisioner({
+  const provisioner = DefaultProvisioner.fromConfig({
     service,
     logger,
     config: new ConfigReader({}),
@@ -69,7 +69,14 @@ async function fleet(size: number, concurrency: number) {
       namespace: `team-${i % 50}`,
       serviceAccount: `svc-${i}`,
     };
-    await provisioner.apply(await provisioner.plan({ ...w, policy }));
+    await provisioner.apply(
+      await provisioner.plan({
+        ...w,
+        policy,
+        entityRef: `component:default/svc-${i}`,
+        owner: 'group:default/fleet',
+      }),
+    );
     sandbox.controls.createPod(w.cluster, w.namespace, {
       name: `svc-${i}-a`,
       serviceAccountName: w.serviceAccount,

@@ -4,11 +4,13 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
+  DefaultProvisioner,
   irsaServiceRef,
   irsaVerifierServiceRef,
 } from '@backstage-irsa/plugin-irsa-node';
 import { createIrsaAction } from './actions/createIrsaAction';
 import { createVerifyAction } from './actions/verifyIrsaAction';
+import { DatabaseProvisionLock } from './service/DatabaseProvisionLock';
 
 /** Scaffolder module adding aws:irsa:create and aws:irsa:verify. */
 export const scaffolderModuleIrsa = createBackendModule({
@@ -20,13 +22,20 @@ export const scaffolderModuleIrsa = createBackendModule({
         actions: scaffolderActionsExtensionPoint,
         irsa: irsaServiceRef,
         permissions: coreServices.permissions,
+        database: coreServices.database,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         verifier: irsaVerifierServiceRef,
       },
-      async init({ actions, irsa, permissions, config, logger, verifier }) {
+      async init({ actions, irsa, permissions, database, config, logger, verifier }) {
+        const provisioner = DefaultProvisioner.fromConfig({
+          service: irsa,
+          logger,
+          config,
+          lock: await DatabaseProvisionLock.create({ database }),
+        });
         actions.addActions(
-          createIrsaAction({ service: irsa, permissions, config }),
+          createIrsaAction({ provisioner, permissions }),
           createVerifyAction({
             verifier,
             clusters: irsa.clusters,

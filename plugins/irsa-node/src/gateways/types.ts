@@ -239,6 +239,8 @@ export interface IamGateway {
     roleName: string,
     tags: Record<string, string>,
   ): Promise<void>;
+  /** Removes these tag keys from the role. */
+  untagRole(target: AwsTarget, roleName: string, keys: string[]): Promise<void>;
   deleteRole(target: AwsTarget, roleName: string): Promise<void>;
   /** Resolves once GetRole sees the role (IAM is eventually consistent). */
   waitUntilRoleExists(
@@ -253,6 +255,18 @@ export interface IamGateway {
     input: CreatePolicyInput,
   ): Promise<ManagedPolicyInfo>;
   getPolicy(target: AwsTarget, policyArn: string): Promise<ManagedPolicyInfo>;
+  /** Adds or overwrites tags on a customer-managed policy. */
+  tagPolicy(
+    target: AwsTarget,
+    policyArn: string,
+    tags: Record<string, string>,
+  ): Promise<void>;
+  /** Removes these tag keys from a customer-managed policy. */
+  untagPolicy(
+    target: AwsTarget,
+    policyArn: string,
+    keys: string[],
+  ): Promise<void>;
   getPolicyVersion(
     target: AwsTarget,
     policyArn: string,
@@ -348,6 +362,25 @@ export interface IamGateway {
     target: AwsTarget,
     input: LookupEventsInput,
   ): Promise<CloudTrailEventInfo[]>;
+
+  /** IAM Access Analyzer ValidatePolicy: every finding, all pages. */
+  validatePolicy(
+    target: AwsTarget,
+    input: {
+      document: PolicyDocument;
+      policyType: 'IDENTITY_POLICY' | 'RESOURCE_POLICY';
+    },
+  ): Promise<PolicyFinding[]>;
+}
+
+/** One IAM Access Analyzer ValidatePolicy finding. */
+export interface PolicyFinding {
+  findingType: 'ERROR' | 'SECURITY_WARNING' | 'SUGGESTION' | 'WARNING';
+  /** For example `PASS_ROLE_WITH_STAR_IN_RESOURCE`. */
+  issueCode: string;
+  details: string;
+  /** Where in the document, e.g. `Statement[0].Action[1]`. */
+  locations: string[];
 }
 
 /** A ServiceAccount, reduced to what IRSA needs. */

@@ -104,7 +104,7 @@ describe('DefaultProvisioner on the real IAM gateway (aws-sdk-client-mock)', () 
       kubernetes: {} as ClusterGateway,
       facts: { get: async () => facts },
     };
-    const provisioner = new DefaultProvisioner({
+    const provisioner = DefaultProvisioner.fromConfig({
       service,
       logger: mockServices.logger.mock(),
       config: new ConfigReader({
@@ -128,6 +128,8 @@ describe('DefaultProvisioner on the real IAM gateway (aws-sdk-client-mock)', () 
         serviceAccount: 'cart',
         policy,
         serviceAccountMode: 'none',
+        entityRef: 'component:default/cart',
+        owner: 'group:default/shop',
       }),
     );
 
@@ -154,6 +156,8 @@ describe('DefaultProvisioner on the real IAM gateway (aws-sdk-client-mock)', () 
       { Key: 'irsa.dev/managed-by', Value: 'backstage-irsa' },
       { Key: 'irsa.dev/cluster', Value: 'prod' },
       { Key: 'irsa.dev/service-account', Value: 'shop/cart' },
+      { Key: 'irsa.dev/entity-ref', Value: 'component:default/cart' },
+      { Key: 'irsa.dev/owner', Value: 'group:default/shop' },
     ];
     expect(iam.commandCalls(CreateRoleCommand)[0].args[0].input).toEqual({
       RoleName: 'irsa-prod-shop-cart',
@@ -174,7 +178,7 @@ describe('DefaultProvisioner on the real IAM gateway (aws-sdk-client-mock)', () 
           },
         ],
       }),
-      Description: 'IRSA role for shop/cart on prod',
+      Description: 'IRSA role for component:default/cart (shop/cart on prod)',
       MaxSessionDuration: undefined,
       PermissionsBoundary: undefined,
       Tags: tags,

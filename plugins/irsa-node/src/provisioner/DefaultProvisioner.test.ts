@@ -5,7 +5,8 @@ import { CHECK_IDS } from '@backstage-irsa/plugin-irsa-common';
 import { GatewayError } from '../gateways/errors';
 import { createSandboxIrsaService } from '../sandbox';
 import { DefaultVerifier } from '../verifier/DefaultVerifier';
-import { DefaultProvisioner, ProvisionError } from './DefaultProvisioner';
+import { ProvisionError } from './ApplyRun';
+import { DefaultProvisioner } from './DefaultProvisioner';
 import type { ProvisionInput } from './input';
 
 const s3Read = {
@@ -32,7 +33,7 @@ const target = { accountId: '111122223333', region: 'us-east-1' };
 async function setup(config: object = {}) {
   const { service, sandbox } = await createSandboxIrsaService();
   const logger = mockServices.logger.mock();
-  const provisioner = new DefaultProvisioner({
+  const provisioner = DefaultProvisioner.fromConfig({
     service,
     logger,
     config: new ConfigReader(config),
@@ -48,7 +49,7 @@ describe('DefaultProvisioner', () => {
     const { provisioner, verifier, writes, sandbox } = await setup();
     const log: string[] = [];
     const result = await provisioner.apply(
-      await provisioner.plan(input, m => log.push(m)),
+      await provisioner.plan(input, { log: m => log.push(m) }),
       { log: m => log.push(m) },
     );
 
@@ -68,6 +69,7 @@ describe('DefaultProvisioner', () => {
         'irsa.dev/role-arn':
           'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
       },
+      keptPolicyArns: [],
     });
     expect(writes().sort()).toEqual(
       [
@@ -80,7 +82,7 @@ describe('DefaultProvisioner', () => {
       ].sort(),
     );
     expect(log[0]).toBe(
-      'Preflight: reading cluster sandbox, account quotas and existing resources (no changes yet)',
+      'Preflight: reading cluster sandbox, account quotas, existing resources and Backstage\'s rights in shop (no changes yet)',
     );
     expect(log.at(-1)).toBe(
       'Done: arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
@@ -110,6 +112,20 @@ describe('DefaultProvisioner', () => {
       'irsa.dev/entity-ref': 'component:default/cart',
       'irsa.dev/owner': 'group:default/guests',
     });
+    const account = await sandbox.kubernetes.getServiceAccount(
+      'sandbox',
+      'shop',
+      'cart',
+    );
+    expect([account?.labels, account?.annotations]).toEqual([
+      { 'irsa.dev/managed-by': 'backstage-irsa' },
+      {
+        'eks.amazonaws.com/role-arn':
+          'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+        'irsa.dev/entity-ref': 'component:default/cart',
+        'irsa.dev/owner': 'group:default/guests',
+      },
+    ]);
 
     sandbox.controls.createPod('sandbox', 'shop', {
       name: 'cart-1',
@@ -120,6 +136,7 @@ describe('DefaultProvisioner', () => {
       namespace: 'shop',
       serviceAccount: 'cart',
       roleArn: result.roleArn,
+      entityRef: 'component:default/cart',
       trigger: 'provision',
     });
     expect(report.checks.map(c => [c.id, c.status])).toEqual(
@@ -186,15 +203,15 @@ describe('DefaultProvisioner', () => {
     const error = await provisioner.apply(plan).catch(e => e);
     expect(error).toBeInstanceOf(ProvisionError);
     expect(error.message).toMatch(
-      /^attach arn:aws:iam::111122223333:policy\/irsa-sandbox-shop-cart(-allowlist)? failed: iam:AttachRolePolicy: Rate exceeded\. Rolled back: /,
+      /^attach arn:aws:iam::111122223333:policy\/irsa-sandbox-shop-cart failed: iam:AttachRolePolicy: Rate exceeded\. Rolled back: /,
     );
-    expect(error.rolledBack).toEqual(
-      expect.arrayContaining([
-        'role irsa-sandbox-shop-cart',
-        'policy irsa-sandbox-shop-cart',
-        'policy irsa-sandbox-shop-cart-allowlist',
-      ]),
-    );
+    // One attachment failed; its sibling succeeded and is undone with the rest, newest first.
+    expect(error.rolledBack).toEqual([
+      'attachment of arn:aws:iam::111122223333:policy/irsa-sandbox-shop-cart-allowlist',
+      'policy arn:aws:iam::111122223333:policy/irsa-sandbox-shop-cart-allowlist',
+      'policy arn:aws:iam::111122223333:policy/irsa-sandbox-shop-cart',
+      'role arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+    ]);
     expect(error.leftBehind).toEqual([]);
     await expect(
       service.iam.getRole(target, 'irsa-sandbox-shop-cart'),
@@ -223,50 +240,59 @@ describe('DefaultProvisioner', () => {
         'metadata:',
         '  name: cart',
         '  namespace: shop',
+        '  labels:',
+        '    irsa.dev/managed-by: backstage-irsa',
         '  annotations:',
         '    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
         '    eks.amazonaws.com/audience: sts.amazonaws.com',
+        '    irsa.dev/entity-ref: component:default/cart',
+        '    irsa.dev/owner: group:default/guests',
         '',
       ].join('\n'),
     );
     expect(writes()).not.toContain('createServiceAccount');
   });
 
-  it('only annotates an existing ServiceAccount, keeping its other annotations', async () => {
-    const { provisioner, service } = await setup();
+  it('adopts an existing ServiceAccount nobody manages only with adopt and irsa.role.adopt, keeping its other annotations and labels', async () => {
+    const { provisioner, service, writes } = await setup();
     await service.kubernetes.createServiceAccount('sandbox', {
       namespace: 'shop',
       name: 'cart',
       annotations: { team: 'shop' },
+      labels: { app: 'cart' },
     });
-    await provisioner.apply(await provisioner.plan(input));
+    await expect(provisioner.plan(input)).rejects.toThrow(
+      new ConflictError(
+        'ServiceAccount shop/cart exists and is not managed by IRSA for Backstage. Choose another roleName or ServiceAccount, or set adopt: true (needs the permission irsa.role.adopt) to take it over',
+      ),
+    );
+    const asked: string[] = [];
+    const caller = {
+      mayAdopt: async (ref: string) => {
+        asked.push(ref);
+        return true;
+      },
+    };
+    await provisioner.apply(
+      await provisioner.plan({ ...input, adopt: true }, { caller }),
+    );
+    expect(asked).toEqual(['component:default/cart']);
+    expect(writes()).toContain('patchServiceAccountMetadata');
     const account = await service.kubernetes.getServiceAccount(
       'sandbox',
       'shop',
       'cart',
     );
-    expect(account?.annotations).toEqual({
-      team: 'shop',
-      'eks.amazonaws.com/role-arn':
-        'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
-    });
-  });
-
-  it('refuses a role it did not create unless adopt is set', async () => {
-    const { provisioner, writes } = await setup();
-    const existing = {
-      ...input,
-      namespace: 'payments',
-      serviceAccount: 'payments-api',
-      roleName: 'irsa-sandbox-orders-orders-worker',
-    };
-    await expect(provisioner.plan(existing)).rejects.toThrow(ConflictError);
-    await expect(provisioner.plan(existing)).rejects.toThrow(
-      /^roleName: role irsa-sandbox-orders-orders-worker already exists and was not created by IRSA for Backstage for payments\/payments-api on sandbox/,
-    );
-    expect(writes()).toEqual([]);
-    const plan = await provisioner.plan({ ...existing, adopt: true });
-    expect(plan.existingRole?.name).toBe('irsa-sandbox-orders-orders-worker');
+    expect([account?.labels, account?.annotations]).toEqual([
+      { app: 'cart', 'irsa.dev/managed-by': 'backstage-irsa' },
+      {
+        team: 'shop',
+        'eks.amazonaws.com/role-arn':
+          'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+        'irsa.dev/entity-ref': 'component:default/cart',
+        'irsa.dev/owner': 'group:default/guests',
+      },
+    ]);
   });
 
   it('refuses admin-equivalent policies and clusters without an OIDC provider, before any write', async () => {
@@ -305,9 +331,13 @@ describe('DefaultProvisioner', () => {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action, Resource }],
     });
-    await expect(
-      provisioner.plan({ ...input, policy: statement('iam:PassRole') }),
-    ).resolves.toBeDefined();
+    const plan = await provisioner.plan({
+      ...input,
+      policy: statement('iam:PassRole'),
+    });
+    expect(plan.permissionsPolicy?.document.Statement).toEqual([
+      { Effect: 'Allow', Action: ['iam:PassRole'], Resource: ['*'] },
+    ]);
     await expect(
       provisioner.plan({
         ...input,
@@ -371,8 +401,8 @@ describe('DefaultProvisioner', () => {
         { k: 1 },
         'tags',
       ],
-      entityRef: ['component', 'component:default/', 7],
-      owner: [{ a: 1 }, 'x'.repeat(300)],
+      entityRef: ['component', 'component:default/', 7, undefined],
+      owner: [{ a: 1 }, 'x'.repeat(300), undefined],
       adopt: ['true', 1],
     };
     const fields = Object.keys(bad) as Array<keyof ProvisionInput>;

@@ -1,11 +1,20 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   MAX_ROLE_NAME_LENGTH,
+  iamWildcardToRegExp,
   normalizePublicCidr,
   parsePolicyArn,
   parsePolicyDocument,
   type PolicyDocument,
 } from '@backstage-irsa/plugin-irsa-common';
+import type { IrsaCluster } from '../service/types';
+import {
+  RESERVED_TAG_PREFIX,
+  ROLE_PATH,
+  TAG_TEXT,
+  type ProvisioningSettings,
+} from './settings';
 
 /** How the ServiceAccount is handled. */
 export type ServiceAccountMode = 'apply' | 'manifest' | 'none';
@@ -25,23 +34,29 @@ export interface ProvisionInput {
   /** Sets eks.amazonaws.com/audience on the ServiceAccount (only when given). */
   audience?: string;
   roleName?: string;
+  /** At or below the platform's `irsa.provisioning.rolePath`. */
   rolePath?: string;
+  /** Only the platform's boundary (or any, when the platform sets none). */
   permissionsBoundaryArn?: string;
   maxSessionDuration?: number;
   tags?: Record<string, string>;
-  entityRef?: string;
-  owner?: string;
+  /** The catalog entity the role belongs to; written on everything we create. */
+  entityRef: string;
+  /** The entity's owner (a group or user reference). */
+  owner: string;
   adopt?: boolean;
 }
 
-/** The input after validation, with defaults applied. */
-export interface ValidatedInput extends Omit<ProvisionInput, 'policy'> {
+/** The input after validation, with the platform's settings applied. */
+export interface ValidatedInput
+  extends Omit<ProvisionInput, 'policy' | 'tags'> {
   policy?: PolicyDocument;
   managedPolicyArns: string[];
   ipAllowList: string[];
   serviceAccountMode: ServiceAccountMode;
   annotateServiceAccount: boolean;
   rolePath: string;
+  /** The template's tags and the platform's, which win by construction. */
   tags: Record<string, string>;
   adopt: boolean;
 }
@@ -50,13 +65,10 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
-// IAM: `/` or `/segments/`; no empty segment.
-const ROLE_PATH = /^\/(?!.*\/\/)([\x21-\x7e]{1,510}\/)?$/;
-const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-const ENTITY_REF =
-  /^[a-zA-Z][a-zA-Z0-9-]*:([a-zA-Z0-9][-_.a-zA-Z0-9]{0,62}\/)?[a-zA-Z0-9][-_.a-zA-Z0-9]{0,62}$/;
-/** Tags we write ourselves; users may not set them. */
-export const RESERVED_TAG_PREFIX = 'irsa.dev/';
+/** The namespaces of the cluster's own machinery. */
+export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
+/** Managed policy ARNs are remembered in role tags, whose values hold 256 characters. */
+const MAX_MANAGED_POLICY_ARN = 256;
 
 function fail(field: string, rule: string): never {
   throw new InputError(`${field}: ${rule}`);
@@ -74,13 +86,61 @@ function optionalStringList(value: unknown, field: string): string[] {
   return value.map((v, i) => string(v, `${field}[${i}]`));
 }
 
+function optionalBoolean(value: unknown, field: string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean')
+    fail(field, 'must be true or false');
+  return value as boolean | undefined;
+}
+
+function entityRef(value: unknown, field: string, example: string): string {
+  try {
+    return stringifyEntityRef(parseEntityRef(string(value, field)));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    return fail(field, `must be an entity reference such as ${example}`);
+  }
+}
+
+function validateTags(
+  input: unknown,
+  platform: Record<string, string>,
+): Record<string, string> {
+  const tags = input ?? {};
+  if (typeof tags !== 'object' || Array.isArray(tags) || tags === null)
+    fail('tags', 'must be an object of string values');
+  for (const [k, v] of Object.entries(tags)) {
+    if (!k || k.length > 128 || !TAG_TEXT.test(k) || /^aws:/i.test(k))
+      fail(
+        `tags.${k}`,
+        'keys must be 1-128 of letters, digits, spaces and _.:/=+-@, not starting with aws:',
+      );
+    if (k.startsWith(RESERVED_TAG_PREFIX))
+      fail(
+        `tags.${k}`,
+        `keys starting with ${RESERVED_TAG_PREFIX} are written by this action`,
+      );
+    if (k in platform)
+      fail(
+        `tags.${k}`,
+        'is a platform tag (irsa.provisioning.tags); templates cannot overwrite it',
+      );
+    if (typeof v !== 'string' || v.length > 256 || !TAG_TEXT.test(v))
+      fail(
+        `tags.${k}`,
+        'values must be strings of at most 256 letters, digits, spaces and _.:/=+-@',
+      );
+  }
+  return { ...(tags as Record<string, string>), ...platform };
+}
+
 /**
- * Validates every input and applies defaults, or throws InputError naming
- * the field and the rule. Pure: no AWS or Kubernetes call.
+ * Validates every input and applies the platform's settings, which inputs
+ * may only narrow, or throws InputError naming the field and the rule.
+ * Pure: no AWS or Kubernetes call.
  */
 export function validateProvisionInput(
   input: ProvisionInput,
-  defaults: { rolePath?: string; permissionsBoundaryArn?: string },
+  settings: ProvisioningSettings,
 ): ValidatedInput {
   if (typeof input !== 'object' || input === null)
     fail('input', 'must be an object');
@@ -102,9 +162,11 @@ export function validateProvisionInput(
     input.managedPolicyArns,
     'managedPolicyArns',
   );
-  managedPolicyArns.forEach((arn, i) =>
-    parsePolicyArn(arn, `managedPolicyArns[${i}]`),
-  );
+  managedPolicyArns.forEach((arn, i) => {
+    parsePolicyArn(arn, `managedPolicyArns[${i}]`);
+    if (arn.length > MAX_MANAGED_POLICY_ARN)
+      fail(`managedPolicyArns[${i}]`, `must be at most ${MAX_MANAGED_POLICY_ARN} characters`);
+  });
   if (new Set(managedPolicyArns).size !== managedPolicyArns.length)
     fail('managedPolicyArns', 'must not repeat an ARN');
   // Two slots stay free for our permissions and allowlist policies.
@@ -121,17 +183,16 @@ export function validateProvisionInput(
     fail('policy', 'is required unless managedPolicyArns is given');
 
   const ipAllowList = optionalStringList(input.ipAllowList, 'ipAllowList').map(
-    (c, i) => normalizePublicCidr(c, `ipAllowList[${i}]`),
+    (c, i) => normalizePublicCidr(c, `ipAllowList[${i}]`, settings.allowlist),
   );
 
   const serviceAccountMode = input.serviceAccountMode ?? 'apply';
   if (!['apply', 'manifest', 'none'].includes(serviceAccountMode))
     fail('serviceAccountMode', 'must be "apply", "manifest" or "none"');
-  if (
-    input.annotateServiceAccount !== undefined &&
-    typeof input.annotateServiceAccount !== 'boolean'
-  )
-    fail('annotateServiceAccount', 'must be true or false');
+  const annotateServiceAccount = optionalBoolean(
+    input.annotateServiceAccount,
+    'annotateServiceAccount',
+  );
   if (
     input.audience !== undefined &&
     !/^[\x21-\x7e]{1,256}$/.test(String(input.audience))
@@ -147,66 +208,49 @@ export function validateProvisionInput(
       `must be 1-${MAX_ROLE_NAME_LENGTH} of A-Z a-z 0-9 +=,.@_-`,
     );
   }
-  const rolePath = input.rolePath ?? defaults.rolePath ?? '/';
+  const rolePath = input.rolePath ?? settings.rolePath;
   if (typeof rolePath !== 'string' || !ROLE_PATH.test(rolePath))
     fail('rolePath', 'must start and end with "/" (for example /irsa/)');
-  const permissionsBoundaryArn =
-    input.permissionsBoundaryArn ?? defaults.permissionsBoundaryArn;
-  if (permissionsBoundaryArn !== undefined)
-    parsePolicyArn(permissionsBoundaryArn, 'permissionsBoundaryArn');
+  if (!rolePath.startsWith(settings.rolePath))
+    fail(
+      'rolePath',
+      `must be ${settings.rolePath} or below it (irsa.provisioning.rolePath)`,
+    );
+  let permissionsBoundaryArn = settings.permissionsBoundaryArn;
+  if (input.permissionsBoundaryArn !== undefined) {
+    parsePolicyArn(input.permissionsBoundaryArn, 'permissionsBoundaryArn');
+    if (
+      settings.permissionsBoundaryArn &&
+      input.permissionsBoundaryArn !== settings.permissionsBoundaryArn
+    )
+      fail(
+        'permissionsBoundaryArn',
+        `the platform's boundary ${settings.permissionsBoundaryArn} cannot be replaced or removed (irsa.provisioning.permissionsBoundaryArn)`,
+      );
+    permissionsBoundaryArn = input.permissionsBoundaryArn;
+  }
   if (
     input.maxSessionDuration !== undefined &&
     (!Number.isInteger(input.maxSessionDuration) ||
       input.maxSessionDuration < 3600 ||
-      input.maxSessionDuration > 43200)
+      input.maxSessionDuration > settings.maxSessionDuration)
   ) {
     fail(
       'maxSessionDuration',
-      'must be a whole number of seconds from 3600 to 43200',
+      `must be a whole number of seconds from 3600 to ${settings.maxSessionDuration} (irsa.provisioning.maxSessionDuration)`,
     );
   }
-  const tags = input.tags ?? {};
-  if (typeof tags !== 'object' || Array.isArray(tags) || tags === null)
-    fail('tags', 'must be an object of string values');
-  if (Object.keys(tags).length > 40)
-    fail('tags', 'at most 40 (IAM allows 50; we add up to 5 of our own)');
-  for (const [k, v] of Object.entries(tags)) {
-    if (!k || k.length > 128 || !TAG_TEXT.test(k) || /^aws:/i.test(k))
-      fail(
-        `tags.${k}`,
-        'keys must be 1-128 of letters, digits, spaces and _.:/=+-@, not starting with aws:',
-      );
-    if (k.startsWith(RESERVED_TAG_PREFIX))
-      fail(
-        `tags.${k}`,
-        `keys starting with ${RESERVED_TAG_PREFIX} are written by this action`,
-      );
-    if (typeof v !== 'string' || v.length > 256 || !TAG_TEXT.test(v))
-      fail(
-        `tags.${k}`,
-        'values must be strings of at most 256 letters, digits, spaces and _.:/=+-@',
-      );
-  }
-  if (
-    input.entityRef !== undefined &&
-    (typeof input.entityRef !== 'string' || !ENTITY_REF.test(input.entityRef))
-  )
+  const tags = validateTags(input.tags, settings.tags);
+  // Our own tags (5), one per managed policy we attach, and IAM's limit of 50.
+  const tagBudget = 50 - 5 - managedPolicyArns.length;
+  if (Object.keys(tags).length > tagBudget)
     fail(
-      'entityRef',
-      'must be an entity reference such as component:default/my-service',
+      'tags',
+      `at most ${tagBudget - Object.keys(settings.tags).length} (IAM allows 50 per role; this action and the platform use the rest)`,
     );
-  if (
-    input.owner !== undefined &&
-    (typeof input.owner !== 'string' ||
-      input.owner.length > 256 ||
-      !TAG_TEXT.test(input.owner))
-  )
-    fail('owner', 'must be an entity reference such as group:default/team-a');
-  if (input.adopt !== undefined && typeof input.adopt !== 'boolean')
-    fail('adopt', 'must be true or false');
+  const adopt = optionalBoolean(input.adopt, 'adopt') ?? false;
 
   return {
-    ...input,
     cluster,
     namespace,
     serviceAccount,
@@ -214,10 +258,37 @@ export function validateProvisionInput(
     managedPolicyArns,
     ipAllowList,
     serviceAccountMode,
-    annotateServiceAccount: input.annotateServiceAccount ?? true,
+    annotateServiceAccount: annotateServiceAccount ?? true,
+    ...(input.audience !== undefined ? { audience: input.audience } : {}),
+    ...(input.roleName !== undefined ? { roleName: input.roleName } : {}),
     rolePath,
-    permissionsBoundaryArn,
+    ...(permissionsBoundaryArn ? { permissionsBoundaryArn } : {}),
+    ...(input.maxSessionDuration !== undefined
+      ? { maxSessionDuration: input.maxSessionDuration }
+      : {}),
     tags,
-    adopt: input.adopt ?? false,
+    entityRef: entityRef(input.entityRef, 'entityRef', 'component:default/my-service'),
+    owner: entityRef(input.owner, 'owner', 'group:default/team-a'),
+    adopt,
   };
+}
+
+/**
+ * Refuses namespaces the cluster's configuration does not open: the system
+ * namespaces unless `allow` names them exactly, anything `deny` matches, and
+ * anything outside a non-empty `allow`.
+ */
+export function checkNamespace(cluster: IrsaCluster, namespace: string) {
+  const { allow = [], deny = [] } = cluster.namespaces ?? {};
+  const matches = (patterns: string[]) =>
+    patterns.some(p => iamWildcardToRegExp(p).test(namespace));
+  const key = `irsa.clusters[${cluster.name}].namespaces`;
+  if (SYSTEM_NAMESPACES.includes(namespace) && !allow.includes(namespace))
+    fail(
+      'namespace',
+      `${namespace} belongs to the cluster itself and is refused (list it exactly under ${key}.allow to open it)`,
+    );
+  if (matches(deny)) fail('namespace', `${namespace} is refused by ${key}.deny`);
+  if (allow.length && !matches(allow))
+    fail('namespace', `${namespace} is not in ${key}.allow (${allow.join(', ')})`);
 }

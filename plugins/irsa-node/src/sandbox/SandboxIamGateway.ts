@@ -17,6 +17,7 @@ import type {
   ManagedPolicyInfo,
   NatGatewayInfo,
   OidcProviderInfo,
+  PolicyFinding,
   PolicyVersionInfo,
   RoleInfo,
   RouteTableInfo,
@@ -49,6 +50,14 @@ const clone = <T>(value: T): T => structuredClone(value);
 
 const matchesAction = (pattern: string, value: string) =>
   iamWildcardToRegExp(pattern, { ignoreCase: true }).test(value);
+
+// RFC 1918 ranges, which aws:SourceIp never sees.
+const isPrivateIpv4 = (cidr: string) => {
+  const [a, b] = cidr.split(/[./]/).map(Number);
+  return (
+    a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)
+  );
+};
 
 /** IAM, STS, EKS, EC2 and CloudTrail as the sandbox's in-memory accounts hold them. */
 export class SandboxIamGateway implements IamGateway {
@@ -171,6 +180,37 @@ export class SandboxIamGateway implements IamGateway {
   ): Promise<void> {
     const role = this.role(target, roleName, 'iam:TagRole');
     role.info.tags = { ...role.info.tags, ...tags };
+  }
+
+  async untagRole(
+    target: AwsTarget,
+    roleName: string,
+    keys: string[],
+  ): Promise<void> {
+    const role = this.role(target, roleName, 'iam:UntagRole');
+    role.info.tags = Object.fromEntries(
+      Object.entries(role.info.tags).filter(([k]) => !keys.includes(k)),
+    );
+  }
+
+  async tagPolicy(
+    target: AwsTarget,
+    policyArn: string,
+    tags: Record<string, string>,
+  ): Promise<void> {
+    const policy = this.policy(target, policyArn, 'iam:TagPolicy');
+    policy.info.tags = { ...policy.info.tags, ...tags };
+  }
+
+  async untagPolicy(
+    target: AwsTarget,
+    policyArn: string,
+    keys: string[],
+  ): Promise<void> {
+    const policy = this.policy(target, policyArn, 'iam:UntagPolicy');
+    policy.info.tags = Object.fromEntries(
+      Object.entries(policy.info.tags).filter(([k]) => !keys.includes(k)),
+    );
   }
 
   async deleteRole(target: AwsTarget, roleName: string): Promise<void> {
@@ -728,5 +768,63 @@ export class SandboxIamGateway implements IamGateway {
       )
       .slice(0, input.maxEvents)
       .map(({ resourceNames: _r, region: _g, ...event }) => clone(event));
+  }
+
+  // --- IAM Access Analyzer
+
+  /**
+   * A small, deterministic subset of ValidatePolicy so the demo can show
+   * findings: SECURITY_WARNING for iam:PassRole on a wildcard resource, ERROR
+   * for a private range under aws:SourceIp (which only sees public addresses).
+   */
+  async validatePolicy(
+    _target: AwsTarget,
+    input: Parameters<IamGateway['validatePolicy']>[1],
+  ): Promise<PolicyFinding[]> {
+    const findings: PolicyFinding[] = [];
+    const listOf = <T>(value: T | T[] | undefined): T[] =>
+      value === undefined ? [] : ([] as T[]).concat(value);
+    const at = (base: string, value: unknown, index: number) =>
+      Array.isArray(value) ? `${base}[${index}]` : base;
+    listOf(input.document.Statement).forEach((statement, i) => {
+      const path = `Statement[${i}]`;
+      const passesRoles =
+        statement.Effect === 'Allow' &&
+        listOf(statement.Action).some(a => matchesAction(a, 'iam:PassRole'));
+      const wildcards = listOf(statement.Resource)
+        .map((resource, j) => ({ resource, j }))
+        .filter(({ resource }) => resource.includes('*'));
+      if (passesRoles && wildcards.length) {
+        findings.push({
+          findingType: 'SECURITY_WARNING',
+          issueCode: 'PASS_ROLE_WITH_STAR_IN_RESOURCE',
+          details:
+            'iam:PassRole with a wildcard resource lets the principal pass many roles; name the role ARNs or add an iam:PassedToService condition.',
+          locations: wildcards.map(({ j }) =>
+            at(`${path}.Resource`, statement.Resource, j),
+          ),
+        });
+      }
+      for (const [operator, keys] of Object.entries(
+        statement.Condition ?? {},
+      )) {
+        if (!/IpAddress/.test(operator)) continue;
+        const values = keys['aws:SourceIp'];
+        const privateAt = listOf(values)
+          .map((value, k) => ({ value: String(value), k }))
+          .filter(({ value }) => isPrivateIpv4(value));
+        if (privateAt.length) {
+          findings.push({
+            findingType: 'ERROR',
+            issueCode: 'PRIVATE_IP_ADDRESS',
+            details: `aws:SourceIp only holds public addresses: ${privateAt.map(p => p.value).join(', ')} never match.`,
+            locations: privateAt.map(({ k }) =>
+              at(`${path}.Condition.${operator}.aws:SourceIp`, values, k),
+            ),
+          });
+        }
+      }
+    });
+    return findings;
   }
 }

@@ -12,7 +12,7 @@ export interface SandboxCall {
   error?: string;
 }
 
-const WRITE = /^(create|update|tag|delete|attach|detach|put|patch)/;
+const WRITE = /^(create|update|tag|untag|delete|attach|detach|put|patch)/;
 
 /** Knobs for benchmarks and fault tests. */
 export class SandboxFaults {

@@ -9,6 +9,7 @@ import type { AwsTarget } from '../gateways/types';
 import type { ClusterRegistry, IrsaCluster } from './types';
 
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const NAMESPACE_PATTERN = /^[-a-z0-9*?]{1,63}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 function configError(key: string, rule: string): never {
@@ -40,12 +41,26 @@ export function readClusterConfig(config: Config): IrsaCluster[] {
     if (oidcProviderArn)
       parseOidcProviderArn(oidcProviderArn, `${key}.oidcProviderArn`);
     const vpcId = entry.getOptionalString('vpcId');
+    const namespaces = {
+      allow: entry.getOptionalStringArray('namespaces.allow') ?? [],
+      deny: entry.getOptionalStringArray('namespaces.deny') ?? [],
+    };
+    for (const [list, patterns] of Object.entries(namespaces)) {
+      patterns.forEach((pattern, j) => {
+        if (!NAMESPACE_PATTERN.test(pattern))
+          configError(
+            `${key}.namespaces.${list}[${j}]`,
+            `"${pattern}" must be a namespace name or a pattern of lowercase letters, digits, "-", "*" and "?"`,
+          );
+      });
+    }
     return {
       name,
       eksClusterName: entry.getOptionalString('eksClusterName') ?? name,
       accountId,
       region,
       partition: partitionOfRegion(region),
+      namespaces,
       ...(natPublicIps || oidcProviderArn || vpcId
         ? { overrides: { natPublicIps, oidcProviderArn, vpcId } }
         : {}),

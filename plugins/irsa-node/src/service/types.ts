@@ -14,6 +14,12 @@ export interface IrsaCluster {
   region: string;
   /** AWS partition derived from the region (`aws`, `aws-cn`, `aws-us-gov`). */
   partition: string;
+  /**
+   * Namespace patterns (`*` and `?` wildcards) the template may provision in:
+   * `allow` (empty: any) and `deny`. The system namespaces are refused unless
+   * `allow` names them exactly.
+   */
+  namespaces?: { allow: string[]; deny: string[] };
   /** Optional overrides when the live lookup should not be used. */
   overrides?: {
     oidcProviderArn?: string;

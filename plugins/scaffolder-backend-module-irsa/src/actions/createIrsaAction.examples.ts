@@ -38,6 +38,8 @@ export const createExamples: TemplateExample[] = [
       serviceAccount: 'exporter',
       managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'],
       ipAllowList: ['198.51.100.0/24'],
+      entityRef: 'component:default/report-exporter',
+      owner: 'group:default/reporting',
     }),
   },
   {
@@ -59,6 +61,8 @@ export const createExamples: TemplateExample[] = [
       },
       serviceAccountMode: 'manifest',
       manifestPath: 'k8s/serviceaccount.yaml',
+      entityRef: 'component:default/search-indexer',
+      owner: 'group:default/search',
     }),
   },
 ];

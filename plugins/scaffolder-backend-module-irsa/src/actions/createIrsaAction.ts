@@ -2,24 +2,46 @@ import {
   resolveSafeChildPath,
   type PermissionsService,
 } from '@backstage/backend-plugin-api';
-import type { Config } from '@backstage/config';
 import { NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { irsaRoleCreatePermission } from '@backstage-irsa/plugin-irsa-common';
 import {
-  DefaultProvisioner,
-  type IrsaService,
+  irsaRoleAdoptPermission,
+  irsaRoleCreatePermission,
+} from '@backstage-irsa/plugin-irsa-common';
+import {
+  isCallerAllowed,
+  type DefaultProvisioner,
+  type ProvisionPlan,
 } from '@backstage-irsa/plugin-irsa-node';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createExamples } from './createIrsaAction.examples';
 
+function narrateDryRun(plan: ProvisionPlan, log: (message: string) => void) {
+  log(
+    `Dry run: nothing is written. Role ${plan.roleArn}${plan.existingRole ? ' (exists; would be updated)' : ' (would be created)'}`,
+  );
+  if (plan.adoptions.length)
+    log(`Would adopt: ${plan.adoptions.map(a => `${a.kind} ${a.name}`).join(', ')}`);
+  log(`Trust policy:\n${JSON.stringify(plan.trustPolicy, null, 2)}`);
+  if (plan.permissionsPolicy)
+    log(
+      `Permissions policy ${plan.permissionsPolicy.name}:\n${JSON.stringify(plan.permissionsPolicy.document, null, 2)}`,
+    );
+  log(
+    `Allowlist policy ${plan.allowlistPolicy.name}:\n${JSON.stringify(plan.allowlistPolicy.document, null, 2)}`,
+  );
+  if (plan.toAttach.length) log(`Would attach: ${plan.toAttach.join(', ')}`);
+  if (plan.toDetach.length) log(`Would detach: ${plan.toDetach.join(', ')}`);
+  if (plan.kept.length)
+    log(`Would leave in place (attached by someone else): ${plan.kept.join(', ')}`);
+  log(`ServiceAccount (${plan.input.serviceAccountMode}):\n${plan.manifest}`);
+}
+
 /** aws:irsa:create — the IAM role, its policies and the annotated ServiceAccount. */
 export function createIrsaAction(options: {
-  service: IrsaService;
+  provisioner: DefaultProvisioner;
   permissions: PermissionsService;
-  config: Config;
 }) {
   return createTemplateAction({
     id: 'aws:irsa:create',
@@ -93,41 +115,45 @@ export function createIrsaAction(options: {
             .string()
             .optional()
             .describe(
-              'IAM path of the role and policies (default irsa.provisioning.rolePath or /)',
+              'IAM path of the role and policies: irsa.provisioning.rolePath (the default) or a path below it',
             ),
         permissionsBoundaryArn: z =>
           z
             .string()
             .optional()
             .describe(
-              'Permissions boundary (default irsa.provisioning.permissionsBoundaryArn)',
+              "Permissions boundary; the platform's irsa.provisioning.permissionsBoundaryArn always applies and cannot be replaced",
             ),
         maxSessionDuration: z =>
           z
             .number()
             .optional()
-            .describe('Maximum session duration in seconds (3600-43200)'),
+            .describe(
+              'Maximum session duration in seconds (3600 up to irsa.provisioning.maxSessionDuration)',
+            ),
         tags: z =>
           z
             .record(z.string(), z.string())
             .optional()
-            .describe('Extra tags on the role and policies'),
+            .describe(
+              'Extra tags on the role and policies (not irsa.dev/* nor the platform tags)',
+            ),
         entityRef: z =>
           z
             .string()
-            .optional()
-            .describe('Catalog entity the role belongs to (written as a tag)'),
+            .describe(
+              'Catalog entity the role belongs to, written on the role, its policies and the ServiceAccount; a run for another entity cannot touch them',
+            ),
         owner: z =>
           z
             .string()
-            .optional()
-            .describe('Owner entity reference (written as a tag)'),
+            .describe('Owner entity reference (written beside the entity ref)'),
         adopt: z =>
           z
             .boolean()
             .optional()
             .describe(
-              'Take over an existing role of that name not created by this action (default false)',
+              'Take over a role, policy or ServiceAccount that another entity owns or nobody manages (needs the permission irsa.role.adopt on this entity and on the current owner; default false)',
             ),
       },
       output: {
@@ -150,16 +176,22 @@ export function createIrsaAction(options: {
           z
             .record(z.string(), z.string())
             .describe('irsa.dev/* annotations for catalog-info.yaml'),
+        keptPolicyArns: z =>
+          z
+            .array(z.string())
+            .describe(
+              'Managed policies attached to the role by someone else, left in place',
+            ),
       },
     },
     async handler(ctx) {
       const { manifestPath = 'serviceaccount.yaml', ...input } = ctx.input;
       const credentials = await ctx.getInitiatorCredentials();
-      const [decision] = await options.permissions.authorize(
-        [{ permission: irsaRoleCreatePermission }],
-        { credentials },
-      );
-      if (decision.result !== AuthorizeResult.ALLOW) {
+      if (
+        !(await isCallerAllowed(options.permissions, credentials, {
+          permission: irsaRoleCreatePermission,
+        }))
+      ) {
         throw new NotAllowedError(
           'You are not allowed to create IRSA roles (permission irsa.role.create)',
         );
@@ -168,29 +200,22 @@ export function createIrsaAction(options: {
         input.serviceAccountMode === 'manifest'
           ? resolveSafeChildPath(ctx.workspacePath, manifestPath)
           : undefined;
-      const provisioner = new DefaultProvisioner({
-        service: options.service,
-        logger: ctx.logger,
-        config: options.config,
-      });
       const log = (message: string) => ctx.logger.info(message);
-      const plan = await provisioner.plan(input, log);
-
-      if (ctx.isDryRun) {
-        log(
-          `Dry run: nothing is written. Role ${plan.roleArn}${plan.existingRole ? ' (exists; would be updated)' : ' (would be created)'}`,
-        );
-        log(`Trust policy:\n${JSON.stringify(plan.trustPolicy, null, 2)}`);
-        if (plan.permissionsPolicy)
-          log(
-            `Permissions policy ${plan.permissionsPolicy.name}:\n${JSON.stringify(plan.permissionsPolicy.document, null, 2)}`,
-          );
-        log(
-          `Allowlist policy ${plan.allowlistPolicy.name}:\n${JSON.stringify(plan.allowlistPolicy.document, null, 2)}`,
-        );
-        log(
-          `ServiceAccount (${plan.input.serviceAccountMode}):\n${plan.manifest}`,
-        );
+      const { plan, result } = await options.provisioner.provision(input, {
+        log,
+        dryRun: ctx.isDryRun,
+        holder: `scaffolder task ${ctx.task.id}`,
+        step: (key, fn) => ctx.checkpoint({ key, fn: fn as () => Promise<any> }),
+        caller: {
+          mayAdopt: entityRef =>
+            isCallerAllowed(options.permissions, credentials, {
+              permission: irsaRoleAdoptPermission,
+              resourceRef: entityRef,
+            }),
+        },
+      });
+      if (!result) {
+        narrateDryRun(plan, log);
         ctx.output('roleArn', plan.roleArn);
         ctx.output('roleName', plan.roleName);
         if (plan.permissionsPolicy)
@@ -202,14 +227,9 @@ export function createIrsaAction(options: {
           'irsa.dev/service-account': `${plan.input.namespace}/${plan.input.serviceAccount}`,
           'irsa.dev/role-arn': plan.roleArn,
         });
+        ctx.output('keptPolicyArns', plan.kept);
         return;
       }
-
-      const result = await provisioner.apply(plan, {
-        log,
-        step: (key, fn) =>
-          ctx.checkpoint({ key, fn: fn as () => Promise<any> }),
-      });
       if (manifestFile && result.manifest) {
         await fs.mkdir(path.dirname(manifestFile), { recursive: true });
         await fs.writeFile(manifestFile, result.manifest, 'utf8');
@@ -221,6 +241,7 @@ export function createIrsaAction(options: {
       ctx.output('allowlistPolicyArn', result.allowlistPolicyArn);
       ctx.output('serviceAccountAnnotations', result.serviceAccountAnnotations);
       ctx.output('entityAnnotations', result.entityAnnotations);
+      ctx.output('keptPolicyArns', result.keptPolicyArns);
     },
   });
 }

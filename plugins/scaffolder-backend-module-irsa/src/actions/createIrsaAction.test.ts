@@ -1,0 +1,238 @@
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { ConfigReader } from '@backstage/config';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import {
+  DefaultProvisioner,
+  DefaultVerifier,
+  createSandboxIrsaService,
+} from '@backstage-irsa/plugin-irsa-node';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { createIrsaAction } from './createIrsaAction';
+import { createExamples } from './createIrsaAction.examples';
+
+const cart = {
+  cluster: 'sandbox',
+  namespace: 'shop',
+  serviceAccount: 'cart',
+  managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'],
+  entityRef: 'component:default/cart',
+  owner: 'group:default/shop',
+};
+
+/** Permission decisions by permission name (ALLOW when absent). */
+async function setup(decisions: Record<string, AuthorizeResult> = {}) {
+  const { service, sandbox } = await createSandboxIrsaService();
+  const permissions = mockServices.permissions.mock({
+    authorize: async requests =>
+      requests.map(r => ({
+        result: (decisions[r.permission.name] ?? AuthorizeResult.ALLOW) as
+          | AuthorizeResult.ALLOW
+          | AuthorizeResult.DENY,
+      })),
+  });
+  const logger = mockServices.logger.mock();
+  const create = createIrsaAction({
+    provisioner: DefaultProvisioner.fromConfig({
+      service,
+      logger,
+      config: new ConfigReader({}),
+    }),
+    permissions,
+  });
+  const workspacePath = await fs.mkdtemp(
+    path.join(os.tmpdir(), 'irsa-action-'),
+  );
+  const writes = () =>
+    sandbox.controls.calls.filter(c => c.write).map(c => c.operation);
+  return { service, sandbox, permissions, create, workspacePath, writes, logger };
+}
+
+function context(
+  input: Record<string, unknown>,
+  extra: {
+    workspacePath?: string;
+    isDryRun?: boolean;
+    credentials?: BackstageCredentials;
+  } = {},
+) {
+  const ctx = createMockActionContext({
+    input: input as never,
+    workspacePath: extra.workspacePath,
+  });
+  const info = jest.spyOn(ctx.logger, 'info');
+  return Object.assign(ctx, {
+    isDryRun: extra.isDryRun ?? false,
+    info,
+    ...(extra.credentials
+      ? { getInitiatorCredentials: async () => extra.credentials! }
+      : {}),
+  });
+}
+const logged = (ctx: { info: jest.SpyInstance }) =>
+  ctx.info.mock.calls.map(c => String(c[0]));
+
+describe('aws:irsa:create', () => {
+  const examples = createExamples.map(
+    e => [e.description, parse(e.example).steps[0].input] as const,
+  );
+
+  it.each(
+    examples.filter(([, input]) => input.serviceAccountMode !== 'manifest'),
+  )('runs the example: %s (then every check passes)', async (_d, input) => {
+    const { create, service, sandbox, logger } = await setup();
+    const ctx = context(input);
+    await create.handler(ctx as never);
+    const roleArn = `arn:aws:iam::111122223333:role/irsa-sandbox-${input.namespace}-${input.serviceAccount}`;
+    expect(ctx.output).toHaveBeenCalledWith('roleArn', roleArn);
+    sandbox.controls.createPod('sandbox', input.namespace, {
+      name: `${input.serviceAccount}-1`,
+      serviceAccountName: input.serviceAccount,
+    });
+    const report = await new DefaultVerifier({ service, logger }).verify({
+      cluster: 'sandbox',
+      namespace: input.namespace,
+      serviceAccount: input.serviceAccount,
+      roleArn,
+      entityRef: input.entityRef,
+      trigger: 'provision',
+    });
+    expect(report.checks.filter(c => c.status !== 'pass')).toEqual([]);
+  });
+
+  it.each(
+    examples.filter(([, input]) => input.serviceAccountMode === 'manifest'),
+  )('runs the example: %s (the manifest is written)', async (_d, input) => {
+    const { create, workspacePath, writes } = await setup();
+    await create.handler(context(input, { workspacePath }) as never);
+    const yaml = await fs.readFile(
+      path.join(workspacePath, input.manifestPath),
+      'utf8',
+    );
+    expect(parse(yaml).metadata).toEqual({
+      name: input.serviceAccount,
+      namespace: input.namespace,
+      labels: { 'irsa.dev/managed-by': 'backstage-irsa' },
+      annotations: {
+        'eks.amazonaws.com/role-arn': `arn:aws:iam::111122223333:role/irsa-sandbox-${input.namespace}-${input.serviceAccount}`,
+        'irsa.dev/entity-ref': input.entityRef,
+        'irsa.dev/owner': input.owner,
+      },
+    });
+    expect(writes()).not.toContain('createServiceAccount');
+  });
+
+  it('checks irsa.role.create for the initiator before anything else', async () => {
+    const { create, permissions, sandbox } = await setup({
+      'irsa.role.create': AuthorizeResult.DENY,
+    });
+    await expect(create.handler(context(cart) as never)).rejects.toThrow(
+      'You are not allowed to create IRSA roles (permission irsa.role.create)',
+    );
+    expect(permissions.authorize).toHaveBeenCalledWith(
+      [{ permission: expect.objectContaining({ name: 'irsa.role.create' }) }],
+      { credentials: mockCredentials.user() },
+    );
+    expect(sandbox.controls.calls).toEqual([]);
+  });
+
+  it('refuses a service principal that its access restrictions do not explicitly allow, though the policy would', async () => {
+    const { create, permissions, sandbox } = await setup();
+    await expect(
+      create.handler(
+        context(cart, { credentials: mockCredentials.service('external:ci') }) as never,
+      ),
+    ).rejects.toThrow('permission irsa.role.create');
+    expect(permissions.authorize).not.toHaveBeenCalled();
+    expect(sandbox.controls.calls).toEqual([]);
+
+    const allowed = mockCredentials.service('external:ci', {
+      permissionNames: ['irsa.role.create'],
+    });
+    const ctx = context(cart, { credentials: allowed });
+    await create.handler(ctx as never);
+    expect(ctx.output).toHaveBeenCalledWith(
+      'roleArn',
+      'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+    );
+  });
+
+  it('asks irsa.role.adopt on the entity and on the current owner before taking over', async () => {
+    const { create, permissions, writes, sandbox } = await setup({
+      'irsa.role.adopt': AuthorizeResult.DENY,
+    });
+    await create.handler(
+      context({ ...cart, entityRef: 'component:default/old-cart' }) as never,
+    );
+    sandbox.controls.resetCalls();
+    await expect(
+      create.handler(context({ ...cart, adopt: true }) as never),
+    ).rejects.toThrow(
+      /taking it over needs the permission irsa.role.adopt on component:default\/cart$/,
+    );
+    expect(permissions.authorize).toHaveBeenLastCalledWith(
+      [
+        {
+          permission: expect.objectContaining({ name: 'irsa.role.adopt' }),
+          resourceRef: 'component:default/cart',
+        },
+      ],
+      { credentials: mockCredentials.user() },
+    );
+    expect(writes()).toEqual([]);
+  });
+
+  it('prints the exact documents in a dry run and writes nothing', async () => {
+    const { create, writes } = await setup();
+    const ctx = context(
+      {
+        ...cart,
+        managedPolicyArns: undefined,
+        policy: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+          ],
+        },
+      },
+      { isDryRun: true },
+    );
+    await create.handler(ctx as never);
+    expect(writes()).toEqual([]);
+    const text = logged(ctx).join('\n');
+    expect(text).toContain(
+      'Dry run: nothing is written. Role arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart (would be created)',
+    );
+    expect(text).toContain(
+      '"oidc.eks.us-east-1.amazonaws.com/id/5A4D1E0B8C0F4E2B9D7A6C3E1F0B2D4A:sub": "system:serviceaccount:shop:cart"',
+    );
+    expect(text).toContain('"aws:SourceVpc": [\n');
+    expect(text).toContain(
+      'eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+    );
+    expect(ctx.output).toHaveBeenCalledWith('keptPolicyArns', []);
+  });
+
+  it('refuses a manifest path outside the workspace before any write', async () => {
+    const { create, workspacePath, writes } = await setup();
+    await expect(
+      create.handler(
+        context(
+          {
+            ...cart,
+            serviceAccountMode: 'manifest',
+            manifestPath: '../../etc/x.yaml',
+          },
+          { workspacePath },
+        ) as never,
+      ),
+    ).rejects.toThrow(
+      /Relative path is not allowed to refer to a directory outside its parent/,
+    );
+    expect(writes()).toEqual([]);
+  });
+});
