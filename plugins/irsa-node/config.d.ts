@@ -50,6 +50,8 @@ export interface Config {
         ec2?: string;
         eks?: string;
         cloudtrail?: string;
+        /** IAM Access Analyzer (ValidatePolicy). */
+        accessanalyzer?: string;
       };
       /** Request budget per account and API family, requests per second (CloudTrail is fixed at 2). */
       requestsPerSecond?: {
@@ -57,6 +59,8 @@ export interface Config {
         sts?: number;
         ec2?: number;
         eks?: number;
+        /** IAM Access Analyzer. Default 5. */
+        accessanalyzer?: number;
       };
       /** Per-call timeout in milliseconds. Default 10000. */
       timeoutMs?: number;
@@ -113,6 +117,37 @@ export interface Config {
         allowedActions?: string[];
         /** Further actions refused on any resource (e.g. s3:DeleteBucket). */
         deniedActions?: string[];
+      };
+      /**
+       * Which managed policies `managedPolicyArns` may attach. Without a
+       * rule, AWS managed policies that grant admin or IAM control
+       * (AdministratorAccess, PowerUserAccess, IAMFullAccess, ...) and
+       * policies of accounts other than the cluster's are refused, and every
+       * other policy's default version goes through the guardrail.
+       */
+      managedPolicies?: {
+        /**
+         * Policy ARN patterns (`*` and `?` wildcards, case-insensitive)
+         * accepted as they are, even when refused by name or by the
+         * guardrail, e.g. arn:aws:iam::aws:policy/PowerUserAccess.
+         */
+        allow?: string[];
+        /** Policy ARN patterns refused; deny wins over allow. */
+        deny?: string[];
+      };
+      /**
+       * Run IAM Access Analyzer ValidatePolicy on every policy document
+       * before writing; ERROR and SECURITY_WARNING findings refuse the run.
+       * Backstage's identity then needs access-analyzer:ValidatePolicy.
+       * Default false.
+       */
+      accessAnalyzer?: boolean;
+      /** The broadest CIDR an allowlist (ipAllowList) may name; /0 is always refused. */
+      allowlist?: {
+        /** Smallest IPv4 prefix length accepted, 1 to 32. Default 16. */
+        minPrefixV4?: number;
+        /** Smallest IPv6 prefix length accepted, 1 to 128. Default 32. */
+        minPrefixV6?: number;
       };
     };
   };

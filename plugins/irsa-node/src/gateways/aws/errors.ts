@@ -24,7 +24,7 @@ const KINDS: Array<[GatewayErrorKind, RegExp]> = [
   ['conflict', /^(DeleteConflict|ConcurrentModification)(Exception)?$/],
   [
     'invalid-input',
-    /^(InvalidInput|ValidationError|InvalidParameterValue|InvalidParameter|PackedPolicyTooLarge)(Exception)?$/,
+    /^(InvalidInput|ValidationError|Validation|InvalidParameterValue|InvalidParameter|PackedPolicyTooLarge)(Exception)?$/,
   ],
 ];
 
