@@ -32,6 +32,17 @@ export interface Config {
       accountId: string;
       /** AWS region, for example eu-west-1. */
       region: string;
+      /**
+       * Where templates may provision ServiceAccounts. kube-system,
+       * kube-public and kube-node-lease are refused unless `allow` names
+       * them exactly.
+       */
+      namespaces?: {
+        /** Namespace patterns (`*`, `?`) templates may use; empty means any. */
+        allow?: string[];
+        /** Namespace patterns refused; deny wins over allow. */
+        deny?: string[];
+      };
       /** Use this OIDC provider ARN instead of deriving it from the issuer. */
       oidcProviderArn?: string;
       /** Use this VPC id instead of DescribeCluster's. */
@@ -105,10 +116,32 @@ export interface Config {
     };
     /** How aws:irsa:create provisions. @visibility backend */
     provisioning?: {
-      /** IAM path of roles and policies. Default /. */
+      /**
+       * IAM path of roles and policies. Default /. A template may choose a
+       * path below it, never outside; only roles under it can be adopted.
+       */
       rolePath?: string;
-      /** Permissions boundary attached to every role. */
+      /**
+       * Permissions boundary attached to every role. A template can neither
+       * remove nor replace it.
+       */
       permissionsBoundaryArn?: string;
+      /**
+       * The longest session (seconds, 3600 to 43200) a template may ask for
+       * with maxSessionDuration. Default 3600.
+       */
+      maxSessionDuration?: number;
+      /**
+       * Tags written on every role and policy (for example cost-center). A
+       * template's tags cannot overwrite them. Keys may not start with aws:
+       * or irsa.dev/.
+       */
+      tags?: { [key: string]: string };
+      /**
+       * How long (seconds, 0 to 600) a run waits while another run works on
+       * the same ServiceAccount or role before it is refused. Default 30.
+       */
+      lockWaitSeconds?: number;
       /** Allow admin-equivalent grants (*, iam:*, iam:PassRole on *, ...). Default false. */
       allowAdminEquivalent?: boolean;
       /** Tunes the admin-equivalent guardrail. */

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import {
   irsaEntityVerifyPermission,
+  irsaRoleAdoptPermission,
   irsaRoleCreatePermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
@@ -18,7 +19,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 
 /**
  * The demo portal's policy: everyone may do everything, except that
- * `demo.allowIrsaMutations: false` denies re-verifying and creating roles,
+ * `demo.allowIrsaMutations: false` denies re-verifying, creating and adopting roles,
  * which is how the read-only guest of the browser tests is configured.
  */
 export class DemoPermissionPolicy implements PermissionPolicy {
@@ -28,7 +29,8 @@ export class DemoPermissionPolicy implements PermissionPolicy {
     const name = request.permission.name;
     const isIrsaMutation =
       name === irsaEntityVerifyPermission.name ||
-      name === irsaRoleCreatePermission.name;
+      name === irsaRoleCreatePermission.name ||
+      name === irsaRoleAdoptPermission.name;
     if (isIrsaMutation && !this.allowIrsaMutations) {
       return { result: AuthorizeResult.DENY };
     }
