@@ -108,9 +108,9 @@ export const fullPortalTests = [
             `${el.dataset.testid.replace('irsa-check-', '')}=${el.dataset.status}`,
         ),
       );
-      if (statuses.length !== 11 || statuses.some(s => !s.endsWith('=pass'))) {
+      if (statuses.length !== 12 || statuses.some(s => !s.endsWith('=pass'))) {
         throw new Error(
-          `expected 11 passing checks, got ${statuses.join(', ')}`,
+          `expected 12 passing checks (binding first), got ${statuses.join(', ')}`,
         );
       }
       await screenshot('03-new-service-card');
