@@ -850,6 +850,34 @@ describe('KubernetesClusterGateway: access review, metadata, timeouts, errors', 
     expect(server.requests).toHaveLength(1);
   });
 
+  it('times out a call whose AWS credentials never arrive, before any request', async () => {
+    server = await apiServer([]);
+    const g = new KubernetesClusterGateway(
+      [
+        {
+          name: 'prod',
+          url: server.url,
+          authProvider: 'aws',
+          skipTLSVerify: true,
+          accountId: '111122223333',
+          region: 'eu-west-1',
+        },
+      ],
+      { getCredentialProvider: () => new Promise(() => {}) },
+      { timeoutMs: 200 },
+    );
+    await expect(
+      g.requestServiceAccountToken('prod', 'shop', 'cart', {
+        expirationSeconds: 600,
+      }),
+    ).rejects.toMatchObject({
+      code: 'Timeout',
+      message:
+        'k8s:create serviceaccounts/token: Kubernetes API of cluster prod did not answer within 200 ms',
+    });
+    expect(server.requests).toEqual([]);
+  });
+
   it('times out each SelfSubjectAccessReview and each page of a list', async () => {
     server = await apiServer([() => 'never-answer']);
     const g = gatewayFor(server.url, { timeoutMs: 200 });

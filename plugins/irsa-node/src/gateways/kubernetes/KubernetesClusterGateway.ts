@@ -416,10 +416,21 @@ export class KubernetesClusterGateway implements ClusterGateway {
     const signal = extra.signal
       ? AbortSignal.any([timeout, extra.signal])
       : timeout;
+    // Steps that cannot take the signal (the credential provider) still
+    // end the call on time: the race settles when the signal aborts.
+    const abandoned = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(signal.reason), {
+        once: true,
+      }),
+    );
     try {
       signal.throwIfAborted();
-      const kc = await this.kubeConfig(cluster, operation, signal);
-      return await fn(kc, clientOptions(signal, extra.headers));
+      return await Promise.race([
+        this.kubeConfig(cluster, operation, signal).then(kc =>
+          fn(kc, clientOptions(signal, extra.headers)),
+        ),
+        abandoned,
+      ]);
     } catch (error) {
       if (error instanceof GatewayError || error instanceof ApiException)
         throw toGatewayError(error, operation, cluster);
