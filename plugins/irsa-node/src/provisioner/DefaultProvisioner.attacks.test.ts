@@ -294,6 +294,39 @@ const attacks: Attack[] = [
     refusal: /^ipAllowList\[0\]: /,
   })),
   {
+    attack:
+      'a private CIDR under aws:SourceIp (Access Analyzer ERROR, irsa.provisioning.accessAnalyzer)',
+    config: { irsa: { provisioning: { accessAnalyzer: true } } },
+    input: {
+      policy: grant({
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::shop/*',
+        Condition: { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8'] } },
+      }),
+    },
+    refusal:
+      'IAM Access Analyzer (irsa.provisioning.accessAnalyzer) refused: policy: ERROR PRIVATE_IP_ADDRESS at Statement[0].Condition.IpAddress.aws:SourceIp[0]: aws:SourceIp only holds public addresses: 10.0.0.0/8 never match.',
+  },
+  {
+    attack:
+      'iam:PassRole on a pattern that the platform accepts, caught by Access Analyzer',
+    config: {
+      irsa: {
+        provisioning: {
+          accessAnalyzer: true,
+          guardrails: { allowedActions: ['iam:PassRole'] },
+        },
+      },
+    },
+    input: {
+      policy: grant({
+        Action: 'iam:PassRole',
+        Resource: 'arn:aws:iam::111122223333:role/shop-*',
+      }),
+    },
+    refusal: /^IAM Access Analyzer \(irsa.provisioning.accessAnalyzer\) refused: policy: SECURITY_WARNING PASS_ROLE_WITH_STAR_IN_RESOURCE at Statement\[0\]\.Resource\[0\]: /,
+  },
+  {
     attack: 'Backstage may not patch ServiceAccounts in the namespace (RBAC)',
     input: {},
     arrange: async ({ sandbox }) => {
