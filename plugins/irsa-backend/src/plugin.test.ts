@@ -306,6 +306,7 @@ describe('irsa backend plugin', () => {
       expect(res.body.stale).toBe(false);
       expect(res.body.report).toMatchObject({
         entityRef: 'component:default/payments-api',
+        environment: 'sandbox',
         status: 'pass',
         trigger: 'manual',
         roleArn: healthy.roleArn,

@@ -1,10 +1,11 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import type { JsonValue } from '@backstage/types';
 import { createIrsaService, readSandboxSetting } from './irsaServiceRef';
 
 const refusal =
   'irsa.sandbox: the in-memory sandbox refuses to start with NODE_ENV=production; configure irsa.clusters for AWS, or set irsa.sandbox.allowInProduction: true (with irsa.sandbox.enabled: true) to run the demo on purpose';
-const read = (sandbox: unknown, nodeEnv?: string) =>
+const read = (sandbox: JsonValue, nodeEnv?: string) =>
   readSandboxSetting(new ConfigReader({ irsa: { sandbox } }), nodeEnv);
 
 describe('readSandboxSetting', () => {
