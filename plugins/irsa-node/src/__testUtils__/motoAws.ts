@@ -83,6 +83,9 @@ export function motoClients(endpoint: string, region: string) {
   };
 }
 
+/** The Elastic IP of the seeded NAT gateway. */
+export const NAT_PUBLIC_IP = '3.120.45.67';
+
 /** What seedEksCluster created, for exact assertions. */
 export interface SeededCluster {
   clusterName: string;
@@ -146,7 +149,11 @@ export async function seedEksCluster(
     const publicSubnetId = await subnet('10.40.100.0/24', 'a', false);
     const untaggedSubnetId = await subnet('10.40.200.0/24', 'c', false);
 
-    const eip = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    // A fixed public address: moto's random ones can fall in 127.0.0.0/8,
+    // which the allowlist rightly refuses.
+    const eip = await ec2.send(
+      new AllocateAddressCommand({ Domain: 'vpc', Address: NAT_PUBLIC_IP }),
+    );
     const nat = await ec2.send(
       new CreateNatGatewayCommand({
         SubnetId: publicSubnetId,

@@ -45,6 +45,9 @@ import type { ProvisionInput } from './input';
  * else (issuer, OIDC provider, subnets, NAT IPs) is looked up live.
  */
 
+// Real HTTP round trips through the request budget, on a shared CI machine.
+jest.setTimeout(20_000);
+
 const region = 'eu-west-1';
 const CLUSTER = 'shop';
 const NAMESPACE = 'payments';
@@ -173,7 +176,9 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
     return JSON.parse(raw.startsWith('{') ? raw : decodeURIComponent(raw));
   };
   const readRole = async (roleName: string) => {
-    const { Role } = await fx.sdk.iam.send(new GetRoleCommand({ RoleName: roleName }));
+    const { Role } = await fx.sdk.iam.send(
+      new GetRoleCommand({ RoleName: roleName }),
+    );
     const { Tags } = await fx.sdk.iam.send(
       new ListRoleTagsCommand({ RoleName: roleName }),
     );
@@ -188,7 +193,9 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
     };
   };
   const readPolicy = async (arn: string) => {
-    const { Policy } = await fx.sdk.iam.send(new GetPolicyCommand({ PolicyArn: arn }));
+    const { Policy } = await fx.sdk.iam.send(
+      new GetPolicyCommand({ PolicyArn: arn }),
+    );
     const { Versions } = await fx.sdk.iam.send(
       new ListPolicyVersionsCommand({ PolicyArn: arn }),
     );
@@ -208,10 +215,13 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
   const gone = (promise: Promise<unknown>) =>
     promise.then(
       () => 'exists',
-      (error: Error) => (error.name === 'NoSuchEntityException' ? 'gone' : error),
+      (error: Error) =>
+        error.name === 'NoSuchEntityException' ? 'gone' : error,
     );
   const inventory = async () => {
-    const roles = await fx.sdk.iam.send(new ListRolesCommand({ MaxItems: 1000 }));
+    const roles = await fx.sdk.iam.send(
+      new ListRolesCommand({ MaxItems: 1000 }),
+    );
     const policies = await fx.sdk.iam.send(
       new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 }),
     );
@@ -366,9 +376,7 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
     const roleName = roleNameOf('refunds');
     await provision(inputFor('refunds'));
 
-    await provision(
-      inputFor('refunds', { policy: s3Read('refunds-archive') }),
-    );
+    await provision(inputFor('refunds', { policy: s3Read('refunds-archive') }));
 
     await expect(readPolicy(policyArnOf(roleName))).resolves.toEqual(
       expect.objectContaining({

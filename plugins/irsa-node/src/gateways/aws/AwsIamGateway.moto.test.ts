@@ -32,6 +32,9 @@ import type { IamGateway } from '../types';
  * aws-sdk-client-mock tests.
  */
 
+// Real HTTP round trips through the request budget, on a shared CI machine.
+jest.setTimeout(20_000);
+
 const region = 'eu-west-1';
 const target = { accountId: MOTO_ACCOUNT_ID, region };
 const trust = (sub: string): PolicyDocument => ({
