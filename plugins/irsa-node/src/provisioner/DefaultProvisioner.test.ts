@@ -224,6 +224,20 @@ describe('DefaultProvisioner', () => {
     ).resolves.toBeUndefined();
   });
 
+  it('refuses to re-run at another path than the existing role has (IAM cannot move roles)', async () => {
+    const { provisioner, writes, sandbox } = await setup();
+    await provisioner.apply(
+      await provisioner.plan({ ...input, rolePath: '/irsa/' }),
+    );
+    sandbox.controls.resetCalls();
+    await expect(provisioner.plan(input)).rejects.toThrow(
+      new InputError(
+        'rolePath: role irsa-sandbox-shop-cart exists at path /irsa/, and IAM cannot move a role; run with rolePath /irsa/',
+      ),
+    );
+    expect(writes()).toEqual([]);
+  });
+
   it('writes nothing to the cluster in manifest mode and returns the exact YAML', async () => {
     const { provisioner, writes } = await setup();
     const result = await provisioner.apply(

@@ -222,12 +222,6 @@ export class DefaultProvisioner {
     );
     const target = { accountId: cluster.accountId, region: cluster.region };
     const roleName = this.roleNameFor(input, cluster);
-    const roleArn = buildRoleArn({
-      partition: cluster.partition,
-      accountId: cluster.accountId,
-      roleName,
-      path: input.rolePath,
-    });
     const policyArn = (name: string) =>
       `arn:${cluster.partition}:iam::${cluster.accountId}:policy${input.rolePath}${name}`;
     const allowlistName = `${roleName}-allowlist`;
@@ -308,6 +302,16 @@ export class DefaultProvisioner {
     ].filter((a): a is Adoption => Boolean(a));
     await this.authorizeAdoptions(input, adoptions, existingRole, options.caller);
 
+    if (existingRole && existingRole.path !== input.rolePath)
+      throw new InputError(
+        `rolePath: role ${roleName} exists at path ${existingRole.path}, and IAM cannot move a role; run with rolePath ${existingRole.path}`,
+      );
+    const roleArn = buildRoleArn({
+      partition: cluster.partition,
+      accountId: cluster.accountId,
+      roleName,
+      path: input.rolePath,
+    });
     const trustPolicy = buildTrustPolicy({
       oidcProviderArn: facts.oidcProviderArn,
       issuer: facts.issuer,
