@@ -1,4 +1,8 @@
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import {
+  AssumeRoleCommand,
+  STSClient,
+  STSServiceException,
+} from '@aws-sdk/client-sts';
 import { ConfigReader } from '@backstage/config';
 import { mockClient } from 'aws-sdk-client-mock';
 import http from 'node:http';
@@ -434,6 +438,52 @@ describe('KubernetesClusterGateway (HTTP double of the API server)', () => {
     );
     expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^ASIAASSUMED\//);
     expect(url.searchParams.get('X-Amz-Security-Token')).toBe('session');
+    sts.restore();
+  });
+
+  it('reports a refused kubernetes.io/aws-assume-role as sts:AssumeRole access-denied, without calling the cluster', async () => {
+    const sts = mockClient(STSClient);
+    sts.on(AssumeRoleCommand).rejects(
+      new STSServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { requestId: 'req-1' },
+        message:
+          'User: arn:aws:iam::111122223333:user/backstage is not authorized to perform: sts:AssumeRole',
+      }),
+    );
+    server = await apiServer([]);
+    const g = new KubernetesClusterGateway(
+      [
+        {
+          name: 'prod',
+          url: server.url,
+          authProvider: 'aws',
+          skipTLSVerify: true,
+          accountId: '111122223333',
+          region: 'eu-west-1',
+          assumeRole: 'arn:aws:iam::111122223333:role/backstage-eks',
+        },
+      ],
+      {
+        getCredentialProvider: async () => ({
+          sdkCredentialProvider: async () => ({
+            accessKeyId: 'AKIABASE',
+            secretAccessKey: 'b',
+          }),
+        }),
+      },
+    );
+    await expect(
+      g.getServiceAccount('prod', 'shop', 'cart'),
+    ).rejects.toMatchObject({
+      name: 'GatewayError',
+      kind: 'access-denied',
+      operation: 'sts:AssumeRole',
+      code: 'AccessDenied',
+      requestId: 'req-1',
+    });
+    expect(server.requests).toEqual([]);
     sts.restore();
   });
 
