@@ -170,15 +170,22 @@ describe('normalizePublicCidr minimum prefix', () => {
     ],
   ];
 
-  it.each(rows)('%s with %j', (cidr, options, expected) => {
-    let outcome: string;
+  // The normalised CIDR, or the InputError's message.
+  const outcome = (
+    cidr: string,
+    options: Parameters<typeof normalizePublicCidr>[2],
+  ) => {
     try {
-      outcome = normalizePublicCidr(cidr, 'ipAllowList[0]', options);
+      return normalizePublicCidr(cidr, 'ipAllowList[0]', options);
     } catch (error) {
-      expect(error).toBeInstanceOf(InputError);
-      outcome = (error as Error).message;
+      return error instanceof InputError
+        ? error.message
+        : `not an InputError: ${String(error)}`;
     }
-    expect(outcome).toBe(expected);
+  };
+
+  it.each(rows)('%s with %j', (cidr, options, expected) => {
+    expect(outcome(cidr, options)).toBe(expected);
   });
 
   it('applies the platform minimum to the allowlist policy it builds', () => {

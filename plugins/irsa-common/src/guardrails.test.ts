@@ -223,6 +223,11 @@ describe('findAdminEquivalentGrants', () => {
     ]);
   });
 
+  it('finds nothing in a document without statements', () => {
+    const empty = { Version: '2012-10-17' } as unknown as PolicyDocument;
+    expect(findAdminEquivalentGrants(empty)).toEqual([]);
+  });
+
   it('refuses every listed escalation action on *', () => {
     for (const action of PRIVILEGE_ESCALATION_ACTIONS) {
       expect(findAdminEquivalentGrants(doc(allow(action, '*')))).toEqual([
@@ -312,6 +317,12 @@ describe('findAdminEquivalentGrants with platform options', () => {
       [
         'Statement[0] allows s3:*Bucket, which this platform denies ("s3:Delete*") on Resource "arn:aws:s3:::b"',
       ],
+    ],
+    [
+      'denied and granted patterns that share no action',
+      { deniedActions: ['s3:*Bucket'] },
+      allow('s3:Get*Object', 'arn:aws:s3:::b/*'),
+      [],
     ],
     [
       'a denied action the statement does not grant changes nothing',

@@ -207,9 +207,11 @@ export function findAdminEquivalentGrants(
   options: GuardrailOptions = {},
 ): string[] {
   // AWS returns a lone statement as an object, not a list.
-  const statements: PolicyStatement[] = Array.isArray(document.Statement)
-    ? document.Statement
-    : [document.Statement as PolicyStatement];
+  const statements: PolicyStatement[] = (
+    Array.isArray(document.Statement)
+      ? document.Statement
+      : [document.Statement as PolicyStatement]
+  ).filter(statement => typeof statement === 'object' && statement !== null);
   return statements.flatMap((statement, index) =>
     statement.Effect === 'Allow'
       ? statementReasons(statement, `Statement[${index}]`, options)

@@ -16,7 +16,7 @@ const scoped = doc('s3:GetObject', 'arn:aws:s3:::reports/*');
 const passAnyRole = doc('iam:PassRole', '*');
 const HINT =
   '; list it in irsa.provisioning.managedPolicies.allow if the platform accepts it';
-const BY_NAME = (arn: string, name: string) =>
+const refusedByName = (arn: string, name: string) =>
   `${arn}: the AWS managed policy ${name} grants administrator access or control over IAM, so it is refused by name${HINT}`;
 
 describe('evaluateManagedPolicy', () => {
@@ -30,7 +30,7 @@ describe('evaluateManagedPolicy', () => {
       scoped,
       {},
       [
-        BY_NAME(
+        refusedByName(
           'arn:aws:iam::aws:policy/AdministratorAccess',
           'AdministratorAccess',
         ),
@@ -42,7 +42,7 @@ describe('evaluateManagedPolicy', () => {
       undefined,
       {},
       [
-        BY_NAME(
+        refusedByName(
           'arn:aws-cn:iam::aws:policy/PowerUserAccess',
           'PowerUserAccess',
         ),
@@ -54,7 +54,7 @@ describe('evaluateManagedPolicy', () => {
       undefined,
       {},
       [
-        BY_NAME(
+        refusedByName(
           'arn:aws-us-gov:iam::aws:policy/IAMFullAccess',
           'IAMFullAccess',
         ),
@@ -66,7 +66,7 @@ describe('evaluateManagedPolicy', () => {
       undefined,
       {},
       [
-        BY_NAME(
+        refusedByName(
           'arn:aws:iam::aws:policy/job-function/AdministratorAccess',
           'AdministratorAccess',
         ),
@@ -195,7 +195,7 @@ describe('evaluateManagedPolicy', () => {
           document: scoped,
           options: {},
         }),
-      ).toEqual([BY_NAME(arn, name)]);
+      ).toEqual([refusedByName(arn, name)]);
     }
   });
 
