@@ -51,7 +51,10 @@ describe('IrsaPermissionPolicy', () => {
 
   it('lets owners verify only their own entities, through a catalog condition', async () => {
     expect(
-      await policy.handle({ permission: irsaEntityVerifyPermission }, developer),
+      await policy.handle(
+        { permission: irsaEntityVerifyPermission },
+        developer,
+      ),
     ).toEqual({
       result: AuthorizeResult.CONDITIONAL,
       pluginId: 'catalog',

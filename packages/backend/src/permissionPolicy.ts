@@ -49,7 +49,9 @@ export const demoPermissionPolicyModule = createBackendModule({
       },
       async init({ policy, config }) {
         // The production overlay selects IrsaPermissionPolicy instead.
-        if (config.getOptionalString('irsa.permissions.policy') === 'platform') {
+        if (
+          config.getOptionalString('irsa.permissions.policy') === 'platform'
+        ) {
           return;
         }
         policy.setPolicy(

@@ -11,7 +11,9 @@ exports.up = async function up(knex) {
     table
       .text('failing_checks')
       .nullable()
-      .comment('JSON: ids of the checks that did not pass (fail, warn, unknown)');
+      .comment(
+        'JSON: ids of the checks that did not pass (fail, warn, unknown)',
+      );
     table
       .text('report')
       .nullable()

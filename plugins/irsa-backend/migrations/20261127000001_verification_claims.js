@@ -9,7 +9,9 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('irsa_verification_claims', table => {
-    table.comment('Single-flight and cooldown of IRSA verifications per entity');
+    table.comment(
+      'Single-flight and cooldown of IRSA verifications per entity',
+    );
     table
       .string('entity_ref', 255)
       .primary()

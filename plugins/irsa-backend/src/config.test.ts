@@ -55,12 +55,30 @@ describe('readIrsaBackendConfig', () => {
   });
 
   it.each([
-    [{ historyLimit: 0 }, 'irsa.verification.historyLimit: must be an integer of at least 1'],
-    [{ historyLimit: 2.5 }, 'irsa.verification.historyLimit: must be an integer of at least 1'],
-    [{ concurrency: 0 }, 'irsa.verification.concurrency: must be an integer of at least 1'],
-    [{ cooldownSeconds: -1 }, 'irsa.verification.cooldownSeconds: must be an integer of at least 0'],
-    [{ historyMaxAge: 'soon' }, "Invalid duration 'soon' in config at 'irsa.verification.historyMaxAge'"],
-    [{ historyMaxAge: { seconds: 0 } }, 'irsa.verification.historyMaxAge: must be a positive duration'],
+    [
+      { historyLimit: 0 },
+      'irsa.verification.historyLimit: must be an integer of at least 1',
+    ],
+    [
+      { historyLimit: 2.5 },
+      'irsa.verification.historyLimit: must be an integer of at least 1',
+    ],
+    [
+      { concurrency: 0 },
+      'irsa.verification.concurrency: must be an integer of at least 1',
+    ],
+    [
+      { cooldownSeconds: -1 },
+      'irsa.verification.cooldownSeconds: must be an integer of at least 0',
+    ],
+    [
+      { historyMaxAge: 'soon' },
+      "Invalid duration 'soon' in config at 'irsa.verification.historyMaxAge'",
+    ],
+    [
+      { historyMaxAge: { seconds: 0 } },
+      'irsa.verification.historyMaxAge: must be a positive duration',
+    ],
   ])('refuses %j naming the key', (verification, message) => {
     expect(() => read(verification)).toThrow(message);
   });

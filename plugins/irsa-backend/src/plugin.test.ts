@@ -162,7 +162,9 @@ describe('irsa backend plugin', () => {
     });
 
     it('403: the policy denies, or a service principal without an access restriction naming irsa.entity.read', async () => {
-      const denied = await request(await start({ permission: AuthorizeResult.DENY }))
+      const denied = await request(
+        await start({ permission: AuthorizeResult.DENY }),
+      )
         .get(`${base}/payments-api`)
         .set('Authorization', user);
       expect(denied.status).toBe(403);
@@ -264,7 +266,9 @@ describe('irsa backend plugin', () => {
     });
 
     it('403: the policy denies', async () => {
-      const res = await request(await start({ permission: AuthorizeResult.DENY }))
+      const res = await request(
+        await start({ permission: AuthorizeResult.DENY }),
+      )
         .get(`${base}/payments-api/history`)
         .set('Authorization', user);
       expect(res.status).toBe(403);
@@ -339,7 +343,9 @@ describe('irsa backend plugin', () => {
     });
 
     it('403: the policy denies', async () => {
-      const res = await request(await start({ permission: AuthorizeResult.DENY }))
+      const res = await request(
+        await start({ permission: AuthorizeResult.DENY }),
+      )
         .post(`${base}/payments-api/verify`)
         .set('Authorization', user);
       expect(res.status).toBe(403);

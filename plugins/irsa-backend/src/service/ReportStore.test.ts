@@ -114,9 +114,7 @@ describe('DatabaseReportStore', () => {
       const knex = await databases.init(id);
       await storeOn(knex);
       expect(await knex.schema.hasTable('irsa_reports')).toBe(true);
-      expect(await knex.schema.hasTable('irsa_verification_claims')).toBe(
-        true,
-      );
+      expect(await knex.schema.hasTable('irsa_verification_claims')).toBe(true);
       await knex.migrate.rollback(
         {
           directory: resolvePackagePath(
@@ -204,7 +202,10 @@ describe('DatabaseReportStore', () => {
     'purges reports verified before the cutoff, the latest included, on %p',
     async id => {
       const store = await storeOn(await databases.init(id), 10);
-      await store.add('component:default/old', report('2026-10-01T00:00:00.000Z'));
+      await store.add(
+        'component:default/old',
+        report('2026-10-01T00:00:00.000Z'),
+      );
       await store.add(
         'component:default/mixed',
         report('2026-10-02T00:00:00.000Z'),

@@ -11,8 +11,7 @@ export type ClaimRefusal =
 
 /** The outcome of a claim: a token to finish with, or a refusal. */
 export type ClaimResult =
-  | { claimed: true; token: string }
-  | ({ claimed: false } & ClaimRefusal);
+  { claimed: true; token: string } | ({ claimed: false } & ClaimRefusal);
 
 /**
  * Who may verify an entity now, decided by the plugin's database so that it
@@ -86,7 +85,11 @@ export class DatabaseVerificationClaims implements VerificationClaims {
     if (row?.token === token) return { claimed: true, token };
     const leaseUntil = Number(row?.lease_until_ms ?? 0);
     if (leaseUntil > now) {
-      return { claimed: false, reason: 'running', leaseUntil: new Date(leaseUntil) };
+      return {
+        claimed: false,
+        reason: 'running',
+        leaseUntil: new Date(leaseUntil),
+      };
     }
     return {
       claimed: false,

@@ -30,6 +30,8 @@ const entity: Entity = {
   },
 };
 
+const clock = { now: Date.parse('2026-11-27T12:00:00.000Z') };
+
 /** A verifier that answers when the test says so, counting its runs. */
 function gatedVerifier() {
   let release: () => void = () => {};
@@ -68,8 +70,6 @@ function gatedVerifier() {
   };
 }
 
-const clock = { now: Date.parse('2026-11-27T12:00:00.000Z') };
-
 /** One backend replica: its own service and in-process state, the shared database. */
 async function replica(knex: Knex, verifier: Verifier, cooldownSeconds = 30) {
   await migrateReportStore({
@@ -86,7 +86,11 @@ async function replica(knex: Knex, verifier: Verifier, cooldownSeconds = 30) {
         new ConfigReader({
           irsa: {
             clusters: [
-              { name: 'prod-eu', accountId: '123456789012', region: 'eu-west-1' },
+              {
+                name: 'prod-eu',
+                accountId: '123456789012',
+                region: 'eu-west-1',
+              },
             ],
           },
         }),
@@ -123,7 +127,9 @@ describe('VerificationService', () => {
 
       expect(await second).toBe(await first);
       expect(gated.calls).toEqual(['manual']);
-      expect(await store.history('component:default/payments-api', 5)).toHaveLength(1);
+      expect(
+        await store.history('component:default/payments-api', 5),
+      ).toHaveLength(1);
     },
   );
 

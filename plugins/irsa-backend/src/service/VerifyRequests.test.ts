@@ -35,8 +35,7 @@ function setup(options?: {
     ),
   });
   const verify = jest.fn(
-    options?.verify ??
-      (async () => ({ status: 'pass' }) as VerificationReport),
+    options?.verify ?? (async () => ({ status: 'pass' }) as VerificationReport),
   );
   const logger = mockServices.logger.mock();
   const sleep = jest.fn(async () => {});
@@ -112,9 +111,9 @@ describe('VerifyRequests (events topic irsa.verify-requested)', () => {
 
   it('does not verify an entity without the IRSA annotations', async () => {
     const { requests, verify } = setup();
-    expect(await requests.handle({ entityRef: 'component:default/plain' })).toBe(
-      false,
-    );
+    expect(
+      await requests.handle({ entityRef: 'component:default/plain' }),
+    ).toBe(false);
     expect(verify).not.toHaveBeenCalled();
   });
 

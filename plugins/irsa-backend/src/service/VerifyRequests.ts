@@ -96,7 +96,9 @@ export class VerifyRequests {
           return true;
         } catch (error) {
           if (error instanceof TooManyVerificationsError) {
-            logger.info(`IRSA: ${ref} not verified on request: ${error.message}`);
+            logger.info(
+              `IRSA: ${ref} not verified on request: ${error.message}`,
+            );
             return false;
           }
           throw error;

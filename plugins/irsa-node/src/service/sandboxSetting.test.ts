@@ -14,9 +14,7 @@ describe('readSandboxSetting', () => {
     expect(read(true, 'test')).toBe(true);
     expect(read(true, undefined)).toBe(true);
     expect(read(false, 'production')).toBe(false);
-    expect(
-      readSandboxSetting(new ConfigReader({}), 'production'),
-    ).toBe(false);
+    expect(readSandboxSetting(new ConfigReader({}), 'production')).toBe(false);
   });
 
   it('refuses the sandbox under NODE_ENV=production, naming the key', () => {
@@ -29,9 +27,9 @@ describe('readSandboxSetting', () => {
     expect(read({ enabled: true, allowInProduction: true }, 'production')).toBe(
       true,
     );
-    expect(read({ enabled: false, allowInProduction: true }, 'production')).toBe(
-      false,
-    );
+    expect(
+      read({ enabled: false, allowInProduction: true }, 'production'),
+    ).toBe(false);
   });
 
   it('refuses a malformed value naming the key', () => {
