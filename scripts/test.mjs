@@ -40,6 +40,7 @@ const count = (word, line) =>
   Number(line.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0);
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 let ok = true;
 
 const unit = await run(
@@ -60,8 +61,11 @@ if (!process.argv.includes('--unit')) {
   const line = e2e.output.match(/^e2e: (.*)$/m)?.[1] ?? '';
   passed += count('passed', line);
   failed += count('failed', line) + (line ? 0 : 1);
+  skipped += count('skipped', line);
   ok &&= e2e.code === 0;
 }
 
-console.log(`${passed} passed, ${failed} failed`);
+console.log(
+  `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`,
+);
 process.exit(ok && failed === 0 && passed > 0 ? 0 : 1);
