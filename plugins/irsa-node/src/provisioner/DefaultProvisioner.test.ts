@@ -447,3 +447,17 @@ describe('DefaultProvisioner', () => {
     expect(sandbox.controls.calls.length).toBeLessThan(2000 * 6); // validation fails before most reads
   });
 });
+
+describe('DefaultProvisioner with a platform allowlist minimum', () => {
+  it('accepts a CIDR the platform allows and writes it into the allowlist policy', async () => {
+    const { provisioner } = await setup({
+      irsa: { provisioning: { allowlist: { minPrefixV4: 8 } } },
+    });
+    const plan = await provisioner.plan({ ...input, ipAllowList: ['11.0.0.0/8'] });
+    expect(
+      plan.allowlistPolicy.document.Statement[0].Condition?.NotIpAddressIfExists,
+    ).toEqual({
+      'aws:SourceIp': ['11.0.0.0/8', '203.0.113.10/32', '203.0.113.20/32'],
+    });
+  });
+});

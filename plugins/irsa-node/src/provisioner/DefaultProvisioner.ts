@@ -327,6 +327,7 @@ export class DefaultProvisioner {
         ]),
       ],
       vpcIds: facts.vpcId ? [facts.vpcId] : [],
+      minimumPrefix: settings.allowlist,
     }).document;
     const sizes: Array<[string, string, number, number]> = [
       ['ipAllowList', 'trust policy', policySize(trustPolicy), quotas.assumeRolePolicySizeMax],

@@ -2,6 +2,7 @@ import { ConfigReader, type Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import {
   parsePolicyArn,
+  validateManagedPolicyPatterns,
   type GuardrailOptions,
 } from '@backstage-irsa/plugin-irsa-common';
 
@@ -97,8 +98,14 @@ export function readProvisioningSettings(root: Config): ProvisioningSettings {
       deniedActions: config.getOptionalStringArray('guardrails.deniedActions'),
     },
     managedPolicies: {
-      allow: config.getOptionalStringArray('managedPolicies.allow') ?? [],
-      deny: config.getOptionalStringArray('managedPolicies.deny') ?? [],
+      allow: validateManagedPolicyPatterns(
+        config.getOptionalStringArray('managedPolicies.allow') ?? [],
+        `${KEY}.managedPolicies.allow`,
+      ),
+      deny: validateManagedPolicyPatterns(
+        config.getOptionalStringArray('managedPolicies.deny') ?? [],
+        `${KEY}.managedPolicies.deny`,
+      ),
     },
     accessAnalyzer: config.getOptionalBoolean('accessAnalyzer') ?? false,
     allowlist: {
