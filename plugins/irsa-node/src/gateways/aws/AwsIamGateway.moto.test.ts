@@ -223,6 +223,19 @@ describe('AwsIamGateway against moto', () => {
       expect(role.tags).toEqual({ keep: 'me', change: 'new', added: 'yes' });
     });
 
+    it('removes role tags by key and leaves the others', async () => {
+      await gateway.createRole(target, {
+        name: 'irsa-untag',
+        path: '/',
+        trustPolicy: trust('system:serviceaccount:u:u'),
+        tags: { a: '1', b: '2', c: '3' },
+      });
+      await gateway.untagRole(target, 'irsa-untag', ['a', 'c']);
+      await expect(
+        gateway.getRole(target, 'irsa-untag').then(r => r.tags),
+      ).resolves.toEqual({ b: '2' });
+    });
+
     it('waits for an existing role and gives up on a missing one after the timeout', async () => {
       await gateway.createRole(target, {
         name: 'irsa-wait',
@@ -342,6 +355,23 @@ describe('AwsIamGateway against moto', () => {
       });
     });
 
+    it('tags and untags a customer-managed policy', async () => {
+      const policy = await gateway.createPolicy(target, {
+        name: 'irsa-tagged',
+        path: '/irsa/',
+        document: s3Policy('tagged'),
+        tags: { x: '1', keep: 'yes' },
+      });
+      await gateway.tagPolicy(target, policy.arn, { x: '2', y: '3' });
+      await expect(
+        gateway.getPolicy(target, policy.arn).then(p => p.tags),
+      ).resolves.toEqual({ x: '2', y: '3', keep: 'yes' });
+      await gateway.untagPolicy(target, policy.arn, ['x', 'y']);
+      await expect(
+        gateway.getPolicy(target, policy.arn).then(p => p.tags),
+      ).resolves.toEqual({ keep: 'yes' });
+    });
+
     it('at the 5-version limit deletes the oldest non-default version, then adds the new default', async () => {
       const policy = await gateway.createPolicy(target, {
         name: 'irsa-versions',
@@ -429,23 +459,27 @@ describe('AwsIamGateway against moto', () => {
         { length: 103 },
         (_, i) => `irsa-many-${String(i).padStart(3, '0')}`,
       );
-      // One at a time: moto_server's IAM backend is not safe under concurrent writes.
-      const arns: string[] = [];
-      for (const PolicyName of names) {
-        const out = await sdk.iam.send(
-          new CreatePolicyCommand({
-            PolicyName,
-            PolicyDocument: JSON.stringify(s3Policy(PolicyName)),
-          }),
-        );
-        await sdk.iam.send(
-          new AttachRolePolicyCommand({
-            RoleName: 'irsa-many',
-            PolicyArn: out.Policy!.Arn!,
-          }),
-        );
-        arns.push(out.Policy!.Arn!);
-      }
+      // Two phases: moto_server fails (HTTP 500) when a create runs while an
+      // attach iterates its policies, but concurrent creates, or concurrent
+      // attaches, are safe.
+      const arns = await Promise.all(
+        names.map(async PolicyName => {
+          const out = await sdk.iam.send(
+            new CreatePolicyCommand({
+              PolicyName,
+              PolicyDocument: JSON.stringify(s3Policy(PolicyName)),
+            }),
+          );
+          return out.Policy!.Arn!;
+        }),
+      );
+      await Promise.all(
+        arns.map(PolicyArn =>
+          sdk.iam.send(
+            new AttachRolePolicyCommand({ RoleName: 'irsa-many', PolicyArn }),
+          ),
+        ),
+      );
       const listed = await gateway.listAttachedRolePolicies(
         target,
         'irsa-many',
@@ -485,6 +519,35 @@ describe('AwsIamGateway against moto', () => {
       await expect(
         gateway.getRolePolicy(target, 'irsa-inline', 'legacy-s3'),
       ).resolves.toEqual(s3Policy('legacy-s3'));
+    });
+
+    it('writes and deletes an inline policy', async () => {
+      await gateway.createRole(target, {
+        name: 'irsa-inline-write',
+        path: '/',
+        trustPolicy: trust('system:serviceaccount:iw:iw'),
+        tags: {},
+      });
+      await gateway.putRolePolicy(
+        target,
+        'irsa-inline-write',
+        'scratch',
+        s3Policy('scratch'),
+      );
+      await expect(
+        gateway.getRolePolicy(target, 'irsa-inline-write', 'scratch'),
+      ).resolves.toEqual(s3Policy('scratch'));
+      await gateway.deleteRolePolicy(target, 'irsa-inline-write', 'scratch');
+      await expect(
+        gateway.listRolePolicies(target, 'irsa-inline-write'),
+      ).resolves.toEqual([]);
+      await expect(
+        failure(gateway.getRolePolicy(target, 'irsa-inline-write', 'scratch')),
+      ).resolves.toEqual({
+        kind: 'not-found',
+        operation: 'iam:GetRolePolicy',
+        code: 'NoSuchEntityException',
+      });
     });
   });
 
