@@ -38,6 +38,27 @@ describe('readIrsaAnnotations', () => {
     });
   });
 
+  it("reads the Roadie AWS plugin's amazon.com/iam-role-arn as an alias; irsa.dev/role-arn wins", () => {
+    const roadie = 'arn:aws:iam::111122223333:role/roadie';
+    expect(
+      readIrsaAnnotations(
+        entity({
+          'irsa.dev/service-account': 'a/b',
+          'amazon.com/iam-role-arn': roadie,
+        }),
+      ).roleArn,
+    ).toBe(roadie);
+    expect(
+      readIrsaAnnotations(
+        entity({
+          'irsa.dev/service-account': 'a/b',
+          'amazon.com/iam-role-arn': roadie,
+          'irsa.dev/role-arn': 'arn:aws:iam::111122223333:role/ours',
+        }),
+      ).roleArn,
+    ).toBe('arn:aws:iam::111122223333:role/ours');
+  });
+
   it('leaves optional annotations undefined', () => {
     expect(
       readIrsaAnnotations(entity({ 'irsa.dev/service-account': 'a/b' })),

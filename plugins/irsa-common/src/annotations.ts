@@ -7,6 +7,11 @@ export const ANNOTATION_IRSA_CLUSTER = 'irsa.dev/cluster';
 export const ANNOTATION_IRSA_SERVICE_ACCOUNT = 'irsa.dev/service-account';
 /** The role ARN; when absent it is read from the ServiceAccount. */
 export const ANNOTATION_IRSA_ROLE_ARN = 'irsa.dev/role-arn';
+/**
+ * The role annotation of the Roadie AWS plugin, read as an alias of
+ * `irsa.dev/role-arn` (which wins when both are present).
+ */
+export const ANNOTATION_ROADIE_ROLE_ARN = 'amazon.com/iam-role-arn';
 
 /** ServiceAccount annotation read by the EKS pod identity webhook. */
 export const EKS_ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
@@ -65,6 +70,9 @@ export function readIrsaAnnotations(entity: Entity): IrsaEntityAnnotations {
     );
   }
   const cluster = annotations[ANNOTATION_IRSA_CLUSTER]?.trim() || undefined;
-  const roleArn = annotations[ANNOTATION_IRSA_ROLE_ARN]?.trim() || undefined;
+  const roleArn =
+    annotations[ANNOTATION_IRSA_ROLE_ARN]?.trim() ||
+    annotations[ANNOTATION_ROADIE_ROLE_ARN]?.trim() ||
+    undefined;
   return { cluster, namespace, serviceAccount, roleArn };
 }
