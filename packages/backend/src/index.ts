@@ -5,10 +5,7 @@
  * sandbox, so it runs without an AWS account or a cluster.
  */
 import { createBackend } from '@backstage/backend-defaults';
-import {
-  coreServices,
-  createBackendFeatureLoader,
-} from '@backstage/backend-plugin-api';
+import { guestSignInLoader } from './guestSignIn';
 import { irsaPermissionPolicyModule } from './irsaPermissionPolicy';
 import { demoPermissionPolicyModule } from './permissionPolicy';
 import {
@@ -21,19 +18,8 @@ const backend = createBackend();
 backend.add(import('@backstage/plugin-app-backend'));
 
 backend.add(import('@backstage/plugin-auth-backend'));
-// Guest sign-in only where config asks for it (app-config.yaml, the demo);
-// app-config.production.yaml turns it off. A production backend should not
-// add the guest module at all.
-backend.add(
-  createBackendFeatureLoader({
-    deps: { config: coreServices.rootConfig },
-    *loader({ config }) {
-      if (config.getOptionalBoolean('demo.guestSignIn')) {
-        yield import('@backstage/plugin-auth-backend-module-guest-provider');
-      }
-    },
-  }),
-);
+// Guest sign-in only when demo.guestSignIn is true (off in production).
+backend.add(guestSignInLoader);
 
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(
