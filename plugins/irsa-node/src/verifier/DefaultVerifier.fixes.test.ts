@@ -102,7 +102,7 @@ describe('DefaultVerifier fixes', () => {
   });
 
   it('requests the token for the audience on the ServiceAccount and checks the trust for it', async () => {
-    const { verifier, service } = await setup();
+    const { service } = await setup();
     await service.kubernetes.patchServiceAccountAnnotations(
       healthy.cluster,
       healthy.namespace,

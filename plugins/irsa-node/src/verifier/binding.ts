@@ -312,11 +312,10 @@ export function evaluateBinding(input: BindingInput): BindingResult {
 export function bindingEvidence(result: BindingResult): {
   [key: string]: EvidenceValue;
 } {
-  return {
-    rules: result.rules.map(r =>
-      result.proven || !r.ok
-        ? { rule: r.rule, ok: r.ok, detail: r.detail }
-        : { rule: r.rule, ok: r.ok },
-    ),
-  };
+  const rules = result.rules.map((r): EvidenceValue =>
+    result.proven || !r.ok
+      ? { rule: r.rule, ok: r.ok, detail: r.detail }
+      : { rule: r.rule, ok: r.ok },
+  );
+  return { rules };
 }

@@ -1,6 +1,7 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
   createSandboxIrsaService,
@@ -43,7 +44,7 @@ function context(
   input: Record<string, unknown>,
   credentials?: BackstageCredentials,
 ) {
-  const ctx = createMockActionContext({ input });
+  const ctx = createMockActionContext({ input: input as JsonObject });
   const info = jest.spyOn(ctx.logger, 'info');
   if (credentials)
     ctx.getInitiatorCredentials = () => Promise.resolve(credentials);
@@ -159,7 +160,9 @@ describe('aws:irsa:verify', () => {
     await expect(run(verify, ctx)).rejects.toThrow(
       /^IRSA verification fail: Ownership binding: Not bound to this entity: the role is tagged irsa.dev\/entity-ref for another entity/,
     );
-    const report = ctx.output.mock.calls.find(c => c[0] === 'report')![1];
+    const report = jest
+      .mocked(ctx.output)
+      .mock.calls.find(c => c[0] === 'report')![1];
     expect(report.policies).toEqual([]);
     expect(JSON.stringify(report)).not.toContain('ReadDemoBucket');
     expect(
@@ -207,7 +210,10 @@ describe('aws:irsa:verify', () => {
     expect(lines.filter(l => l.startsWith('PASS'))).toHaveLength(12);
     expect(lines[1]).toMatch(/^PASS {4}Ownership binding: /);
     expect(lines[lines.length - 1]).toBe('All checks passed');
-    expect(ctx.output.mock.calls.map(c => c[0])).toEqual(['status', 'report']);
+    expect(jest.mocked(ctx.output).mock.calls.map(c => c[0])).toEqual([
+      'status',
+      'report',
+    ]);
     expect(ctx.output).toHaveBeenCalledWith('status', 'pass');
     expect(ctx.output).toHaveBeenCalledWith(
       'report',
