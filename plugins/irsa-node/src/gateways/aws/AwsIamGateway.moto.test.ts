@@ -654,6 +654,17 @@ describe('AwsIamGateway against moto', () => {
         availabilityZone: `${region}a`,
         tags: { 'kubernetes.io/cluster/shop': 'shared' },
       });
+      await expect(
+        failure(
+          gateway.describeSubnets(target, {
+            subnetIds: ['subnet-0000000000000000f'],
+          }),
+        ),
+      ).resolves.toEqual({
+        kind: 'not-found',
+        operation: 'ec2:DescribeSubnets',
+        code: 'InvalidSubnetID.NotFound',
+      });
       const inVpc = await gateway.describeSubnets(target, {
         vpcId: seeded.vpcId,
       });
