@@ -169,6 +169,11 @@ export interface ReportSummary {
   durationMs: number;
   trigger: VerificationTrigger;
   counts: Record<CheckStatus, number>;
+  /**
+   * The checks that did not pass or skip (fail, warn, unknown), in report
+   * order. Absent on summaries made before it existed.
+   */
+  failingChecks?: CheckId[];
 }
 
 /** Body of `GET /v1/entities/:kind/:namespace/:name`. */
@@ -218,6 +223,12 @@ export function summarizeReport(report: VerificationReport): ReportSummary {
     durationMs: report.durationMs,
     trigger: report.trigger,
     counts: countStatuses(report.checks),
+    failingChecks: report.checks
+      .filter(
+        c =>
+          c.status === 'fail' || c.status === 'warn' || c.status === 'unknown',
+      )
+      .map(c => c.id),
   };
 }
 

@@ -1,18 +1,11 @@
 import type { DatabaseService } from '@backstage/backend-plugin-api';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
-  countStatuses,
-  type CheckId,
+  summarizeReport,
   type ReportSummary,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
 import type { Knex } from 'knex';
-
-/** A past report as history keeps it. */
-export interface StoredReportSummary extends ReportSummary {
-  /** The checks that did not pass or skip (fail, warn, unknown), in report order. */
-  failingChecks: CheckId[];
-}
 
 /** Where verification reports are kept. */
 export interface ReportStore {
@@ -22,7 +15,8 @@ export interface ReportStore {
    */
   add(entityRef: string, report: VerificationReport): Promise<void>;
   latest(entityRef: string): Promise<VerificationReport | undefined>;
-  history(entityRef: string, limit: number): Promise<StoredReportSummary[]>;
+  /** Newest first; summaries always carry `failingChecks` (empty for old rows). */
+  history(entityRef: string, limit: number): Promise<ReportSummary[]>;
   /** When each of these entities was last verified (absent: never). */
   lastVerified(entityRefs: string[]): Promise<Map<string, Date>>;
   /** Deletes every report verified before the cutoff; answers how many. */
@@ -50,8 +44,6 @@ export async function migrateReportStore(
 export const entityKey = (entityRef: string) =>
   entityRef.toLocaleLowerCase('en-US');
 
-const NOT_PASSING = new Set(['fail', 'warn', 'unknown']);
-
 /** The report store on the plugin's own database (SQLite or PostgreSQL). */
 export class DatabaseReportStore implements ReportStore {
   constructor(
@@ -71,6 +63,7 @@ export class DatabaseReportStore implements ReportStore {
 
   async add(entityRef: string, report: VerificationReport): Promise<void> {
     const ref = entityKey(entityRef);
+    const summary = summarizeReport(report);
     await this.knex.transaction(async tx => {
       // The previous latest keeps only its summary.
       await tx(TABLE)
@@ -83,10 +76,8 @@ export class DatabaseReportStore implements ReportStore {
         trigger: report.trigger,
         verified_at: new Date(report.verifiedAt),
         duration_ms: Math.round(report.durationMs),
-        counts: JSON.stringify(countStatuses(report.checks)),
-        failing_checks: JSON.stringify(
-          report.checks.filter(c => NOT_PASSING.has(c.status)).map(c => c.id),
-        ),
+        counts: JSON.stringify(summary.counts),
+        failing_checks: JSON.stringify(summary.failingChecks),
         report: JSON.stringify(report),
       });
       const keep = tx(TABLE)
@@ -113,10 +104,7 @@ export class DatabaseReportStore implements ReportStore {
       : undefined;
   }
 
-  async history(
-    entityRef: string,
-    limit: number,
-  ): Promise<StoredReportSummary[]> {
+  async history(entityRef: string, limit: number): Promise<ReportSummary[]> {
     const rows = await this.knex(TABLE)
       .select(
         'status',

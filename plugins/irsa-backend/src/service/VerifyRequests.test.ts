@@ -91,7 +91,7 @@ describe('VerifyRequests (events topic irsa.verify-requested)', () => {
       false,
     );
     expect(catalog.getEntityByRef).toHaveBeenCalledTimes(3);
-    expect(sleep.mock.calls).toEqual([[10_000], [10_000]]);
+    expect(sleep.mock.calls).toEqual([[15_000], [15_000]]);
     expect(verify).not.toHaveBeenCalled();
     expect(logger.info).toHaveBeenCalledWith(
       'IRSA: component:default/new is not in the catalog after 3 lookups; not verified',

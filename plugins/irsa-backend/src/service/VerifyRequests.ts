@@ -9,7 +9,7 @@ import {
 
 /** Lookups of an entity that the catalog may not have ingested yet. */
 const DEFAULT_ATTEMPTS = 3;
-const DEFAULT_RETRY_DELAY_MS = 10_000;
+const DEFAULT_RETRY_DELAY_MS = 15_000;
 
 /**
  * Handles `irsa.verify-requested` events: the payload only names an entity;
