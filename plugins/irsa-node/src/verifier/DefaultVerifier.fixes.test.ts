@@ -50,41 +50,55 @@ describe('DefaultVerifier fixes', () => {
     expect(JSON.stringify(report)).not.toContain('undefined');
   });
 
-  it('says "role unknown" with the template to run, never undefined, when there is no role at all', async () => {
-    for (const requireBinding of [true, false]) {
-      const { verifier, service } = await setup({ requireBinding });
-      await service.kubernetes.createServiceAccount('sandbox', {
-        namespace: 'payments',
-        name: 'payments-batch',
-        annotations: { 'irsa.dev/entity-ref': healthy.entityRef },
-      });
-      const report = await verifier.verify({
-        cluster: 'sandbox',
-        namespace: 'payments',
-        serviceAccount: 'payments-batch',
-        entityRef: healthy.entityRef,
-        trigger: 'manual',
-      });
+  // An owned ServiceAccount in a namespace where no role exists at all.
+  async function verifyWithoutRole(requireBinding: boolean) {
+    const { verifier, service } = await setup({ requireBinding });
+    await service.kubernetes.createServiceAccount('sandbox', {
+      namespace: 'payments',
+      name: 'payments-batch',
+      annotations: { 'irsa.dev/entity-ref': healthy.entityRef },
+    });
+    return verifier.verify({
+      cluster: 'sandbox',
+      namespace: 'payments',
+      serviceAccount: 'payments-batch',
+      entityRef: healthy.entityRef,
+      trigger: 'manual',
+    });
+  }
+  const ROLE_UNKNOWN =
+    'role unknown: the entity has no irsa.dev/role-arn, the ServiceAccount no eks.amazonaws.com/role-arn, and no role named irsa-sandbox-payments-payments-batch exists';
+
+  it.each([
+    [true, 'fail'],
+    [false, 'warn'],
+  ])(
+    'says "role unknown" with the template to run, never undefined (requireBinding %s)',
+    async (requireBinding, status) => {
+      const report = await verifyWithoutRole(requireBinding);
       expect(check(report, 'binding')).toMatchObject({
-        status: requireBinding ? 'fail' : 'warn',
+        status,
         remediation:
           'To create the role and annotate the ServiceAccount, run the IRSA template (aws:irsa:create) for this entity',
       });
       expect(check(report, 'binding').message).toMatch(
-        /^Not bound to this entity: role unknown: the entity has no irsa.dev\/role-arn, the ServiceAccount no eks.amazonaws.com\/role-arn, and no role named irsa-sandbox-payments-payments-batch exists/,
+        `Not bound to this entity: ${ROLE_UNKNOWN}`,
       );
-      if (!requireBinding) {
-        expect(check(report, 'role')).toMatchObject({
-          status: 'fail',
-          message:
-            'Role unknown: the entity has no irsa.dev/role-arn, the ServiceAccount no eks.amazonaws.com/role-arn, and no role named irsa-sandbox-payments-payments-batch exists',
-        });
-        expect(check(report, 'service-account').remediation).toBe(
-          'To create the role, run the IRSA template (aws:irsa:create) for this entity to create the role and annotate the ServiceAccount',
-        );
-      }
       expect(JSON.stringify(report)).not.toContain('undefined');
-    }
+    },
+  );
+
+  it('with the binding relaxed, the role and ServiceAccount checks say the same without undefined', async () => {
+    const report = await verifyWithoutRole(false);
+    expect(check(report, 'role')).toMatchObject({
+      status: 'fail',
+      message: `R${ROLE_UNKNOWN.slice(1)}`,
+      remediation:
+        'No role yet: run the IRSA template (aws:irsa:create) for this entity to create the role and annotate the ServiceAccount; or set irsa.dev/role-arn in catalog-info.yaml',
+    });
+    expect(check(report, 'service-account').remediation).toBe(
+      'No role to annotate with yet: run the IRSA template (aws:irsa:create) for this entity to create the role and annotate the ServiceAccount',
+    );
   });
 
   it('shell-quotes a role ARN from an annotation in the remediation command', async () => {

@@ -159,11 +159,9 @@ export class DefaultVerifier implements Verifier {
     // The role: the entity's ARN, else the ServiceAccount's, else the default name.
     const annotated = account?.annotations[EKS_ROLE_ARN_ANNOTATION];
     const given = request.roleArn ?? annotated;
-    let roleArnSource: RoleArnSource = request.roleArn
-      ? 'entity'
-      : annotated
-        ? 'service-account'
-        : 'none';
+    let roleArnSource: RoleArnSource = 'none';
+    if (request.roleArn) roleArnSource = 'entity';
+    else if (annotated) roleArnSource = 'service-account';
     let parsed: { arn: string; parts: RoleArnParts } | undefined;
     let roleArnProblem: string | undefined;
     if (given !== undefined) {
@@ -174,14 +172,15 @@ export class DefaultVerifier implements Verifier {
       }
     }
     // Only a role in the cluster's own account is ever looked up by name.
-    const lookupName = parsed
-      ? parsed.parts.accountId === cluster.accountId &&
-        parsed.parts.partition === cluster.partition
-        ? parsed.parts.roleName
-        : undefined
-      : roleArnProblem
-        ? undefined
-        : fallbackName;
+    let lookupName: string | undefined;
+    if (parsed) {
+      const inClusterAccount =
+        parsed.parts.accountId === cluster.accountId &&
+        parsed.parts.partition === cluster.partition;
+      lookupName = inClusterAccount ? parsed.parts.roleName : undefined;
+    } else if (!roleArnProblem) {
+      lookupName = fallbackName;
+    }
 
     // Round 2: the role.
     const role: Source<RoleInfo | undefined> = lookupName
@@ -203,25 +202,25 @@ export class DefaultVerifier implements Verifier {
 
     // The binding, from what was read so far: no document, token or pod yet.
     const unreadable = [serviceAccount, role].find(x => !x.ok);
-    const binding: Source<BindingResult> =
-      unreadable && !unreadable.ok
-        ? unreadable.aborted
-          ? cancelled()
-          : notRead(unreadable.reason)
-        : known(
-            evaluateBinding({
-              entityRef: request.entityRef,
-              cluster,
-              namespace,
-              serviceAccountName: name,
-              roleArn: parsed,
-              roleArnSource,
-              roleArnProblem,
-              defaultRoleName: fallbackName,
-              role: roleInfo,
-              serviceAccount: account,
-            }),
-          );
+    let binding: Source<BindingResult>;
+    if (unreadable && !unreadable.ok) {
+      binding = unreadable.aborted ? cancelled() : notRead(unreadable.reason);
+    } else {
+      binding = known(
+        evaluateBinding({
+          entityRef: request.entityRef,
+          cluster,
+          namespace,
+          serviceAccountName: name,
+          roleArn: parsed,
+          roleArnSource,
+          roleArnProblem,
+          defaultRoleName: fallbackName,
+          role: roleInfo,
+          serviceAccount: account,
+        }),
+      );
+    }
     const bound = binding.ok && (binding.value.proven || !this.requireBinding);
     const roleArn = parsed?.arn;
     const audience =
@@ -245,68 +244,33 @@ export class DefaultVerifier implements Verifier {
       : skip<
           Awaited<ReturnType<typeof kubernetes.listPodsForServiceAccount>>
         >();
-    const policiesP: Promise<Source<AttachedPolicy[]>> =
-      bound && roleInfo
-        ? read(
-            'role policies',
-            timeout,
-            () => this.readPolicies(target, roleInfo.name),
-            signal,
-          )
-        : bound
-          ? Promise.resolve(known<AttachedPolicy[]>([]))
-          : skip<AttachedPolicy[]>();
-    const cloudTrailP: Promise<Source<CloudTrailEventInfo[]>> =
-      bound && roleInfo
-        ? read(
-            'cloudtrail:LookupEvents',
-            timeout,
-            () => this.lookupCloudTrail(target, roleInfo.arn),
-            signal,
-          )
-        : bound
-          ? Promise.resolve(known<CloudTrailEventInfo[]>([]))
-          : skip<CloudTrailEventInfo[]>();
-    const exchangeP: Promise<Source<AssumedIdentity | GatewayError>> =
-      bound && roleInfo && account
-        ? read(
-            'TokenRequest',
-            timeout,
-            () =>
-              kubernetes.requestServiceAccountToken(
-                request.cluster,
-                namespace,
-                name,
-                { audience, expirationSeconds: TOKEN_SECONDS },
-              ),
-            signal,
-          ).then(token =>
-            chain(token, t =>
-              read(
-                'sts:AssumeRoleWithWebIdentity',
-                timeout + (options.waitForPropagationMs ?? 0),
-                () =>
-                  this.exchange(
-                    target,
-                    roleInfo.arn,
-                    t.token,
-                    request,
-                    options.waitForPropagationMs ?? 0,
-                    signal,
-                  ),
-                signal,
-              ),
-            ),
-          )
-        : bound
-          ? Promise.resolve(
-              notRead<AssumedIdentity | GatewayError>(
-                roleInfo
-                  ? `ServiceAccount ${namespace}/${name} does not exist`
-                  : 'the role does not exist',
-              ),
-            )
-          : skip<AssumedIdentity | GatewayError>();
+    let policiesP = skip<AttachedPolicy[]>();
+    let cloudTrailP = skip<CloudTrailEventInfo[]>();
+    let exchangeP = skip<AssumedIdentity | GatewayError>();
+    if (bound && roleInfo) {
+      policiesP = read(
+        'role policies',
+        timeout,
+        () => this.readPolicies(target, roleInfo.name),
+        signal,
+      );
+      cloudTrailP = read(
+        'cloudtrail:LookupEvents',
+        timeout,
+        () => this.lookupCloudTrail(target, roleInfo.arn),
+        signal,
+      );
+      exchangeP = account
+        ? this.tokenExchange(target, roleInfo.arn, request, audience, options)
+        : Promise.resolve(
+            notRead(`ServiceAccount ${namespace}/${name} does not exist`),
+          );
+    } else if (bound) {
+      // No role: nothing attached, nothing logged, nothing to exchange for.
+      policiesP = Promise.resolve(known([]));
+      cloudTrailP = Promise.resolve(known([]));
+      exchangeP = Promise.resolve(notRead('the role does not exist'));
+    }
 
     const [facts, provider, pods, policies, exchange, cloudTrail] =
       await Promise.all([
@@ -374,6 +338,38 @@ export class DefaultVerifier implements Verifier {
       `verified ${namespace}/${name} on ${request.cluster}: ${report.status}${aborted ? ' (cancelled)' : ''} in ${report.durationMs} ms`,
     );
     return report;
+  }
+
+  /** TokenRequest for the ServiceAccount, then the exchange, each with a deadline. */
+  private async tokenExchange(
+    target: AwsTarget,
+    roleArn: string,
+    request: VerifyRequest,
+    audience: string,
+    options: VerifyOptions,
+  ): Promise<Source<AssumedIdentity | GatewayError>> {
+    const { signal } = options;
+    const waitMs = options.waitForPropagationMs ?? 0;
+    const token = await read(
+      'TokenRequest',
+      this.checkTimeoutMs,
+      () =>
+        this.service.kubernetes.requestServiceAccountToken(
+          request.cluster,
+          request.namespace,
+          request.serviceAccount,
+          { audience, expirationSeconds: TOKEN_SECONDS },
+        ),
+      signal,
+    );
+    return chain(token, t =>
+      read(
+        'sts:AssumeRoleWithWebIdentity',
+        this.checkTimeoutMs + waitMs,
+        () => this.exchange(target, roleArn, t.token, request, waitMs, signal),
+        signal,
+      ),
+    );
   }
 
   /** Managed (with default version documents) and inline policies of the role. */

@@ -76,6 +76,11 @@ function trustNamesServiceAccount(role: RoleInfo, subject: string): boolean {
   );
 }
 
+/** The text of the first case that holds, else `otherwise`. */
+function firstOf<T>(cases: Array<[boolean, T]>, otherwise: T): T {
+  return cases.find(([holds]) => holds)?.[1] ?? otherwise;
+}
+
 const TEMPLATE_HINT = 'run the IRSA template (aws:irsa:create) for this entity';
 
 /**
@@ -115,11 +120,16 @@ export function evaluateBinding(input: BindingInput): BindingResult {
     !add(
       'entity',
       entity !== undefined,
-      entity
-        ? `verifying for ${entity}`
-        : input.entityRef
-          ? 'the entity ref is not valid (kind:namespace/name)'
-          : 'no entity ref: a verification without one cannot prove whose role this is',
+      firstOf(
+        [
+          [entity !== undefined, `verifying for ${entity}`],
+          [
+            Boolean(input.entityRef),
+            'the entity ref is not valid (kind:namespace/name)',
+          ],
+        ],
+        'no entity ref: a verification without one cannot prove whose role this is',
+      ),
     )
   ) {
     return done(
@@ -134,8 +144,7 @@ export function evaluateBinding(input: BindingInput): BindingResult {
       `the role ARN is not valid: ${input.roleArnProblem}`,
     );
     return done(
-      'Correct irsa.dev/role-arn (arn:aws:iam::ACCOUNT:role/NAME), or ' +
-        TEMPLATE_HINT,
+      `Correct irsa.dev/role-arn (arn:aws:iam::ACCOUNT:role/NAME), or ${TEMPLATE_HINT}`,
     );
   }
   if (!input.roleArn) {
@@ -200,11 +209,16 @@ export function evaluateBinding(input: BindingInput): BindingResult {
       !add(
         'role-owner',
         owner === entity,
-        owner === entity
-          ? `role tagged ${IRSA_ENTITY_REF_KEY}=${entity}`
-          : tagged
-            ? `the role is tagged ${IRSA_ENTITY_REF_KEY} for another entity`
-            : `the role has no ${IRSA_ENTITY_REF_KEY} tag`,
+        firstOf(
+          [
+            [owner === entity, `role tagged ${IRSA_ENTITY_REF_KEY}=${entity}`],
+            [
+              tagged !== undefined,
+              `the role is tagged ${IRSA_ENTITY_REF_KEY} for another entity`,
+            ],
+          ],
+          `the role has no ${IRSA_ENTITY_REF_KEY} tag`,
+        ),
       )
     ) {
       fail(
@@ -239,11 +253,19 @@ export function evaluateBinding(input: BindingInput): BindingResult {
       !add(
         'service-account-owner',
         rawOwner === undefined || accountOwner === entity,
-        rawOwner === undefined
-          ? `ServiceAccount ${saRef} has no ${IRSA_ENTITY_REF_KEY} annotation`
-          : accountOwner === entity
-            ? `ServiceAccount ${saRef} is annotated ${IRSA_ENTITY_REF_KEY}=${entity}`
-            : `ServiceAccount ${saRef} belongs to another entity`,
+        firstOf(
+          [
+            [
+              rawOwner === undefined,
+              `ServiceAccount ${saRef} has no ${IRSA_ENTITY_REF_KEY} annotation`,
+            ],
+            [
+              accountOwner === entity,
+              `ServiceAccount ${saRef} is annotated ${IRSA_ENTITY_REF_KEY}=${entity}`,
+            ],
+          ],
+          `ServiceAccount ${saRef} belongs to another entity`,
+        ),
       )
     ) {
       fail(
@@ -255,11 +277,19 @@ export function evaluateBinding(input: BindingInput): BindingResult {
       !add(
         'service-account-role',
         annotated === undefined || annotated === arn,
-        annotated === undefined
-          ? `ServiceAccount ${saRef} has no ${EKS_ROLE_ARN_ANNOTATION} yet`
-          : annotated === arn
-            ? `ServiceAccount ${saRef} is annotated with the role`
-            : `ServiceAccount ${saRef} is annotated with another role`,
+        firstOf(
+          [
+            [
+              annotated === undefined,
+              `ServiceAccount ${saRef} has no ${EKS_ROLE_ARN_ANNOTATION} yet`,
+            ],
+            [
+              annotated === arn,
+              `ServiceAccount ${saRef} is annotated with the role`,
+            ],
+          ],
+          `ServiceAccount ${saRef} is annotated with another role`,
+        ),
       )
     ) {
       fail(
@@ -267,14 +297,17 @@ export function evaluateBinding(input: BindingInput): BindingResult {
       );
     }
     if (role) {
-      const tie =
-        accountOwner === entity
-          ? `its ${IRSA_ENTITY_REF_KEY} annotation`
-          : role.tags[IRSA_SERVICE_ACCOUNT_TAG] === saRef
-            ? `the role's ${IRSA_SERVICE_ACCOUNT_TAG} tag`
-            : trustNamesServiceAccount(role, subject)
-              ? "the role's trust policy"
-              : undefined;
+      const tie = firstOf<string | undefined>(
+        [
+          [accountOwner === entity, `its ${IRSA_ENTITY_REF_KEY} annotation`],
+          [
+            role.tags[IRSA_SERVICE_ACCOUNT_TAG] === saRef,
+            `the role's ${IRSA_SERVICE_ACCOUNT_TAG} tag`,
+          ],
+          [trustNamesServiceAccount(role, subject), "the role's trust policy"],
+        ],
+        undefined,
+      );
       if (
         !add(
           'service-account-tie',

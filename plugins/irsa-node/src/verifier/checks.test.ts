@@ -687,10 +687,14 @@ describe('runChecks', () => {
       status,
       message,
     });
-    if (status === 'fail' || status === 'warn')
-      expect(result.remediation).toMatch(/\S/);
-    if (status === 'skipped' || status === 'unknown')
-      expect(result.evidence).toEqual({});
+    // A remediation exactly when something is to be done; evidence exactly
+    // when the check ran.
+    expect(/\S/.test(result.remediation ?? '')).toBe(
+      status === 'fail' || status === 'warn',
+    );
+    expect(Object.keys(result.evidence).length === 0).toBe(
+      status === 'skipped' || status === 'unknown',
+    );
   });
 
   it('covers every check with pass, fail or warn, and unknown or skipped', () => {

@@ -167,7 +167,7 @@ function roleUnknown(e: Evidence): Outcome {
     evidence: { roleArnSource: e.roleArnSource },
     remediation: e.roleArnProblem
       ? `Correct irsa.dev/role-arn (arn:aws:iam::ACCOUNT:role/NAME), or ${TEMPLATE_HINT}`
-      : `To create it, ${TEMPLATE_HINT}; or set irsa.dev/role-arn in catalog-info.yaml`,
+      : `No role yet: ${TEMPLATE_HINT}; or set irsa.dev/role-arn in catalog-info.yaml`,
   };
 }
 
@@ -415,7 +415,7 @@ const CHECKS: CheckDefinition[] = [
           evidence: { serviceAccount: ref },
           remediation: annotateCommand(e)
             ? `kubectl create serviceaccount -n ${q(e.namespace)} ${q(e.serviceAccountName)} && ${annotateCommand(e)}`
-            : `To create the role and the ServiceAccount, ${TEMPLATE_HINT}`,
+            : `No role or ServiceAccount yet: ${TEMPLATE_HINT}`,
         };
       }
       const annotation = account.annotations[EKS_ROLE_ARN_ANNOTATION];
@@ -435,7 +435,8 @@ const CHECKS: CheckDefinition[] = [
             : `ServiceAccount ${ref} has no ${EKS_ROLE_ARN_ANNOTATION} annotation`,
           evidence,
           remediation:
-            annotateCommand(e) ?? `To create the role, ${TEMPLATE_HINT}`,
+            annotateCommand(e) ??
+            `No role to annotate with yet: ${TEMPLATE_HINT}`,
         };
       }
       const command = annotateCommand(e);

@@ -49,7 +49,9 @@ function readInteger(
   }
   if (raw === undefined) return fallback;
   if (!Number.isInteger(raw) || raw < min || raw > max) {
-    throw new InputError(`${key}: must be a whole number from ${min} to ${max}`);
+    throw new InputError(
+      `${key}: must be a whole number from ${min} to ${max}`,
+    );
   }
   return raw;
 }
