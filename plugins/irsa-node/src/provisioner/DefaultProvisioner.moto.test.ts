@@ -1,4 +1,6 @@
 import {
+  AttachRolePolicyCommand,
+  CreatePolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetRoleCommand,
@@ -471,5 +473,73 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
     await expect(
       fx.kubernetes.getServiceAccount(CLUSTER, NAMESPACE, 'quotes'),
     ).resolves.toBeUndefined();
+  });
+
+  it("refuses to take over another entity's role, and writes nothing", async () => {
+    await provision(inputFor('payouts'));
+    const before = await inventory();
+    const role = await readRole(roleNameOf('payouts'));
+
+    await expect(
+      fx.provisioner.provision(
+        inputFor('payouts', { entityRef: 'component:default/intruder' }),
+      ),
+    ).rejects.toThrow(
+      `role ${roleNameOf('payouts')} belongs to component:default/payouts (owner group:default/payments)`,
+    );
+    await expect(inventory()).resolves.toEqual(before);
+    await expect(readRole(roleNameOf('payouts'))).resolves.toEqual(role);
+  });
+
+  it('adopts with irsa.role.adopt on both entities: tags move to the new entity', async () => {
+    const roleName = roleNameOf('wallet');
+    await provision(inputFor('wallet', { entityRef: 'component:default/old-wallet' }));
+    const asked: string[] = [];
+
+    await fx.provisioner.provision(inputFor('wallet', { adopt: true }), {
+      caller: {
+        mayAdopt: async ref => {
+          asked.push(ref);
+          return true;
+        },
+      },
+    });
+
+    expect(asked).toEqual(['component:default/wallet', 'component:default/old-wallet']);
+    expect((await readRole(roleName)).tags['irsa.dev/entity-ref']).toBe(
+      'component:default/wallet',
+    );
+    expect(
+      (await readPolicy(policyArnOf(roleName))).tags['irsa.dev/entity-ref'],
+    ).toBe('component:default/wallet');
+    expect(
+      (await fx.kubernetes.getServiceAccount(CLUSTER, NAMESPACE, 'wallet'))
+        ?.annotations['irsa.dev/entity-ref'],
+    ).toBe('component:default/wallet');
+  });
+
+  it('keeps a managed policy someone else attached and detaches only the one it attached', async () => {
+    const roleName = roleNameOf('fx');
+    const ours = policyArnOf('fx-extra');
+    const theirs = policyArnOf('hand-attached');
+    for (const name of ['fx-extra', 'hand-attached'])
+      await fx.sdk.iam.send(
+        new CreatePolicyCommand({
+          PolicyName: name,
+          PolicyDocument: JSON.stringify(s3Read('audit')),
+        }),
+      );
+    // The managed policy's default version is read from moto and passes the guardrail.
+    await provision(inputFor('fx', { managedPolicyArns: [ours] }));
+    await fx.sdk.iam.send(
+      new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: theirs }),
+    );
+
+    const { result } = await provision(inputFor('fx'));
+
+    expect(result.keptPolicyArns).toEqual([theirs]);
+    expect((await readRole(roleName)).attached).toEqual(
+      [policyArnOf(roleName), policyArnOf(`${roleName}-allowlist`), theirs].sort(),
+    );
   });
 });
