@@ -461,3 +461,33 @@ describe('DefaultProvisioner with a platform allowlist minimum', () => {
     });
   });
 });
+
+describe('DefaultProvisioner namespaces per cluster', () => {
+  it('follows irsa.clusters[].namespaces: allow patterns, deny wins, a system namespace opened only by name', async () => {
+    const { service, sandbox } = await createSandboxIrsaService();
+    const cluster = service.clusters.get('sandbox');
+    cluster.namespaces = {
+      allow: ['shop', 'team-*', 'kube-system'],
+      deny: ['team-secret'],
+    };
+    const provisioner = DefaultProvisioner.fromConfig({
+      service,
+      logger: mockServices.logger.mock(),
+      config: new ConfigReader({}),
+    });
+    const refusal = (namespace: string) =>
+      provisioner.plan({ ...input, namespace }).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      );
+    expect(await refusal('team-a')).toBe('accepted');
+    expect(await refusal('kube-system')).toBe('accepted');
+    expect(await refusal('team-secret')).toBe(
+      'namespace: team-secret is refused by irsa.clusters[sandbox].namespaces.deny',
+    );
+    expect(await refusal('billing')).toBe(
+      'namespace: billing is not in irsa.clusters[sandbox].namespaces.allow (shop, team-*, kube-system)',
+    );
+    expect(sandbox.controls.calls.filter(c => c.write)).toEqual([]);
+  });
+});

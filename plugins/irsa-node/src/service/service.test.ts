@@ -39,6 +39,7 @@ describe('createIrsaService', () => {
       accountId: '111122223333',
       region: 'cn-north-1',
       partition: 'aws-cn',
+      namespaces: { allow: [], deny: [] },
     });
     expect(credentialsManager.getCredentialProvider).not.toHaveBeenCalled();
   });
@@ -77,6 +78,17 @@ describe('readClusterConfig', () => {
         { name: 'prod', accountId: '111122223333', region: 'eu-west-1' },
       ],
       'irsa.clusters[1].name: "prod" is configured twice',
+    ],
+    [
+      [
+        {
+          name: 'prod',
+          accountId: '111122223333',
+          region: 'eu-west-1',
+          namespaces: { allow: ['team-*'], deny: ['Team A'] },
+        },
+      ],
+      'irsa.clusters[0].namespaces.deny[0]: "Team A" must be a namespace name or a pattern of lowercase letters, digits, "-", "*" and "?"',
     ],
   ])('rejects %j naming the key', (clusters, message) => {
     expect(() => read(clusters)).toThrow(message);
