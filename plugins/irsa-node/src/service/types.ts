@@ -87,7 +87,7 @@ export interface VerifyOptions {
   onCheck?: (check: VerificationReport['checks'][number]) => void;
 }
 
-/** Runs the eleven checks and builds the report. */
+/** Runs every registered check and builds the report. */
 export interface Verifier {
   verify(
     request: VerifyRequest,
