@@ -2,6 +2,7 @@ import {
   irsaEntityReadPermission,
   irsaEntityVerifyPermission,
   irsaRoleCreatePermission,
+  irsaRoleDeletePermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { DemoPermissionPolicy } from './permissionPolicy';
@@ -13,6 +14,7 @@ describe('DemoPermissionPolicy', () => {
       irsaEntityReadPermission,
       irsaEntityVerifyPermission,
       irsaRoleCreatePermission,
+      irsaRoleDeletePermission,
     ]) {
       await expect(policy.handle({ permission })).resolves.toEqual({
         result: AuthorizeResult.ALLOW,
@@ -27,6 +29,9 @@ describe('DemoPermissionPolicy', () => {
     ).resolves.toEqual({ result: AuthorizeResult.DENY });
     await expect(
       policy.handle({ permission: irsaRoleCreatePermission }),
+    ).resolves.toEqual({ result: AuthorizeResult.DENY });
+    await expect(
+      policy.handle({ permission: irsaRoleDeletePermission }),
     ).resolves.toEqual({ result: AuthorizeResult.DENY });
     await expect(
       policy.handle({ permission: irsaEntityReadPermission }),

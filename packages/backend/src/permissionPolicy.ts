@@ -6,6 +6,7 @@ import {
   irsaEntityVerifyPermission,
   irsaRoleAdoptPermission,
   irsaRoleCreatePermission,
+  irsaRoleDeletePermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
   AuthorizeResult,
@@ -19,7 +20,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 
 /**
  * The demo portal's policy: everyone may do everything, except that
- * `demo.allowIrsaMutations: false` denies re-verifying, creating and adopting roles,
+ * `demo.allowIrsaMutations: false` denies re-verifying, creating, adopting and deleting roles,
  * which is how the read-only guest of the browser tests is configured.
  */
 export class DemoPermissionPolicy implements PermissionPolicy {
@@ -30,7 +31,8 @@ export class DemoPermissionPolicy implements PermissionPolicy {
     const isIrsaMutation =
       name === irsaEntityVerifyPermission.name ||
       name === irsaRoleCreatePermission.name ||
-      name === irsaRoleAdoptPermission.name;
+      name === irsaRoleAdoptPermission.name ||
+      name === irsaRoleDeletePermission.name;
     if (isIrsaMutation && !this.allowIrsaMutations) {
       return { result: AuthorizeResult.DENY };
     }

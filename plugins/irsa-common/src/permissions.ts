@@ -41,10 +41,23 @@ export const irsaRoleAdoptPermission: ResourcePermission<'catalog-entity'> =
     resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
   });
 
+/**
+ * Decommission an entity's IRSA role: unbind the ServiceAccount, delete the
+ * policies this project created and the role (aws:irsa:delete). Conditional
+ * on the catalog entity, so ownership rules apply.
+ */
+export const irsaRoleDeletePermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'irsa.role.delete',
+    attributes: { action: 'delete' },
+    resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+  });
+
 /** Every permission this plugin defines, for `permissionsRegistry.addPermissions`. */
 export const irsaPermissions = [
   irsaEntityReadPermission,
   irsaEntityVerifyPermission,
   irsaRoleCreatePermission,
   irsaRoleAdoptPermission,
+  irsaRoleDeletePermission,
 ];

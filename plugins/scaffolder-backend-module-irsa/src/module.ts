@@ -4,15 +4,17 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
+  DefaultDecommissioner,
   DefaultProvisioner,
   irsaServiceRef,
   irsaVerifierServiceRef,
 } from '@backstage-irsa/plugin-irsa-node';
 import { createIrsaAction } from './actions/createIrsaAction';
+import { createDeleteIrsaAction } from './actions/deleteIrsaAction';
 import { createVerifyAction } from './actions/verifyIrsaAction';
 import { DatabaseProvisionLock } from './service/DatabaseProvisionLock';
 
-/** Scaffolder module adding aws:irsa:create and aws:irsa:verify. */
+/** Scaffolder module adding aws:irsa:create, aws:irsa:verify and aws:irsa:delete. */
 export const scaffolderModuleIrsa = createBackendModule({
   pluginId: 'scaffolder',
   moduleId: 'irsa',
@@ -28,14 +30,23 @@ export const scaffolderModuleIrsa = createBackendModule({
         verifier: irsaVerifierServiceRef,
       },
       async init({ actions, irsa, permissions, database, config, logger, verifier }) {
+        // One lock for both, so a delete never interleaves with a create.
+        const lock = await DatabaseProvisionLock.create({ database });
         const provisioner = DefaultProvisioner.fromConfig({
           service: irsa,
           logger,
           config,
-          lock: await DatabaseProvisionLock.create({ database }),
+          lock,
+        });
+        const decommissioner = DefaultDecommissioner.fromConfig({
+          service: irsa,
+          logger,
+          config,
+          lock,
         });
         actions.addActions(
           createIrsaAction({ provisioner, permissions }),
+          createDeleteIrsaAction({ decommissioner, permissions }),
           createVerifyAction({
             verifier,
             clusters: irsa.clusters,

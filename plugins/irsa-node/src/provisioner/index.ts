@@ -1,4 +1,5 @@
 export * from './DefaultProvisioner';
+export * from './DefaultDecommissioner';
 export * from './ApplyRun';
 export * from './input';
 export * from './ownership';

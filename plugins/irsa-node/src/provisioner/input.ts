@@ -92,13 +92,50 @@ function optionalBoolean(value: unknown, field: string): boolean | undefined {
   return value as boolean | undefined;
 }
 
-function entityRef(value: unknown, field: string, example: string): string {
+/** The entity reference in its canonical form, or InputError naming the field. */
+export function validateEntityRef(
+  value: unknown,
+  field = 'entityRef',
+  example = 'component:default/my-service',
+): string {
   try {
     return stringifyEntityRef(parseEntityRef(string(value, field)));
   } catch (error) {
     if (error instanceof InputError) throw error;
     return fail(field, `must be an entity reference such as ${example}`);
   }
+}
+
+/** A Kubernetes namespace name (DNS-1123 label), or InputError. */
+export function validateNamespace(value: unknown, field = 'namespace'): string {
+  const namespace = string(value, field);
+  if (!DNS1123_LABEL.test(namespace))
+    fail(
+      field,
+      'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63)',
+    );
+  return namespace;
+}
+
+/** A ServiceAccount name (DNS-1123 subdomain), or InputError. */
+export function validateServiceAccountName(
+  value: unknown,
+  field = 'serviceAccount',
+): string {
+  const name = string(value, field);
+  if (!DNS1123_SUBDOMAIN.test(name))
+    fail(
+      field,
+      'must be a DNS-1123 subdomain (lowercase letters, digits, "-" and ".")',
+    );
+  return name;
+}
+
+/** An IAM role name, or InputError. */
+export function validateRoleName(value: unknown, field = 'roleName'): string {
+  if (typeof value !== 'string' || !ROLE_NAME.test(value))
+    fail(field, `must be 1-${MAX_ROLE_NAME_LENGTH} of A-Z a-z 0-9 +=,.@_-`);
+  return value;
 }
 
 function validateTags(
@@ -145,18 +182,8 @@ export function validateProvisionInput(
   if (typeof input !== 'object' || input === null)
     fail('input', 'must be an object');
   const cluster = string(input.cluster, 'cluster');
-  const namespace = string(input.namespace, 'namespace');
-  if (!DNS1123_LABEL.test(namespace))
-    fail(
-      'namespace',
-      'must be a DNS-1123 label (lowercase letters, digits and "-", at most 63)',
-    );
-  const serviceAccount = string(input.serviceAccount, 'serviceAccount');
-  if (!DNS1123_SUBDOMAIN.test(serviceAccount))
-    fail(
-      'serviceAccount',
-      'must be a DNS-1123 subdomain (lowercase letters, digits, "-" and ".")',
-    );
+  const namespace = validateNamespace(input.namespace);
+  const serviceAccount = validateServiceAccountName(input.serviceAccount);
 
   const managedPolicyArns = optionalStringList(
     input.managedPolicyArns,
@@ -199,15 +226,7 @@ export function validateProvisionInput(
   )
     fail('audience', 'must be a non-empty string without spaces');
 
-  if (
-    input.roleName !== undefined &&
-    (typeof input.roleName !== 'string' || !ROLE_NAME.test(input.roleName))
-  ) {
-    fail(
-      'roleName',
-      `must be 1-${MAX_ROLE_NAME_LENGTH} of A-Z a-z 0-9 +=,.@_-`,
-    );
-  }
+  if (input.roleName !== undefined) validateRoleName(input.roleName);
   const rolePath = input.rolePath ?? settings.rolePath;
   if (typeof rolePath !== 'string' || !ROLE_PATH.test(rolePath))
     fail('rolePath', 'must start and end with "/" (for example /irsa/)');
@@ -267,8 +286,8 @@ export function validateProvisionInput(
       ? { maxSessionDuration: input.maxSessionDuration }
       : {}),
     tags,
-    entityRef: entityRef(input.entityRef, 'entityRef', 'component:default/my-service'),
-    owner: entityRef(input.owner, 'owner', 'group:default/team-a'),
+    entityRef: validateEntityRef(input.entityRef),
+    owner: validateEntityRef(input.owner, 'owner', 'group:default/team-a'),
     adopt,
   };
 }

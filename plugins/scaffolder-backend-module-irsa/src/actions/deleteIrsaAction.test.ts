@@ -1,0 +1,255 @@
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { ConfigReader } from '@backstage/config';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import {
+  DefaultDecommissioner,
+  DefaultProvisioner,
+  InMemoryProvisionLock,
+  createSandboxIrsaService,
+} from '@backstage-irsa/plugin-irsa-node';
+import { parse } from 'yaml';
+import { createDeleteIrsaAction } from './deleteIrsaAction';
+import { deleteExamples } from './deleteIrsaAction.examples';
+
+const target = { accountId: '111122223333', region: 'us-east-1' };
+const cart = {
+  cluster: 'sandbox',
+  namespace: 'shop',
+  serviceAccount: 'cart',
+  entityRef: 'component:default/cart',
+};
+const roleName = 'irsa-sandbox-shop-cart';
+const roleArn = `arn:aws:iam::111122223333:role/${roleName}`;
+const policyArn = `arn:aws:iam::111122223333:policy/${roleName}`;
+const unbound =
+  'annotations eks.amazonaws.com/role-arn, irsa.dev/entity-ref, irsa.dev/owner and label irsa.dev/managed-by of ServiceAccount shop/cart';
+
+/** Permission decisions by permission name (ALLOW when absent). */
+async function setup(decisions: Record<string, AuthorizeResult> = {}) {
+  const { service, sandbox } = await createSandboxIrsaService();
+  const permissions = mockServices.permissions.mock({
+    authorize: async requests =>
+      requests.map(r => ({
+        result: (decisions[r.permission.name] ?? AuthorizeResult.ALLOW) as
+          AuthorizeResult.ALLOW | AuthorizeResult.DENY,
+      })),
+  });
+  const logger = mockServices.logger.mock();
+  const lock = new InMemoryProvisionLock();
+  const config = new ConfigReader({});
+  const provisioner = DefaultProvisioner.fromConfig({
+    service,
+    logger,
+    config,
+    lock,
+  });
+  const action = createDeleteIrsaAction({
+    decommissioner: DefaultDecommissioner.fromConfig({
+      service,
+      logger,
+      config,
+      lock,
+    }),
+    permissions,
+  });
+  /** What aws:irsa:create would have made for this input. */
+  const provision = async (input: {
+    cluster: string;
+    namespace: string;
+    serviceAccount: string;
+    entityRef: string;
+    roleName?: string;
+  }) => {
+    await provisioner.provision({
+      ...input,
+      policy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+      },
+      owner: 'group:default/guests',
+    });
+    sandbox.controls.resetCalls();
+  };
+  const writes = () =>
+    sandbox.controls.calls.filter(c => c.write).map(c => c.operation);
+  return { service, sandbox, permissions, action, provision, writes };
+}
+
+function context(
+  input: Record<string, unknown>,
+  extra: { isDryRun?: boolean; credentials?: BackstageCredentials } = {},
+) {
+  const ctx = createMockActionContext({ input: input as never });
+  const info = jest.spyOn(ctx.logger, 'info');
+  return Object.assign(ctx, {
+    isDryRun: extra.isDryRun ?? false,
+    info,
+    ...(extra.credentials
+      ? { getInitiatorCredentials: async () => extra.credentials! }
+      : {}),
+  });
+}
+const outputs = (ctx: { output: jest.Mock | ((...args: never[]) => void) }) =>
+  Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+
+describe('aws:irsa:delete', () => {
+  it.each(
+    deleteExamples.map(
+      e => [e.description, parse(e.example).steps[0].input] as const,
+    ),
+  )('runs the example: %s', async (_description, input) => {
+    const { action, provision, service } = await setup();
+    await provision(input);
+    const ctx = context(input);
+    await action.handler(ctx as never);
+    const name =
+      input.roleName ??
+      `irsa-sandbox-${input.namespace}-${input.serviceAccount}`;
+    expect(outputs(ctx)).toMatchObject({
+      roleArn: `arn:aws:iam::111122223333:role/${name}`,
+      roleDeleted: true,
+    });
+    await expect(service.iam.getRole(target, name)).rejects.toMatchObject({
+      kind: 'not-found',
+    });
+    const sa = await service.kubernetes.getServiceAccount(
+      'sandbox',
+      input.namespace,
+      input.serviceAccount,
+    );
+    expect(sa?.annotations).toEqual({});
+  });
+
+  it('outputs every step and narrates it in the task log', async () => {
+    const { action, provision, writes } = await setup();
+    await provision(cart);
+    const ctx = context(cart);
+    await action.handler(ctx as never);
+    expect(writes()).toEqual([
+      'patchServiceAccountMetadata',
+      'detachRolePolicy',
+      'detachRolePolicy',
+      'deletePolicy',
+      'deletePolicy',
+      'deleteRole',
+    ]);
+    const steps = [
+      `removed ${unbound}`,
+      `detached ${policyArn}`,
+      `detached ${policyArn}-allowlist`,
+      `deleted policy ${policyArn}`,
+      `deleted policy ${policyArn}-allowlist`,
+      `deleted role ${roleArn}`,
+    ];
+    expect(outputs(ctx)).toEqual({
+      roleArn,
+      roleName,
+      unbound: [unbound],
+      detachedPolicyArns: [policyArn, `${policyArn}-allowlist`],
+      deletedPolicyArns: [policyArn, `${policyArn}-allowlist`],
+      roleDeleted: true,
+      steps,
+    });
+    expect(ctx.info).toHaveBeenLastCalledWith(`Done: ${steps.join('; ')}`);
+  });
+
+  it('checks irsa.role.delete on the entity for the initiator before anything else', async () => {
+    const { action, provision, permissions, sandbox } = await setup({
+      'irsa.role.delete': AuthorizeResult.DENY,
+    });
+    await provision(cart);
+    await expect(action.handler(context(cart) as never)).rejects.toThrow(
+      'You are not allowed to decommission the IRSA role of component:default/cart (permission irsa.role.delete)',
+    );
+    expect(permissions.authorize).toHaveBeenCalledWith(
+      [
+        {
+          permission: expect.objectContaining({
+            name: 'irsa.role.delete',
+            resourceType: 'catalog-entity',
+            attributes: { action: 'delete' },
+          }),
+          resourceRef: 'component:default/cart',
+        },
+      ],
+      { credentials: mockCredentials.user() },
+    );
+    expect(sandbox.controls.calls).toEqual([]);
+  });
+
+  it('refuses a service principal that its access restrictions do not explicitly allow, though the policy would', async () => {
+    const { action, provision, permissions, sandbox } = await setup();
+    await provision(cart);
+    await expect(
+      action.handler(
+        context(cart, {
+          credentials: mockCredentials.service('external:ci'),
+        }) as never,
+      ),
+    ).rejects.toThrow('permission irsa.role.delete');
+    expect(permissions.authorize).not.toHaveBeenCalled();
+    expect(sandbox.controls.calls).toEqual([]);
+
+    const allowed = mockCredentials.service('external:ci', {
+      permissionNames: ['irsa.role.delete'],
+    });
+    const ctx = context(cart, { credentials: allowed });
+    await action.handler(ctx as never);
+    expect(outputs(ctx).roleDeleted).toBe(true);
+  });
+
+  it("refuses another entity's role, naming its owner, with no write", async () => {
+    const { action, provision, writes } = await setup();
+    await provision(cart);
+    await expect(
+      action.handler(
+        context({ ...cart, entityRef: 'component:default/intruder' }) as never,
+      ),
+    ).rejects.toMatchObject({
+      name: 'ConflictError',
+      message:
+        'role irsa-sandbox-shop-cart belongs to component:default/cart (owner group:default/guests); ServiceAccount shop/cart belongs to component:default/cart (owner group:default/guests). aws:irsa:delete removes only what component:default/intruder owns; nothing was written',
+    });
+    expect(writes()).toEqual([]);
+  });
+
+  it('refuses a malformed entity ref before asking for a permission', async () => {
+    const { action, permissions, sandbox } = await setup();
+    await expect(
+      action.handler(context({ ...cart, entityRef: 'not a ref:' }) as never),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        'entityRef: must be an entity reference such as component:default/my-service',
+    });
+    expect(permissions.authorize).not.toHaveBeenCalled();
+    expect(sandbox.controls.calls).toEqual([]);
+  });
+
+  it('writes nothing in a dry run and outputs what would be removed', async () => {
+    const { action, provision, writes } = await setup();
+    await provision(cart);
+    const ctx = context(cart, { isDryRun: true });
+    await action.handler(ctx as never);
+    expect(writes()).toEqual([]);
+    expect(outputs(ctx)).toEqual({
+      roleArn,
+      roleName,
+      unbound: [unbound],
+      detachedPolicyArns: [policyArn, `${policyArn}-allowlist`],
+      deletedPolicyArns: [policyArn, `${policyArn}-allowlist`],
+      roleDeleted: true,
+      steps: [
+        `Would remove ${unbound}`,
+        `Would detach ${policyArn} from role ${roleName}`,
+        `Would detach ${policyArn}-allowlist from role ${roleName}`,
+        `Would delete policy ${policyArn} and its old versions`,
+        `Would delete policy ${policyArn}-allowlist and its old versions`,
+        `Would delete role ${roleArn}`,
+      ],
+    });
+    expect(ctx.info).toHaveBeenCalledWith('Dry run: nothing is removed');
+  });
+});

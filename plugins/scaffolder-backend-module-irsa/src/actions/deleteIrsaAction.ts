@@ -1,0 +1,117 @@
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type { JsonValue } from '@backstage/types';
+import { irsaRoleDeletePermission } from '@backstage-irsa/plugin-irsa-common';
+import {
+  isCallerAllowed,
+  validateEntityRef,
+  type DefaultDecommissioner,
+} from '@backstage-irsa/plugin-irsa-node';
+import { deleteExamples } from './deleteIrsaAction.examples';
+
+/**
+ * aws:irsa:delete — decommissions what aws:irsa:create made for one catalog
+ * entity: the ServiceAccount's binding, the policies this project created
+ * and attached, and the role. Refuses anything the entity does not own.
+ */
+export function createDeleteIrsaAction(options: {
+  decommissioner: DefaultDecommissioner;
+  permissions: PermissionsService;
+}) {
+  return createTemplateAction({
+    id: 'aws:irsa:delete',
+    description:
+      "Decommissions an entity's IRSA role: removes the ServiceAccount's role annotations, detaches and deletes only the policies this project created or attached, then deletes the role. Anything another entity owns, or nobody manages, is refused; policies attached by someone else keep the role and are named.",
+    examples: deleteExamples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        cluster: z =>
+          z.string().describe('Cluster name as configured under irsa.clusters'),
+        namespace: z =>
+          z.string().describe('Kubernetes namespace of the ServiceAccount'),
+        serviceAccount: z => z.string().describe('ServiceAccount name'),
+        entityRef: z =>
+          z
+            .string()
+            .describe(
+              'Catalog entity the role belongs to; the role, its policies and the ServiceAccount must be tagged with it',
+            ),
+        roleName: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Role name (default irsa-CLUSTER-NAMESPACE-SERVICEACCOUNT, as aws:irsa:create names it)',
+            ),
+      },
+      output: {
+        roleArn: z => z.string().describe('ARN of the role'),
+        roleName: z => z.string().describe('Name of the role'),
+        unbound: z =>
+          z
+            .array(z.string())
+            .describe('The bindings removed (the ServiceAccount annotations)'),
+        detachedPolicyArns: z =>
+          z
+            .array(z.string())
+            .describe('Managed policies detached from the role'),
+        deletedPolicyArns: z =>
+          z
+            .array(z.string())
+            .describe(
+              'Customer-managed policies deleted (this project created them)',
+            ),
+        roleDeleted: z =>
+          z
+            .boolean()
+            .describe(
+              'True when the role was deleted (in a dry run: would be); false when it was already gone',
+            ),
+        steps: z =>
+          z
+            .array(z.string())
+            .describe(
+              'Every step done, in order (in a dry run: what would be done)',
+            ),
+      },
+    },
+    async handler(ctx) {
+      // Refuse a malformed entity ref before asking the permission framework about it.
+      const entityRef = validateEntityRef(ctx.input.entityRef);
+      const credentials = await ctx.getInitiatorCredentials();
+      if (
+        !(await isCallerAllowed(options.permissions, credentials, {
+          permission: irsaRoleDeletePermission,
+          resourceRef: entityRef,
+        }))
+      ) {
+        throw new NotAllowedError(
+          `You are not allowed to decommission the IRSA role of ${entityRef} (permission irsa.role.delete)`,
+        );
+      }
+      const { result } = await options.decommissioner.decommission(
+        { ...ctx.input, entityRef },
+        {
+          log: message => ctx.logger.info(message),
+          dryRun: ctx.isDryRun,
+          holder: `scaffolder task ${ctx.task.id}`,
+          // Every step returns a string, which is JSON.
+          step: (key, fn) =>
+            ctx.checkpoint({
+              key,
+              fn: fn as () => Promise<JsonValue>,
+            }) as Promise<never>,
+        },
+      );
+      ctx.output('roleArn', result.roleArn);
+      ctx.output('roleName', result.roleName);
+      ctx.output('unbound', result.unbound);
+      ctx.output('detachedPolicyArns', result.detachedPolicyArns);
+      ctx.output('deletedPolicyArns', result.deletedPolicyArns);
+      ctx.output('roleDeleted', result.roleDeleted);
+      ctx.output('steps', result.steps);
+    },
+  });
+}
