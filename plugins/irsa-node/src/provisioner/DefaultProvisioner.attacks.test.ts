@@ -15,7 +15,11 @@ import type { ProvisionInput } from './input';
 const s3Read = {
   Version: '2012-10-17',
   Statement: [
-    { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::shop/*' },
+    {
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::shop/*',
+    },
   ],
 };
 const base: ProvisionInput = {
@@ -34,8 +38,7 @@ const platform = {
   irsa: {
     provisioning: {
       rolePath: '/irsa/',
-      permissionsBoundaryArn:
-        'arn:aws:iam::111122223333:policy/irsa-boundary',
+      permissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/irsa-boundary',
       maxSessionDuration: 7200,
       tags: { 'cost-center': 'platform' },
     },
@@ -72,8 +75,11 @@ async function setup(config: object = {}) {
 const attacks: Attack[] = [
   {
     attack: 'attach AdministratorAccess',
-    input: { managedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'] },
-    refusal: /managedPolicyArns\[0\]: .*AdministratorAccess grants administrator access or control over IAM/,
+    input: {
+      managedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+    },
+    refusal:
+      /managedPolicyArns\[0\]: .*AdministratorAccess grants administrator access or control over IAM/,
   },
   {
     attack: 'attach PowerUserAccess',
@@ -88,7 +94,8 @@ const attacks: Attack[] = [
     refusal: /managedPolicyArns\[0\]: .*IAMFullAccess/,
   },
   {
-    attack: "attach a customer policy whose document is admin (name looks harmless)",
+    attack:
+      'attach a customer policy whose document is admin (name looks harmless)',
     input: {
       managedPolicyArns: ['arn:aws:iam::111122223333:policy/read-only-helper'],
     },
@@ -106,7 +113,7 @@ const attacks: Attack[] = [
     refusal: /managedPolicyArns\[0\]: .*read-only-helper.*iam:\*/,
   },
   {
-    attack: "attach a policy from another account",
+    attack: 'attach a policy from another account',
     input: { managedPolicyArns: ['arn:aws:iam::999999999999:policy/anything'] },
     refusal: /managedPolicyArns\[0\]: .*belongs to account 999999999999/,
   },
@@ -135,7 +142,9 @@ const attacks: Attack[] = [
   },
   {
     attack: 'iam:Pass* on arn:*:iam::*:role/*',
-    input: { policy: grant({ Action: 'iam:Pass*', Resource: 'arn:*:iam::*:role/*' }) },
+    input: {
+      policy: grant({ Action: 'iam:Pass*', Resource: 'arn:*:iam::*:role/*' }),
+    },
     refusal: /^policy: refused by the guardrails .*iam:PassRole/,
   },
   {
@@ -155,7 +164,9 @@ const attacks: Attack[] = [
   },
   {
     attack: 'iam:UpdateAssumeRolePolicy on *',
-    input: { policy: grant({ Action: 'iam:UpdateAssumeRolePolicy', Resource: '*' }) },
+    input: {
+      policy: grant({ Action: 'iam:UpdateAssumeRolePolicy', Resource: '*' }),
+    },
     refusal: /^policy: refused by the guardrails .*iam:UpdateAssumeRolePolicy/,
   },
   {
@@ -184,7 +195,9 @@ const attacks: Attack[] = [
   {
     attack: "replace the platform's permissions boundary",
     config: platform,
-    input: { permissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/wide-open' },
+    input: {
+      permissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/wide-open',
+    },
     refusal:
       "permissionsBoundaryArn: the platform's boundary arn:aws:iam::111122223333:policy/irsa-boundary cannot be replaced or removed (irsa.provisioning.permissionsBoundaryArn)",
   },
@@ -235,11 +248,11 @@ const attacks: Attack[] = [
     arrange: async ({ provisioner }) => {
       await provisioner.provision(victim);
     },
-    refusal:
-      /needs the permission irsa.role.adopt on component:default\/cart$/,
+    refusal: /needs the permission irsa.role.adopt on component:default\/cart$/,
   },
   {
-    attack: "adopt with irsa.role.adopt on its own entity but not on the owner's",
+    attack:
+      "adopt with irsa.role.adopt on its own entity but not on the owner's",
     input: { serviceAccount: 'payments', adopt: true },
     mayAdopt: ['component:default/cart'],
     arrange: async ({ provisioner }) => {
@@ -259,7 +272,10 @@ const attacks: Attack[] = [
         {
           name: 'legacy-admin',
           path: '/',
-          trustPolicy: grant({ Action: 'sts:AssumeRole', Principal: { Service: 'ec2.amazonaws.com' } }),
+          trustPolicy: grant({
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'ec2.amazonaws.com' },
+          }),
           tags: {},
         },
       );
@@ -276,12 +292,16 @@ const attacks: Attack[] = [
         {
           name: 'hand-made',
           path: '/',
-          trustPolicy: grant({ Action: 'sts:AssumeRole', Principal: { Service: 'ec2.amazonaws.com' } }),
+          trustPolicy: grant({
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'ec2.amazonaws.com' },
+          }),
           tags: {},
         },
       );
     },
-    refusal: /^role hand-made exists and is not managed by IRSA for Backstage\. /,
+    refusal:
+      /^role hand-made exists and is not managed by IRSA for Backstage\. /,
   },
   ...['kube-system', 'kube-public', 'kube-node-lease'].map(namespace => ({
     attack: `provision in ${namespace}`,
@@ -324,7 +344,8 @@ const attacks: Attack[] = [
         Resource: 'arn:aws:iam::111122223333:role/shop-*',
       }),
     },
-    refusal: /^IAM Access Analyzer \(irsa.provisioning.accessAnalyzer\) refused: policy: SECURITY_WARNING PASS_ROLE_WITH_STAR_IN_RESOURCE at Statement\[0\]\.Resource\[0\]: /,
+    refusal:
+      /^IAM Access Analyzer \(irsa.provisioning.accessAnalyzer\) refused: policy: SECURITY_WARNING PASS_ROLE_WITH_STAR_IN_RESOURCE at Statement\[0\]\.Resource\[0\]: /,
   },
   {
     attack: 'Backstage may not patch ServiceAccounts in the namespace (RBAC)',

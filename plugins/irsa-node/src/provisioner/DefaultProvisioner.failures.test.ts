@@ -14,7 +14,11 @@ const input: ProvisionInput = {
   policy: {
     Version: '2012-10-17',
     Statement: [
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::shop/*' },
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::shop/*',
+      },
     ],
   },
   entityRef: 'component:default/cart',
@@ -219,11 +223,13 @@ describe('DefaultProvisioner failure safety', () => {
         .sort(),
     ).toEqual([policyArn, `${policyArn}-allowlist`, theirs].sort());
     expect(
-      (await service.iam.getRole(target, roleName)).tags[attachedPolicyTag(ours)],
+      (await service.iam.getRole(target, roleName)).tags[
+        attachedPolicyTag(ours)
+      ],
     ).toBeUndefined();
   });
 
-  it('adopts another entity\'s role with irsa.role.adopt on both entities, and retags it', async () => {
+  it("adopts another entity's role with irsa.role.adopt on both entities, and retags it", async () => {
     const { provisioner, service } = await setup();
     await provisioner.provision({
       ...input,
@@ -242,13 +248,16 @@ describe('DefaultProvisioner failure safety', () => {
         },
       },
     );
-    expect(asked).toEqual(['component:default/cart', 'component:default/old-cart']);
+    expect(asked).toEqual([
+      'component:default/cart',
+      'component:default/old-cart',
+    ]);
     const role = await service.iam.getRole(target, roleName);
     const policy = await service.iam.getPolicy(target, policyArn);
-    expect([role.tags['irsa.dev/entity-ref'], policy.tags['irsa.dev/entity-ref']]).toEqual([
-      'component:default/cart',
-      'component:default/cart',
-    ]);
+    expect([
+      role.tags['irsa.dev/entity-ref'],
+      policy.tags['irsa.dev/entity-ref'],
+    ]).toEqual(['component:default/cart', 'component:default/cart']);
     // Now it is this entity's: a plain re-run needs no adopt.
     await expect(provisioner.provision(input)).resolves.toMatchObject({
       result: { roleName },

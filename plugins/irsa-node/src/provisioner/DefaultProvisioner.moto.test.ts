@@ -493,7 +493,9 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
 
   it('adopts with irsa.role.adopt on both entities: tags move to the new entity', async () => {
     const roleName = roleNameOf('wallet');
-    await provision(inputFor('wallet', { entityRef: 'component:default/old-wallet' }));
+    await provision(
+      inputFor('wallet', { entityRef: 'component:default/old-wallet' }),
+    );
     const asked: string[] = [];
 
     await fx.provisioner.provision(inputFor('wallet', { adopt: true }), {
@@ -505,7 +507,10 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
       },
     });
 
-    expect(asked).toEqual(['component:default/wallet', 'component:default/old-wallet']);
+    expect(asked).toEqual([
+      'component:default/wallet',
+      'component:default/old-wallet',
+    ]);
     expect((await readRole(roleName)).tags['irsa.dev/entity-ref']).toBe(
       'component:default/wallet',
     );
@@ -539,7 +544,11 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
 
     expect(result.keptPolicyArns).toEqual([theirs]);
     expect((await readRole(roleName)).attached).toEqual(
-      [policyArnOf(roleName), policyArnOf(`${roleName}-allowlist`), theirs].sort(),
+      [
+        policyArnOf(roleName),
+        policyArnOf(`${roleName}-allowlist`),
+        theirs,
+      ].sort(),
     );
   });
 });

@@ -82,7 +82,7 @@ describe('DefaultProvisioner', () => {
       ].sort(),
     );
     expect(log[0]).toBe(
-      'Preflight: reading cluster sandbox, account quotas, existing resources and Backstage\'s rights in shop (no changes yet)',
+      "Preflight: reading cluster sandbox, account quotas, existing resources and Backstage's rights in shop (no changes yet)",
     );
     expect(log.at(-1)).toBe(
       'Done: arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
@@ -453,9 +453,13 @@ describe('DefaultProvisioner with a platform allowlist minimum', () => {
     const { provisioner } = await setup({
       irsa: { provisioning: { allowlist: { minPrefixV4: 8 } } },
     });
-    const plan = await provisioner.plan({ ...input, ipAllowList: ['11.0.0.0/8'] });
+    const plan = await provisioner.plan({
+      ...input,
+      ipAllowList: ['11.0.0.0/8'],
+    });
     expect(
-      plan.allowlistPolicy.document.Statement[0].Condition?.NotIpAddressIfExists,
+      plan.allowlistPolicy.document.Statement[0].Condition
+        ?.NotIpAddressIfExists,
     ).toEqual({
       'aws:SourceIp': ['11.0.0.0/8', '203.0.113.10/32', '203.0.113.20/32'],
     });

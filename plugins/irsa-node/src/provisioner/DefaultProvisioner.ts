@@ -118,7 +118,12 @@ const orUndefined = <T>(p: Promise<T>) =>
 /** What Backstage's identity must be allowed in the namespace before anything is written. */
 function accessChecks(namespace: string, writesServiceAccount: boolean) {
   const checks: AccessCheck[] = [
-    { verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace },
+    {
+      verb: 'create',
+      resource: 'serviceaccounts',
+      subresource: 'token',
+      namespace,
+    },
   ];
   if (writesServiceAccount) {
     for (const verb of ['get', 'create', 'patch'])
@@ -271,8 +276,13 @@ export class DefaultProvisioner {
     if (denied.some(a => a.subresource !== 'token')) {
       throw new NotAllowedError(
         `Backstage's Kubernetes identity on cluster ${cluster.name} may not ${denied
-          .map(a => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}`)
-          .join(', ')} in namespace ${input.namespace}; grant it (see the README's RBAC) before provisioning. Nothing was written`,
+          .map(
+            a =>
+              `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}`,
+          )
+          .join(
+            ', ',
+          )} in namespace ${input.namespace}; grant it (see the README's RBAC) before provisioning. Nothing was written`,
       );
     }
     if (denied.length)
@@ -287,11 +297,26 @@ export class DefaultProvisioner {
 
     const adoptions = [
       existingRole &&
-        adoptionNeeded('role', roleName, ownershipFromTags(existingRole.tags), input.entityRef),
+        adoptionNeeded(
+          'role',
+          roleName,
+          ownershipFromTags(existingRole.tags),
+          input.entityRef,
+        ),
       existingPermissions &&
-        adoptionNeeded('policy', existingPermissions.name, ownershipFromTags(existingPermissions.tags), input.entityRef),
+        adoptionNeeded(
+          'policy',
+          existingPermissions.name,
+          ownershipFromTags(existingPermissions.tags),
+          input.entityRef,
+        ),
       existingAllowlist &&
-        adoptionNeeded('policy', existingAllowlist.name, ownershipFromTags(existingAllowlist.tags), input.entityRef),
+        adoptionNeeded(
+          'policy',
+          existingAllowlist.name,
+          ownershipFromTags(existingAllowlist.tags),
+          input.entityRef,
+        ),
       existingServiceAccount &&
         adoptionNeeded(
           'ServiceAccount',
@@ -300,7 +325,12 @@ export class DefaultProvisioner {
           input.entityRef,
         ),
     ].filter((a): a is Adoption => Boolean(a));
-    await this.authorizeAdoptions(input, adoptions, existingRole, options.caller);
+    await this.authorizeAdoptions(
+      input,
+      adoptions,
+      existingRole,
+      options.caller,
+    );
 
     if (existingRole && existingRole.path !== input.rolePath)
       throw new InputError(
@@ -330,11 +360,26 @@ export class DefaultProvisioner {
       minimumPrefix: settings.allowlist,
     }).document;
     const sizes: Array<[string, string, number, number]> = [
-      ['ipAllowList', 'trust policy', policySize(trustPolicy), quotas.assumeRolePolicySizeMax],
-      ['ipAllowList', 'allowlist policy', policySize(allowlist), quotas.policySizeQuota],
+      [
+        'serviceAccount',
+        'trust policy',
+        policySize(trustPolicy),
+        quotas.assumeRolePolicySizeMax,
+      ],
+      [
+        'ipAllowList',
+        'allowlist policy',
+        policySize(allowlist),
+        quotas.policySizeQuota,
+      ],
     ];
     if (input.policy)
-      sizes.push(['policy', 'policy', policySize(input.policy), quotas.policySizeQuota]);
+      sizes.push([
+        'policy',
+        'policy',
+        policySize(input.policy),
+        quotas.policySizeQuota,
+      ]);
     for (const [field, what, size, max] of sizes) {
       if (size > max)
         throw new InputError(
@@ -372,7 +417,12 @@ export class DefaultProvisioner {
       arn => rememberedByUs.includes(arn) || arn === policyArn(roleName),
     );
     const kept = unwanted.filter(arn => !toDetach.includes(arn));
-    if (attachedPolicyArns.length - toDetach.length + wanted.filter(a => !attachedPolicyArns.includes(a)).length > quotas.attachedPoliciesPerRoleQuota) {
+    if (
+      attachedPolicyArns.length -
+        toDetach.length +
+        wanted.filter(a => !attachedPolicyArns.includes(a)).length >
+      quotas.attachedPoliciesPerRoleQuota
+    ) {
       throw new InputError(
         `managedPolicyArns: the role would have more than the account's ${quotas.attachedPoliciesPerRoleQuota} managed policies (${kept.length} attached by others stay)`,
       );
@@ -439,7 +489,10 @@ export class DefaultProvisioner {
           name: input.serviceAccount,
           namespace: input.namespace,
           labels: serviceAccountLabels,
-          annotations: { ...serviceAccountAnnotations, ...ownershipAnnotations },
+          annotations: {
+            ...serviceAccountAnnotations,
+            ...ownershipAnnotations,
+          },
         },
       }),
     };
@@ -479,7 +532,9 @@ export class DefaultProvisioner {
         }),
       );
       if (plan.toDetach.length) {
-        log(`Detaching policies no longer requested: ${plan.toDetach.join(', ')}`);
+        log(
+          `Detaching policies no longer requested: ${plan.toDetach.join(', ')}`,
+        );
         await run.all(
           plan.toDetach.map(async arn => {
             await run.run(`detach ${arn}`, `detach-${arn}`, async () =>
@@ -566,10 +621,16 @@ export class DefaultProvisioner {
    */
   private checkManagedPolicies(
     cluster: IrsaCluster,
-    policies: Array<{ arn: string; exists: boolean; document?: PolicyDocument }>,
+    policies: Array<{
+      arn: string;
+      exists: boolean;
+      document?: PolicyDocument;
+    }>,
   ) {
     const missing = policies.flatMap((policy, i) =>
-      policy.exists ? [] : [`managedPolicyArns[${i}]: ${policy.arn} does not exist`],
+      policy.exists
+        ? []
+        : [`managedPolicyArns[${i}]: ${policy.arn} does not exist`],
     );
     if (missing.length) throw new InputError(missing.join('; '));
     const reasons = policies.flatMap((policy, i) => {
@@ -613,7 +674,9 @@ export class DefaultProvisioner {
       ...new Set(
         adoptions
           .map(a => a.fromEntityRef)
-          .filter((ref): ref is string => Boolean(ref) && ref !== input.entityRef),
+          .filter(
+            (ref): ref is string => Boolean(ref) && ref !== input.entityRef,
+          ),
       ),
     ];
     for (const entityRef of entities) {
@@ -632,8 +695,16 @@ export class DefaultProvisioner {
   ) {
     const findings = await Promise.all(
       documents.map(async ([what, document, policyType]) =>
-        (await this.service.iam.validatePolicy(target, { document, policyType }))
-          .filter(f => f.findingType === 'ERROR' || f.findingType === 'SECURITY_WARNING')
+        (
+          await this.service.iam.validatePolicy(target, {
+            document,
+            policyType,
+          })
+        )
+          .filter(
+            f =>
+              f.findingType === 'ERROR' || f.findingType === 'SECURITY_WARNING',
+          )
           .map(
             f =>
               `${what}: ${f.findingType} ${f.issueCode} at ${f.locations.join(', ') || 'the document'}: ${f.details}`,
@@ -753,10 +824,16 @@ export class DefaultProvisioner {
     const ownershipTags = Object.fromEntries(
       Object.values(OWNERSHIP).map(key => [key, plan.tags[key]]),
     );
-    await this.convergeTags(run, `policy ${policy.name}`, existing.tags, ownershipTags, {
-      tag: tags => iam.tagPolicy(target, policy.arn, tags),
-      untag: keys => iam.untagPolicy(target, policy.arn, keys),
-    });
+    await this.convergeTags(
+      run,
+      `policy ${policy.name}`,
+      existing.tags,
+      ownershipTags,
+      {
+        tag: tags => iam.tagPolicy(target, policy.arn, tags),
+        untag: keys => iam.untagPolicy(target, policy.arn, keys),
+      },
+    );
     const current = await iam.getPolicyVersion(
       target,
       policy.arn,
@@ -815,7 +892,9 @@ export class DefaultProvisioner {
       return undefined;
     }
     const stale =
-      Object.entries(annotations).some(([k, v]) => existing.annotations[k] !== v) ||
+      Object.entries(annotations).some(
+        ([k, v]) => existing.annotations[k] !== v,
+      ) ||
       Object.entries(plan.serviceAccountLabels).some(
         ([k, v]) => existing.labels[k] !== v,
       );

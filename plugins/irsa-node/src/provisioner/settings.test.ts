@@ -20,15 +20,46 @@ describe('readProvisioningSettings', () => {
   });
 
   it.each([
-    [{ rolePath: 'irsa' }, 'irsa.provisioning.rolePath: must start and end with "/" (for example /irsa/)'],
-    [{ rolePath: '/a//b/' }, 'irsa.provisioning.rolePath: must start and end with "/" (for example /irsa/)'],
-    [{ maxSessionDuration: 50000 }, 'irsa.provisioning.maxSessionDuration: must be a whole number from 3600 to 43200'],
-    [{ lockWaitSeconds: -1 }, 'irsa.provisioning.lockWaitSeconds: must be a whole number from 0 to 600'],
-    [{ allowlist: { minPrefixV4: 0 } }, 'irsa.provisioning.allowlist.minPrefixV4: must be a whole number from 1 to 32'],
-    [{ tags: { 'aws:owner': 'x' } }, /^irsa\.provisioning\.tags\.aws:owner: keys must be/],
-    [{ tags: { 'irsa.dev/entity-ref': 'x' } }, /^irsa\.provisioning\.tags\.irsa\.dev\/entity-ref: keys must be/],
-    [{ permissionsBoundaryArn: 'arn:aws:iam::111122223333:role/x' }, /^irsa\.provisioning\.permissionsBoundaryArn: /],
-    [{ managedPolicies: { allow: ['arn:aws:iam::aws:policy/ReadOnlyAccess', '*'] } }, /^irsa\.provisioning\.managedPolicies\.allow\[1\]: /],
+    [
+      { rolePath: 'irsa' },
+      'irsa.provisioning.rolePath: must start and end with "/" (for example /irsa/)',
+    ],
+    [
+      { rolePath: '/a//b/' },
+      'irsa.provisioning.rolePath: must start and end with "/" (for example /irsa/)',
+    ],
+    [
+      { maxSessionDuration: 50000 },
+      'irsa.provisioning.maxSessionDuration: must be a whole number from 3600 to 43200',
+    ],
+    [
+      { lockWaitSeconds: -1 },
+      'irsa.provisioning.lockWaitSeconds: must be a whole number from 0 to 600',
+    ],
+    [
+      { allowlist: { minPrefixV4: 0 } },
+      'irsa.provisioning.allowlist.minPrefixV4: must be a whole number from 1 to 32',
+    ],
+    [
+      { tags: { 'aws:owner': 'x' } },
+      /^irsa\.provisioning\.tags\.aws:owner: keys must be/,
+    ],
+    [
+      { tags: { 'irsa.dev/entity-ref': 'x' } },
+      /^irsa\.provisioning\.tags\.irsa\.dev\/entity-ref: keys must be/,
+    ],
+    [
+      { permissionsBoundaryArn: 'arn:aws:iam::111122223333:role/x' },
+      /^irsa\.provisioning\.permissionsBoundaryArn: /,
+    ],
+    [
+      {
+        managedPolicies: {
+          allow: ['arn:aws:iam::aws:policy/ReadOnlyAccess', '*'],
+        },
+      },
+      /^irsa\.provisioning\.managedPolicies\.allow\[1\]: /,
+    ],
   ])('refuses %j at start-up, naming the key', (provisioning, message) => {
     expect(() => read(provisioning)).toThrow(message);
   });

@@ -50,7 +50,10 @@ function integerIn(
 ): number {
   const value = config.getOptionalNumber(key) ?? fallback;
   if (!Number.isInteger(value) || value < min || value > max)
-    configError(`${KEY}.${key}`, `must be a whole number from ${min} to ${max}`);
+    configError(
+      `${KEY}.${key}`,
+      `must be a whole number from ${min} to ${max}`,
+    );
   return value;
 }
 
@@ -82,19 +85,27 @@ export function readProvisioningSettings(root: Config): ProvisioningSettings {
         `keys must be 1-128 of letters, digits, spaces and _.:/=+-@, not starting with aws: or ${RESERVED_TAG_PREFIX}`,
       );
     if (typeof v !== 'string' || v.length > 256 || !TAG_TEXT.test(v))
-      configError(`${KEY}.tags.${k}`, 'values must be strings of at most 256 characters');
+      configError(
+        `${KEY}.tags.${k}`,
+        'values must be strings of at most 256 characters',
+      );
   }
   return {
     rolePath,
     permissionsBoundaryArn,
-    maxSessionDuration: integerIn(config, 'maxSessionDuration', 3600, [
-      3600, 43200,
-    ]),
+    maxSessionDuration: integerIn(
+      config,
+      'maxSessionDuration',
+      3600,
+      [3600, 43200],
+    ),
     tags,
     allowAdminEquivalent:
       config.getOptionalBoolean('allowAdminEquivalent') ?? false,
     guardrails: {
-      allowedActions: config.getOptionalStringArray('guardrails.allowedActions'),
+      allowedActions: config.getOptionalStringArray(
+        'guardrails.allowedActions',
+      ),
       deniedActions: config.getOptionalStringArray('guardrails.deniedActions'),
     },
     managedPolicies: {

@@ -32,7 +32,9 @@ describe('isCallerAllowed', () => {
 
   it('refuses a service principal whose access restrictions do not name the permission, without asking', async () => {
     const permissions = mockServices.permissions.mock();
-    permissions.authorize.mockResolvedValue([{ result: AuthorizeResult.ALLOW }]);
+    permissions.authorize.mockResolvedValue([
+      { result: AuthorizeResult.ALLOW },
+    ]);
     await expect(
       isCallerAllowed(permissions, mockCredentials.service('external:ci'), {
         permission: irsaRoleCreatePermission,
@@ -52,7 +54,9 @@ describe('isCallerAllowed', () => {
 
   it('asks the policy about a service principal that names the permission explicitly', async () => {
     const permissions = mockServices.permissions.mock();
-    permissions.authorize.mockResolvedValue([{ result: AuthorizeResult.ALLOW }]);
+    permissions.authorize.mockResolvedValue([
+      { result: AuthorizeResult.ALLOW },
+    ]);
     const credentials = mockCredentials.service('external:ci', {
       permissionNames: ['irsa.role.create'],
     });

@@ -31,8 +31,7 @@ async function setup(decisions: Record<string, AuthorizeResult> = {}) {
     authorize: async requests =>
       requests.map(r => ({
         result: (decisions[r.permission.name] ?? AuthorizeResult.ALLOW) as
-          | AuthorizeResult.ALLOW
-          | AuthorizeResult.DENY,
+          AuthorizeResult.ALLOW | AuthorizeResult.DENY,
       })),
   });
   const logger = mockServices.logger.mock();
@@ -49,7 +48,15 @@ async function setup(decisions: Record<string, AuthorizeResult> = {}) {
   );
   const writes = () =>
     sandbox.controls.calls.filter(c => c.write).map(c => c.operation);
-  return { service, sandbox, permissions, create, workspacePath, writes, logger };
+  return {
+    service,
+    sandbox,
+    permissions,
+    create,
+    workspacePath,
+    writes,
+    logger,
+  };
 }
 
 function context(
@@ -144,7 +151,9 @@ describe('aws:irsa:create', () => {
     const { create, permissions, sandbox } = await setup();
     await expect(
       create.handler(
-        context(cart, { credentials: mockCredentials.service('external:ci') }) as never,
+        context(cart, {
+          credentials: mockCredentials.service('external:ci'),
+        }) as never,
       ),
     ).rejects.toThrow('permission irsa.role.create');
     expect(permissions.authorize).not.toHaveBeenCalled();

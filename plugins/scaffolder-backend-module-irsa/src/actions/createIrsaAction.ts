@@ -22,7 +22,9 @@ function narrateDryRun(plan: ProvisionPlan, log: (message: string) => void) {
     `Dry run: nothing is written. Role ${plan.roleArn}${plan.existingRole ? ' (exists; would be updated)' : ' (would be created)'}`,
   );
   if (plan.adoptions.length)
-    log(`Would adopt: ${plan.adoptions.map(a => `${a.kind} ${a.name}`).join(', ')}`);
+    log(
+      `Would adopt: ${plan.adoptions.map(a => `${a.kind} ${a.name}`).join(', ')}`,
+    );
   log(`Trust policy:\n${JSON.stringify(plan.trustPolicy, null, 2)}`);
   if (plan.permissionsPolicy)
     log(
@@ -34,7 +36,9 @@ function narrateDryRun(plan: ProvisionPlan, log: (message: string) => void) {
   if (plan.toAttach.length) log(`Would attach: ${plan.toAttach.join(', ')}`);
   if (plan.toDetach.length) log(`Would detach: ${plan.toDetach.join(', ')}`);
   if (plan.kept.length)
-    log(`Would leave in place (attached by someone else): ${plan.kept.join(', ')}`);
+    log(
+      `Would leave in place (attached by someone else): ${plan.kept.join(', ')}`,
+    );
   log(`ServiceAccount (${plan.input.serviceAccountMode}):\n${plan.manifest}`);
 }
 
@@ -205,7 +209,8 @@ export function createIrsaAction(options: {
         log,
         dryRun: ctx.isDryRun,
         holder: `scaffolder task ${ctx.task.id}`,
-        step: (key, fn) => ctx.checkpoint({ key, fn: fn as () => Promise<any> }),
+        step: (key, fn) =>
+          ctx.checkpoint({ key, fn: fn as () => Promise<any> }),
         caller: {
           mayAdopt: entityRef =>
             isCallerAllowed(options.permissions, credentials, {

@@ -37,7 +37,9 @@ describe('DatabaseProvisionLock', () => {
       );
       // B took nothing while failing.
       expect(
-        (await knex('irsa_provision_locks').select('holder')).map(r => r.holder),
+        (await knex('irsa_provision_locks').select('holder')).map(
+          r => r.holder,
+        ),
       ).toEqual(['scaffolder task A', 'scaffolder task A']);
 
       const waiting = replicaB.acquire(keys, {
@@ -47,7 +49,9 @@ describe('DatabaseProvisionLock', () => {
       await held.release();
       const second = await waiting;
       expect(
-        (await knex('irsa_provision_locks').select('holder')).map(r => r.holder),
+        (await knex('irsa_provision_locks').select('holder')).map(
+          r => r.holder,
+        ),
       ).toEqual(['scaffolder task B', 'scaffolder task B']);
       await second.release();
       expect(
@@ -77,7 +81,9 @@ describe('DatabaseProvisionLock', () => {
         waitMs: 0,
       });
       expect(
-        (await knex('irsa_provision_locks').select('holder')).map(r => r.holder),
+        (await knex('irsa_provision_locks').select('holder')).map(
+          r => r.holder,
+        ),
       ).toEqual(['task 2']);
       await held.release();
     },
@@ -88,9 +94,9 @@ describe('DatabaseProvisionLock', () => {
     async id => {
       const knex = await databases.init(id);
       await DatabaseProvisionLock.create({ database: databaseOf(knex) });
-      expect(await knex.schema.hasTable('irsa_scaffolder_knex_migrations')).toBe(
-        true,
-      );
+      expect(
+        await knex.schema.hasTable('irsa_scaffolder_knex_migrations'),
+      ).toBe(true);
       expect(await knex.schema.hasTable('knex_migrations')).toBe(false);
       await knex.migrate.rollback(
         {

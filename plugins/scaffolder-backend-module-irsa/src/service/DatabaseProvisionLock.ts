@@ -93,8 +93,12 @@ export class DatabaseProvisionLock implements ProvisionLock {
       .ignore();
     const row = await this.knex(TABLE)
       .where('lock_key', key)
-      .first<{ token: string; holder: string } | undefined>(['token', 'holder']);
-    if (!row || row.token === token) return row ? undefined : 'a run that just finished';
+      .first<{ token: string; holder: string } | undefined>([
+        'token',
+        'holder',
+      ]);
+    if (!row || row.token === token)
+      return row ? undefined : 'a run that just finished';
     return row.holder;
   }
 }
