@@ -57,12 +57,13 @@ export const irsaPlugin = createBackendPlugin({
           database: deps.database,
           historyLimit: settings.historyLimit,
         });
+        const claims = new DatabaseVerificationClaims(
+          await deps.database.getClient(),
+        );
         const verification = new VerificationService({
           verifier: deps.verifier,
           store,
-          claims: new DatabaseVerificationClaims(
-            await deps.database.getClient(),
-          ),
+          claims,
           clusters: irsa.clusters,
           logger,
           cooldownSeconds: settings.cooldownSeconds,
@@ -102,9 +103,9 @@ export const irsaPlugin = createBackendPlugin({
           id: 'irsa-report-retention',
           ...RETENTION_SCHEDULE,
           fn: async () => {
-            const purged = await store.purgeOlderThan(
-              new Date(Date.now() - settings.historyMaxAgeMs),
-            );
+            const cutoff = new Date(Date.now() - settings.historyMaxAgeMs);
+            const purged = await store.purgeOlderThan(cutoff);
+            await claims.purgeIdleBefore(cutoff);
             if (purged) logger.info(`IRSA: purged ${purged} old reports`);
           },
         });

@@ -49,7 +49,11 @@ const entities: Entity[] = [
 /** One "backend replica": its own verifier and fleet task, sharing the database. */
 async function replica(
   knex: any,
-  options?: { concurrency?: number; onVerify?: () => void },
+  options?: {
+    concurrency?: number;
+    intervalMs?: number;
+    onVerify?: () => void;
+  },
 ) {
   const { service, sandbox } = await createSandboxIrsaService();
   const logger = mockServices.logger.mock();
@@ -80,7 +84,7 @@ async function replica(
     facts: service.facts,
     logger,
     concurrency: options?.concurrency ?? 3,
-    intervalMs: 30 * 60_000,
+    intervalMs: options?.intervalMs ?? 30 * 60_000,
   });
   return { fleet, store, logger, sandbox };
 }
@@ -98,6 +102,7 @@ describe('FleetVerification', () => {
       skippedRecent: 0,
       errors: 1,
       notStarted: 0,
+      cancelled: 0,
       byStatus: { pass: 1, warn: 1, fail: 6, unknown: 0 },
     });
     expect(
@@ -130,30 +135,41 @@ describe('FleetVerification', () => {
     ).toHaveLength(0);
   });
 
-  it('starts no further entity once its abort signal fires, and finishes the one in flight', async () => {
+  it('on abort starts no further entity and cancels the one in flight, which stores nothing', async () => {
     const knex = await databases.init('POSTGRES_15');
+    const before = await replica(knex);
+    await before.fleet.run();
+    const refs = entities.map(e => `component:default/${e.metadata.name}`);
+    const previous = await before.store.latest(
+      'component:default/payments-api',
+    );
+    const previousTimes = await before.store.lastVerified(refs);
+
     const controller = new AbortController();
     // The scheduler aborts (timeout or shutdown) while the first entity runs.
     const { fleet, store, logger } = await replica(knex, {
       concurrency: 1,
+      intervalMs: 0,
       onVerify: () => controller.abort(),
     });
-
     const summary = await fleet.run({ signal: controller.signal });
 
     expect(summary).toMatchObject({
       entities: 9,
-      verified: 1,
+      verified: 0,
       errors: 0,
+      cancelled: 1,
       notStarted: 8,
     });
-    const stored = await store.lastVerified(
-      entities.map(e => `component:default/${e.metadata.name}`),
-    );
-    expect(stored.size).toBe(1);
     expect(logger.warn).toHaveBeenCalledWith(
-      'IRSA fleet run aborted: 8 of 9 due entities not started',
+      'IRSA fleet run aborted: 1 cancelled in flight, 8 of 9 due entities not started',
     );
+    // Every entity keeps its last real report: the cancelled one wrote nothing.
+    expect(await store.latest('component:default/payments-api')).toEqual(
+      previous,
+    );
+    expect(await store.lastVerified(refs)).toEqual(previousTimes);
+    expect(previousTimes.size).toBe(8);
   });
 
   it('starts nothing when the signal has fired before the run', async () => {

@@ -25,6 +25,8 @@ export interface FleetRunSummary {
   errors: number;
   /** Not started because the run was aborted (scheduler timeout or shutdown). */
   notStarted: number;
+  /** In flight when the run was aborted: cancelled, nothing stored. */
+  cancelled: number;
   byStatus: Record<OverallStatus, number>;
   durationMs: number;
 }
@@ -47,7 +49,8 @@ export class FleetVerification {
 
   /**
    * Runs once. When `signal` aborts (the scheduler's timeout or shutdown) no
-   * further entity is started; runs already going finish and are stored.
+   * further entity is started and the runs in flight are cancelled; a
+   * cancelled run stores nothing, so each entity keeps its last real report.
    */
   async run(options?: { signal?: AbortSignal }): Promise<FleetRunSummary> {
     const signal = options?.signal;
@@ -86,6 +89,7 @@ export class FleetVerification {
       skippedRecent: items.length - due.length,
       errors: 0,
       notStarted: 0,
+      cancelled: 0,
       byStatus: { pass: 0, warn: 0, fail: 0, unknown: 0 },
       durationMs: 0,
     };
@@ -112,7 +116,7 @@ export class FleetVerification {
           summary.notStarted += 1;
           continue;
         }
-        await this.verifyOne(entity, factsFor, summary);
+        await this.verifyOne(entity, factsFor, summary, signal);
       }
     };
     await Promise.all(
@@ -120,7 +124,7 @@ export class FleetVerification {
     );
     if (signal?.aborted) {
       logger.warn(
-        `IRSA fleet run aborted: ${summary.notStarted} of ${due.length} due entities not started`,
+        `IRSA fleet run aborted: ${summary.cancelled} cancelled in flight, ${summary.notStarted} of ${due.length} due entities not started`,
       );
     }
     summary.durationMs = now() - started;
@@ -137,6 +141,7 @@ export class FleetVerification {
     entity: Entity,
     factsFor: (cluster: string) => Promise<ClusterFacts | undefined>,
     summary: FleetRunSummary,
+    signal: AbortSignal | undefined,
   ) {
     const ref = stringifyEntityRef(entity);
     try {
@@ -147,7 +152,7 @@ export class FleetVerification {
       const report = await this.options.verification.verify(
         entity,
         'schedule',
-        await factsFor(cluster),
+        { facts: await factsFor(cluster), signal },
       );
       summary.verified += 1;
       summary.byStatus[report.status] += 1;
@@ -155,6 +160,10 @@ export class FleetVerification {
       if (error instanceof TooManyVerificationsError) {
         // Claimed by another replica or a request: it is being verified.
         summary.skippedRecent += 1;
+        return;
+      }
+      if (signal?.aborted) {
+        summary.cancelled += 1;
         return;
       }
       summary.errors += 1;

@@ -33,6 +33,8 @@ export interface VerificationClaims {
     token: string,
     options: { finishedAt?: Date },
   ): Promise<void>;
+  /** Forgets entities with no run going and none finished since the cutoff. */
+  purgeIdleBefore(cutoff: Date): Promise<number>;
 }
 
 /** The claims on the plugin's own database (SQLite or PostgreSQL). */
@@ -113,5 +115,17 @@ export class DatabaseVerificationClaims implements VerificationClaims {
           ? { finished_at_ms: options.finishedAt.getTime() }
           : {}),
       });
+  }
+
+  async purgeIdleBefore(cutoff: Date): Promise<number> {
+    const ms = cutoff.getTime();
+    return this.knex(TABLE)
+      .where(q =>
+        q.whereNull('lease_until_ms').orWhere('lease_until_ms', '<=', ms),
+      )
+      .andWhere(q =>
+        q.whereNull('finished_at_ms').orWhere('finished_at_ms', '<', ms),
+      )
+      .delete();
   }
 }

@@ -247,6 +247,51 @@ describe('VerificationService', () => {
     },
   );
 
+  it.each(databases.eachSupportedId())(
+    'forgets idle claims finished before the cutoff, never a running one, on %p',
+    async id => {
+      const knex = await databases.init(id);
+      await replica(knex, gatedVerifier().verifier);
+      const claims = new DatabaseVerificationClaims(knex);
+      const at = (iso: string) => new Date(iso);
+      const old = await claims.claim('component:default/old', {
+        now: at('2026-10-01T00:00:00.000Z'),
+        leaseMs: 60_000,
+      });
+      await claims.release(
+        'component:default/old',
+        (old as { token: string }).token,
+        {
+          finishedAt: at('2026-10-01T00:00:01.000Z'),
+        },
+      );
+      const recent = await claims.claim('component:default/recent', {
+        now: at('2026-11-20T00:00:00.000Z'),
+        leaseMs: 60_000,
+      });
+      await claims.release(
+        'component:default/recent',
+        (recent as { token: string }).token,
+        { finishedAt: at('2026-11-20T00:00:01.000Z') },
+      );
+      await claims.claim('component:default/running', {
+        now: at('2026-11-27T00:00:00.000Z'),
+        leaseMs: 60_000,
+      });
+
+      expect(await claims.purgeIdleBefore(at('2026-10-28T00:00:00.000Z'))).toBe(
+        1,
+      );
+      expect(
+        (
+          await knex('irsa_verification_claims')
+            .select('entity_ref')
+            .orderBy('entity_ref')
+        ).map(r => r.entity_ref),
+      ).toEqual(['component:default/recent', 'component:default/running']);
+    },
+  );
+
   it('names the annotation when the entity cannot be verified', async () => {
     const knex = await databases.init('SQLITE_3');
     const { service } = await replica(knex, gatedVerifier().verifier);

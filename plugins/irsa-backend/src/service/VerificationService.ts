@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import {
   readIrsaAnnotations,
   type VerificationReport,
@@ -80,12 +80,13 @@ export class VerificationService {
    * Verifies now. A run already going on this replica is joined. Otherwise
    * the entity is claimed in the database: refused (TooManyVerificationsError)
    * while another replica runs it, or, except for scheduled runs, within the
-   * cooldown after the last run.
+   * cooldown after the last run. A run cancelled through `signal` stores
+   * nothing and answers ServiceUnavailableError.
    */
   verify(
     entity: Entity,
     trigger: VerificationTrigger,
-    facts?: ClusterFacts,
+    options?: { facts?: ClusterFacts; signal?: AbortSignal },
   ): Promise<VerificationReport> {
     let request: ReturnType<VerificationService['requestFor']>;
     try {
@@ -97,7 +98,7 @@ export class VerificationService {
     const running = this.inFlight.get(ref);
     if (running) return running;
     // Registered before the first await, so a concurrent caller joins it.
-    const run = this.claimAndRun(request, facts).finally(() =>
+    const run = this.claimAndRun(request, options).finally(() =>
       this.inFlight.delete(ref),
     );
     this.inFlight.set(ref, run);
@@ -106,7 +107,7 @@ export class VerificationService {
 
   private async claimAndRun(
     request: ReturnType<VerificationService['requestFor']>,
-    facts: ClusterFacts | undefined,
+    options: { facts?: ClusterFacts; signal?: AbortSignal } | undefined,
   ): Promise<VerificationReport> {
     const { verifier, store, claims } = this.options;
     const ref = request.entityRef;
@@ -136,7 +137,16 @@ export class VerificationService {
       );
     }
     try {
-      const report = await verifier.verify(request, { facts });
+      const report = await verifier.verify(request, {
+        facts: options?.facts,
+        signal: options?.signal,
+      });
+      if (report.aborted) {
+        // Its unfinished checks say unknown: never let that replace a real report.
+        throw new ServiceUnavailableError(
+          `The verification of ${ref} was cancelled before it finished; nothing was stored`,
+        );
+      }
       await store.add(ref, report);
       await claims.release(ref, claim.token, {
         finishedAt: new Date(this.now()),
