@@ -231,10 +231,3 @@ export function summarizeReport(report: VerificationReport): ReportSummary {
       .map(c => c.id),
   };
 }
-
-/**
- * Events topic for reports made outside the irsa backend plugin (the
- * scaffolder's aws:irsa:verify); the plugin stores them. Payload:
- * `{ entityRef: string, report: VerificationReport }`.
- */
-export const IRSA_REPORT_TOPIC = 'irsa.report';
