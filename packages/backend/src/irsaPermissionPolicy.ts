@@ -61,11 +61,11 @@ export class IrsaPermissionPolicy implements PermissionPolicy {
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
     const { permission } = request;
-    const claims = (user?.info.ownershipEntityRefs ?? []).map(ref =>
+    if (!user) return { result: AuthorizeResult.DENY };
+    const claims = user.info.ownershipEntityRefs.map(ref =>
       ref.toLocaleLowerCase('en-US'),
     );
     const isPlatform = claims.some(ref => this.platformGroups.includes(ref));
-    if (!user) return { result: AuthorizeResult.DENY };
     if (isPlatform) return { result: AuthorizeResult.ALLOW };
 
     if (permission.name.startsWith('irsa.')) {
