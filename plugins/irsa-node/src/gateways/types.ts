@@ -519,6 +519,18 @@ export interface ClusterGateway {
     name: string,
     annotations: Record<string, string | null>,
   ): Promise<ServiceAccountInfo>;
+  /**
+   * Deletes the ServiceAccount only while it is still at
+   * `expectedResourceVersion` (a DELETE with a precondition): a change by
+   * someone else since is thrown as `conflict`, a ServiceAccount already gone
+   * as `not-found`.
+   */
+  deleteServiceAccount(
+    cluster: string,
+    namespace: string,
+    name: string,
+    options: { expectedResourceVersion: string },
+  ): Promise<void>;
   /** Pods whose `spec.serviceAccountName` is the ServiceAccount (all pages). */
   listPodsForServiceAccount(
     cluster: string,

@@ -160,6 +160,39 @@ describe('DefaultDecommissioner', () => {
     expect(sa?.labels).toEqual({});
   });
 
+  it('deletes the ServiceAccount instead of unbinding it when asked, guarded by the version read', async () => {
+    const { run, writes, service, log } = await provisioned();
+    const { result } = await run({ deleteServiceAccount: true });
+    expect(writes()).toEqual([
+      'deleteServiceAccount',
+      ...WRITES_IN_ORDER.slice(1),
+    ]);
+    expect(
+      await service.kubernetes.getServiceAccount('sandbox', 'shop', 'cart'),
+    ).toBeUndefined();
+    expect(result.unbound).toEqual(['ServiceAccount shop/cart']);
+    expect(result.steps[0]).toBe('removed ServiceAccount shop/cart');
+    expect(log).toContain('Remove ServiceAccount shop/cart');
+  });
+
+  it('refuses to delete a ServiceAccount changed since it was read, before any IAM write', async () => {
+    const { run, writes, sandbox } = await provisioned();
+    sandbox.controls.failNext(
+      'deleteServiceAccount',
+      new GatewayError({
+        kind: 'conflict',
+        operation: 'k8s:delete serviceaccounts',
+        code: '409',
+        message:
+          'serviceaccounts "cart" in namespace shop changed since resourceVersion 2 was read',
+      }),
+    );
+    await expect(run({ deleteServiceAccount: true })).rejects.toThrow(
+      /^remove ServiceAccount shop\/cart failed: k8s:delete serviceaccounts: serviceaccounts "cart" in namespace shop changed since resourceVersion 2 was read\. Done: nothing\. Left: remove ServiceAccount shop\/cart; detach /,
+    );
+    expect(writes()).toEqual(['deleteServiceAccount']);
+  });
+
   it("refuses another entity's role and ServiceAccount, naming the owner, and writes nothing", async () => {
     const { run, writes } = await provisioned();
     await expect(run({ entityRef: 'component:default/thief' })).rejects.toThrow(
@@ -270,6 +303,34 @@ describe('DefaultDecommissioner', () => {
     const { result } = await run();
     expect(writes()).toEqual(['deleteRole']);
     expect(result.steps).toEqual([`deleted role ${roleArn}`]);
+  });
+
+  it('detaches but does not delete its policy when someone attached it elsewhere too', async () => {
+    const { run, writes, service, sandbox, log } = await provisioned();
+    await service.iam.createRole(target, {
+      name: 'borrower',
+      path: '/',
+      trustPolicy: { Version: '2012-10-17', Statement: [] },
+      tags: {},
+    });
+    await service.iam.attachRolePolicy(target, 'borrower', policyArn);
+    sandbox.controls.resetCalls();
+    const { result } = await run();
+    expect(result.deletedPolicyArns).toEqual([allowlistArn]);
+    expect(writes()).toEqual([
+      'patchServiceAccountMetadata',
+      'detachRolePolicy',
+      'detachRolePolicy',
+      'detachRolePolicy',
+      'deletePolicy',
+      'deleteRole',
+    ]);
+    expect(log).toContain(
+      `policy ${policyArn} is also attached to 1 other role(s), user(s) or group(s): detached from this role only, not deleted`,
+    );
+    expect(
+      (await service.iam.getPolicy(target, policyArn)).attachmentCount,
+    ).toBe(1);
   });
 
   it('reports what was done and what is left when a step fails, and a re-run continues where it stopped', async () => {
@@ -409,6 +470,9 @@ describe('DefaultDecommissioner', () => {
     await expect(run({ roleName: 'a/b' })).rejects.toThrow(
       'roleName: must be 1-64 of A-Z a-z 0-9 +=,.@_-',
     );
+    await expect(
+      run({ deleteServiceAccount: 'yes' as unknown as boolean }),
+    ).rejects.toThrow('deleteServiceAccount: must be true or false');
     await expect(run({ cluster: 'nowhere' })).rejects.toThrow(
       'cluster: "nowhere" is not configured under irsa.clusters',
     );

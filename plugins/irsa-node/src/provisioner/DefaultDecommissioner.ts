@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { ConflictError, NotAllowedError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
   defaultRoleName,
   roleArn as buildRoleArn,
@@ -44,6 +44,11 @@ export interface DecommissionInput {
   entityRef: string;
   /** Default: the provisioner's default name for the ServiceAccount's role. */
   roleName?: string;
+  /**
+   * Delete the ServiceAccount instead of only removing its role annotations
+   * (default false); only a ServiceAccount the entity owns is deleted.
+   */
+  deleteServiceAccount?: boolean;
 }
 
 /** Everything decommission() will do, computed with reads only. */
@@ -101,6 +106,12 @@ export class DecommissionError extends Error {
 }
 
 type Log = (message: string) => void;
+
+function validateOptionalBoolean(value: unknown, field: string): boolean {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new InputError(`${field}: must be true or false`);
+  return value ?? false;
+}
 
 const orUndefined = <T>(p: Promise<T>) =>
   p.catch(error => {
@@ -231,6 +242,10 @@ export class DefaultDecommissioner {
         raw.roleName === undefined
           ? defaultRoleName(cluster.name, namespace, serviceAccount)
           : validateRoleName(raw.roleName),
+      deleteServiceAccount: validateOptionalBoolean(
+        raw.deleteServiceAccount,
+        'deleteServiceAccount',
+      ),
     };
   }
 
@@ -255,6 +270,7 @@ export class DefaultDecommissioner {
           entityRef: input.entityRef,
           accountId: cluster.accountId,
           roleName,
+          deleteServiceAccount: input.deleteServiceAccount,
         }),
       ),
     ]);

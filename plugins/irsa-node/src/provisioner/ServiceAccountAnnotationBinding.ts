@@ -19,6 +19,8 @@ export interface BindingLookup {
   entityRef: string;
   accountId: string;
   roleName: string;
+  /** Delete the ServiceAccount itself (only when it is the entity's) instead of unbinding it. */
+  deleteServiceAccount: boolean;
 }
 
 /** One binding of a workload to the role, and how to remove it. */
@@ -65,7 +67,8 @@ function namesRole(arn: string, accountId: string, roleName: string) {
  * IRSA's binding: `eks.amazonaws.com/role-arn` (and `/audience`) on the
  * ServiceAccount, with this project's `irsa.dev/*` annotations and its
  * managed-by label. Only a ServiceAccount this entity owns is changed, and
- * only those keys; the ServiceAccount itself stays.
+ * only those keys; the ServiceAccount itself stays unless
+ * `deleteServiceAccount` asks for it to go.
  */
 export class ServiceAccountAnnotationBinding implements RoleBindingMechanism {
   readonly name = 'serviceaccount-annotation';
@@ -119,6 +122,26 @@ export class ServiceAccountAnnotationBinding implements RoleBindingMechanism {
       found.notes.push(
         `ServiceAccount ${ref} is bound to another role (${boundArn}): left alone`,
       );
+      return found;
+    }
+    if (lookup.deleteServiceAccount) {
+      found.bindings.push({
+        mechanism: this.name,
+        description: `ServiceAccount ${ref}`,
+        remove: async () => {
+          try {
+            // Refused by the API server if anyone changed it since it was read.
+            await this.kubernetes.deleteServiceAccount(
+              lookup.cluster,
+              lookup.namespace,
+              lookup.serviceAccount,
+              { expectedResourceVersion: account.resourceVersion },
+            );
+          } catch (error) {
+            if (!isGatewayError(error, 'not-found')) throw error;
+          }
+        },
+      });
       return found;
     }
     const annotationKeys = Object.keys(account.annotations).filter(

@@ -285,6 +285,42 @@ export class SandboxClusterGateway implements ClusterGateway {
     return clone(account);
   }
 
+  async deleteServiceAccount(
+    cluster: string,
+    namespace: string,
+    name: string,
+    options: { expectedResourceVersion: string },
+  ): Promise<void> {
+    const operation = 'k8s:delete serviceaccounts';
+    const state = this.cluster(cluster, operation);
+    this.authorize(cluster, operation, {
+      verb: 'delete',
+      resource: 'serviceaccounts',
+      namespace,
+      name,
+    });
+    const key = `${namespace}/${name}`;
+    const account = state.serviceAccounts.get(key);
+    if (!account) {
+      throw sandboxError(
+        'not-found',
+        operation,
+        '404',
+        `serviceaccounts "${name}" not found`,
+      );
+    }
+    if (options.expectedResourceVersion !== account.resourceVersion) {
+      throw sandboxError(
+        'conflict',
+        operation,
+        '409',
+        `serviceaccounts "${name}" in namespace ${namespace} changed since resourceVersion ${options.expectedResourceVersion} was read`,
+      );
+    }
+    // Like the API server: running pods of the ServiceAccount stay.
+    state.serviceAccounts.delete(key);
+  }
+
   async patchServiceAccountAnnotations(
     cluster: string,
     namespace: string,

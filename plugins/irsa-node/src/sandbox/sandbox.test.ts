@@ -512,6 +512,50 @@ describe('sandbox Kubernetes RBAC and ServiceAccount metadata', () => {
     ).toEqual([true, true, true, true]);
   });
 
+  it('deletes a ServiceAccount only at the version read, and as RBAC allows', async () => {
+    const s = scenario('healthy');
+    const read = await sandbox.kubernetes.getServiceAccount(
+      s.cluster,
+      s.namespace,
+      s.serviceAccount,
+    );
+    const remove = (expectedResourceVersion: string) =>
+      sandbox.kubernetes.deleteServiceAccount(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+        { expectedResourceVersion },
+      );
+    await expect(remove(`${read!.resourceVersion}0`)).rejects.toMatchObject({
+      kind: 'conflict',
+      code: '409',
+    });
+    sandbox.controls.denyAccess(s.cluster, {
+      verb: 'delete',
+      resource: 'serviceaccounts',
+    });
+    await expect(remove(read!.resourceVersion)).rejects.toMatchObject({
+      kind: 'access-denied',
+      code: '403',
+    });
+    sandbox.controls.allowAccess(s.cluster, {
+      verb: 'delete',
+      resource: 'serviceaccounts',
+    });
+    await remove(read!.resourceVersion);
+    expect(
+      await sandbox.kubernetes.getServiceAccount(
+        s.cluster,
+        s.namespace,
+        s.serviceAccount,
+      ),
+    ).toBeUndefined();
+    await expect(remove(read!.resourceVersion)).rejects.toMatchObject({
+      kind: 'not-found',
+      code: '404',
+    });
+  });
+
   it('refuses denied writes with 403 like RBAC and leaves the ServiceAccount unchanged', async () => {
     const s = scenario('healthy');
     const before = await sandbox.kubernetes.getServiceAccount(

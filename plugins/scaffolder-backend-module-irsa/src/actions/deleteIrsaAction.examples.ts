@@ -19,6 +19,17 @@ export const deleteExamples: TemplateExample[] = [
     }),
   },
   {
+    description:
+      'Delete the ServiceAccount too (only when this component owns it), not just its role annotations',
+    example: step('Decommission the IAM role and the ServiceAccount', {
+      cluster: 'sandbox',
+      namespace: 'search',
+      serviceAccount: 'indexer',
+      entityRef: 'component:default/search-indexer',
+      deleteServiceAccount: true,
+    }),
+  },
+  {
     description: 'A role that was created with a custom name',
     example: step('Decommission the IAM role', {
       cluster: 'sandbox',

@@ -45,6 +45,13 @@ export function createDeleteIrsaAction(options: {
             .describe(
               'Role name (default irsa-CLUSTER-NAMESPACE-SERVICEACCOUNT, as aws:irsa:create names it)',
             ),
+        deleteServiceAccount: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              "Delete the ServiceAccount (only when it is the entity's) instead of removing its role annotations and managed-by label (default false)",
+            ),
       },
       output: {
         roleArn: z => z.string().describe('ARN of the role'),
@@ -52,7 +59,9 @@ export function createDeleteIrsaAction(options: {
         unbound: z =>
           z
             .array(z.string())
-            .describe('The bindings removed (the ServiceAccount annotations)'),
+            .describe(
+              'The bindings removed (the ServiceAccount annotations, or the ServiceAccount)',
+            ),
         detachedPolicyArns: z =>
           z
             .array(z.string())

@@ -768,6 +768,51 @@ describe('KubernetesClusterGateway: access review, metadata, timeouts, errors', 
     ]);
   });
 
+  it('deletes a ServiceAccount with a resourceVersion precondition, mapping 409 and 404', async () => {
+    const answers = [
+      { status: 200, body: sa('7') },
+      {
+        status: 409,
+        body: status(
+          409,
+          'Precondition failed: ResourceVersion in precondition: 7, ResourceVersion in object meta: 8',
+          'Conflict',
+        ),
+      },
+      {
+        status: 404,
+        body: status(404, 'serviceaccounts "cart" not found', 'NotFound'),
+      },
+    ];
+    server = await apiServer([
+      r => (r.method === 'DELETE' ? answers.shift() : undefined),
+    ]);
+    const gateway = gatewayFor(server.url);
+    const remove = () =>
+      gateway.deleteServiceAccount('prod', 'shop', 'cart', {
+        expectedResourceVersion: '7',
+      });
+    await expect(remove()).resolves.toBeUndefined();
+    await expect(remove()).rejects.toMatchObject({
+      kind: 'conflict',
+      code: '409',
+      message:
+        'k8s:delete serviceaccounts: serviceaccounts "cart" in namespace shop changed since resourceVersion 7 was read',
+    });
+    await expect(remove()).rejects.toMatchObject({
+      kind: 'not-found',
+      code: '404',
+      message: 'k8s:delete serviceaccounts: serviceaccounts "cart" not found',
+    });
+    expect(server.requests.map(r => [r.method, r.path, r.body])).toEqual(
+      Array(3).fill([
+        'DELETE',
+        '/api/v1/namespaces/shop/serviceaccounts/cart',
+        { preconditions: { resourceVersion: '7' } },
+      ]),
+    );
+  });
+
   it('with an expected resourceVersion, patches without reading and surfaces a 409 instead of retrying', async () => {
     server = await apiServer([
       r =>

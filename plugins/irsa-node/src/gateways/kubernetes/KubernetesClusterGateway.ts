@@ -641,6 +641,45 @@ export class KubernetesClusterGateway implements ClusterGateway {
     }
   }
 
+  /**
+   * DELETE with `preconditions.resourceVersion`: the API server refuses
+   * with 409 when the ServiceAccount changed since it was read.
+   */
+  async deleteServiceAccount(
+    cluster: string,
+    namespace: string,
+    name: string,
+    options: { expectedResourceVersion: string },
+  ): Promise<void> {
+    const operation = 'k8s:delete serviceaccounts';
+    try {
+      await this.call(cluster, operation, (kc, request) =>
+        kc.makeApiClient(CoreV1Api).deleteNamespacedServiceAccount(
+          {
+            name,
+            namespace,
+            body: {
+              preconditions: {
+                resourceVersion: options.expectedResourceVersion,
+              },
+            },
+          },
+          request,
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof GatewayError && error.kind === 'conflict'))
+        throw error;
+      throw new GatewayError({
+        kind: 'conflict',
+        operation,
+        code: error.code,
+        requestId: error.requestId,
+        message: `serviceaccounts "${name}" in namespace ${namespace} changed since resourceVersion ${options.expectedResourceVersion} was read`,
+      });
+    }
+  }
+
   async patchServiceAccountAnnotations(
     cluster: string,
     namespace: string,
