@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
   DefaultDecommissioner,
@@ -28,8 +29,18 @@ export const scaffolderModuleIrsa = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         verifier: irsaVerifierServiceRef,
+        events: eventsServiceRef,
       },
-      async init({ actions, irsa, permissions, database, config, logger, verifier }) {
+      async init({
+        actions,
+        irsa,
+        permissions,
+        database,
+        config,
+        logger,
+        verifier,
+        events,
+      }) {
         // One lock for both, so a delete never interleaves with a create.
         const lock = await DatabaseProvisionLock.create({ database });
         const provisioner = DefaultProvisioner.fromConfig({
@@ -51,6 +62,7 @@ export const scaffolderModuleIrsa = createBackendModule({
             verifier,
             clusters: irsa.clusters,
             permissions,
+            events,
           }),
         );
       },

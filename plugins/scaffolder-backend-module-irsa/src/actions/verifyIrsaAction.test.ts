@@ -30,13 +30,15 @@ async function setup(
     service,
     logger: mockServices.logger.mock(),
   });
+  const events = mockServices.events.mock();
   const verify = createVerifyAction({
     verifier,
     clusters: service.clusters,
     permissions,
+    events,
   });
   sandbox.controls.resetCalls();
-  return { sandbox, permissions, verify };
+  return { sandbox, permissions, verify, events };
 }
 
 // The mock context takes only some options; credentials are swapped in.
@@ -74,23 +76,20 @@ describe('aws:irsa:verify', () => {
     ],
     [
       { namespace: 'Payments' },
-      'namespace: must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)',
+      'namespace: must be a DNS-1123 label (lowercase letters, digits and "-", at most 63)',
     ],
     [
       { serviceAccount: 'api;rm' },
-      'serviceAccount: must be a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", at most 253 characters)',
+      'serviceAccount: must be a DNS-1123 subdomain (lowercase letters, digits, "-" and ".")',
     ],
     [
       { roleArn: 'arn:aws:iam::111122223333:role/$(rm -rf /)' },
       'roleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/my-role',
     ],
-    [
-      { entityRef: undefined },
-      'entityRef: must be an entity ref such as component:default/my-service',
-    ],
+    [{ entityRef: undefined }, 'entityRef: must be a non-empty string'],
     [
       { entityRef: 'payments-api' },
-      'entityRef: must be an entity ref such as component:default/my-service',
+      'entityRef: must be an entity reference such as component:default/my-service',
     ],
   ])('refuses %j before asking anyone anything', async (change, message) => {
     const { verify, sandbox, permissions } = await setup();
@@ -199,8 +198,8 @@ describe('aws:irsa:verify', () => {
     );
   });
 
-  it('narrates every check and writes status and report to the outputs only', async () => {
-    const { verify } = await setup();
+  it('narrates every check, writes status and report to the outputs, and only asks the backend to verify the entity itself', async () => {
+    const { verify, events } = await setup();
     const ctx = context(valid);
     await run(verify, ctx);
     const lines = logged(ctx);
@@ -224,5 +223,11 @@ describe('aws:irsa:verify', () => {
         trigger: 'provision',
       }),
     );
+    // The event names the entity and nothing else: no status, no report, no time.
+    expect(events.publish).toHaveBeenCalledTimes(1);
+    expect(events.publish).toHaveBeenCalledWith({
+      topic: 'irsa.verify-requested',
+      eventPayload: { entityRef: 'component:default/payments-api' },
+    });
   });
 });

@@ -1,23 +1,23 @@
 import type { PermissionsService } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
-  CHECK_TITLES,
+  IRSA_VERIFY_REQUESTED_TOPIC,
+  checkTitle,
   irsaEntityVerifyPermission,
+  type IrsaVerifyRequestedEvent,
   parseRoleArn,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
   isCallerAllowed,
+  validateEntityRef,
+  validateNamespace,
+  validateServiceAccountName,
   type ClusterRegistry,
   type Verifier,
 } from '@backstage-irsa/plugin-irsa-node';
-
-// What Kubernetes requires of namespace and ServiceAccount names.
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN =
-  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+import type { EventsService } from '@backstage/plugin-events-node';
 
 /** The action's input once every field is checked. */
 interface VerifyInput {
@@ -45,29 +45,14 @@ export function validateVerifyInput(
       `cluster: must be one of the clusters configured under irsa.clusters (${configured.join(', ')})`,
     );
   }
-  if (!DNS1123_LABEL.test(input.namespace)) {
-    throw new InputError(
-      'namespace: must be a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)',
-    );
-  }
-  if (!DNS1123_SUBDOMAIN.test(input.serviceAccount)) {
-    throw new InputError(
-      'serviceAccount: must be a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", at most 253 characters)',
-    );
-  }
+  const namespace = validateNamespace(input.namespace);
+  const serviceAccount = validateServiceAccountName(input.serviceAccount);
   if (input.roleArn !== undefined) parseRoleArn(input.roleArn, 'roleArn');
-  let entityRef: string;
-  try {
-    entityRef = stringifyEntityRef(parseEntityRef(input.entityRef));
-  } catch {
-    throw new InputError(
-      'entityRef: must be an entity ref such as component:default/my-service',
-    );
-  }
+  const entityRef = validateEntityRef(input.entityRef);
   return {
     cluster: input.cluster,
-    namespace: input.namespace,
-    serviceAccount: input.serviceAccount,
+    namespace,
+    serviceAccount,
     ...(input.roleArn !== undefined ? { roleArn: input.roleArn } : {}),
     entityRef,
   };
@@ -77,14 +62,17 @@ export function validateVerifyInput(
  * aws:irsa:verify — runs every check for an entity's ServiceAccount with
  * the shared verifier (binding first) and fails the step when a check
  * fails. The report goes to the step's outputs only: a task never stores or
- * publishes an entity's report (the irsa backend makes those itself).
+ * publishes an entity's report. It asks the irsa backend (events topic
+ * irsa.verify-requested, only the entity ref) to verify the entity itself,
+ * so the new component's card is filled once the catalog has it.
  */
 export function createVerifyAction(options: {
   verifier: Verifier;
   clusters: ClusterRegistry;
   permissions: PermissionsService;
+  events?: EventsService;
 }) {
-  const { verifier, clusters, permissions } = options;
+  const { verifier, clusters, permissions, events } = options;
   return createTemplateAction({
     id: 'aws:irsa:verify',
     description:
@@ -151,18 +139,25 @@ export function createVerifyAction(options: {
           signal: ctx.signal,
           onCheck: check =>
             ctx.logger.info(
-              `${check.status.toUpperCase().padEnd(7)} ${CHECK_TITLES[check.id]}: ${check.message}`,
+              `${check.status.toUpperCase().padEnd(7)} ${checkTitle(check)}: ${check.message}`,
             ),
         },
       );
       ctx.output('status', report.status);
       ctx.output('report', report as unknown as Record<string, unknown>);
+      const verifyRequest: IrsaVerifyRequestedEvent = {
+        entityRef: request.entityRef,
+      };
+      await events?.publish({
+        topic: IRSA_VERIFY_REQUESTED_TOPIC,
+        eventPayload: verifyRequest,
+      });
       const failed = report.checks.filter(
         c => c.status === 'fail' || c.status === 'unknown',
       );
       if (failed.length) {
         throw new InputError(
-          `IRSA verification ${report.status}: ${failed.map(c => `${CHECK_TITLES[c.id]}: ${c.message}${c.remediation ? ` (fix: ${c.remediation})` : ''}`).join('; ')}`,
+          `IRSA verification ${report.status}: ${failed.map(c => `${checkTitle(c)}: ${c.message}${c.remediation ? ` (fix: ${c.remediation})` : ''}`).join('; ')}`,
         );
       }
       ctx.logger.info(
