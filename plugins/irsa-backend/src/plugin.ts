@@ -9,8 +9,11 @@ import {
   irsaPermissions,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
+  irsaCheckRegistryServiceRef,
+  irsaChecksExtensionPoint,
   irsaServiceRef,
   irsaVerifierServiceRef,
+  type IrsaCheck,
 } from '@backstage-irsa/plugin-irsa-node';
 import { readIrsaBackendConfig } from './config';
 import { FleetVerification } from './service/FleetVerification';
@@ -27,10 +30,25 @@ const RETENTION_SCHEDULE = {
   initialDelay: { minutes: 1 },
 };
 
-/** Backend plugin `irsa`: the IAM report API, its store and the fleet re-verification. */
+/**
+ * Backend plugin `irsa`: the IAM report API, its store and the fleet
+ * re-verification. Its modules add checks through `irsaChecksExtensionPoint`.
+ */
 export const irsaPlugin = createBackendPlugin({
   pluginId: 'irsa',
   register(env) {
+    const addedChecks: IrsaCheck[] = [];
+    let started = false;
+    env.registerExtensionPoint(irsaChecksExtensionPoint, {
+      addCheck(...checks) {
+        if (started) {
+          throw new Error(
+            'irsa checks: addCheck must be called from a module init, before the irsa plugin starts',
+          );
+        }
+        addedChecks.push(...checks);
+      },
+    });
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -46,10 +64,15 @@ export const irsaPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         irsa: irsaServiceRef,
         verifier: irsaVerifierServiceRef,
+        checks: irsaCheckRegistryServiceRef,
         events: eventsServiceRef,
       },
       async init(deps) {
         const { logger, irsa } = deps;
+        // Into the backend's one registry, which the scaffolder's
+        // aws:irsa:verify runs too; a bad check stops the start-up here.
+        started = true;
+        deps.checks.add(addedChecks);
         const settings = readIrsaBackendConfig(deps.config);
 
         deps.permissionsRegistry.addPermissions(irsaPermissions);

@@ -1,4 +1,9 @@
-import { overallStatus, countStatuses, CheckResult } from './report';
+import {
+  checkTitle,
+  countStatuses,
+  overallStatus,
+  type CheckResult,
+} from './report';
 
 const check = (status: CheckResult['status']): CheckResult => ({
   id: 'role',
@@ -28,5 +33,17 @@ describe('overallStatus', () => {
       unknown: 0,
       skipped: 0,
     });
+  });
+});
+
+describe('checkTitle', () => {
+  it("uses the result's own title, the built-in title for older reports, else the id", () => {
+    expect(checkTitle({ id: 'role', title: 'Role (custom title)' })).toBe(
+      'Role (custom title)',
+    );
+    expect(checkTitle({ id: 'trust-subject' })).toBe('Trust subject');
+    expect(checkTitle({ id: 'tag-policy' })).toBe('tag-policy');
+    // Never a property every object inherits.
+    expect(checkTitle({ id: 'constructor' })).toBe('constructor');
   });
 });

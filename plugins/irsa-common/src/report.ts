@@ -16,7 +16,9 @@ export const CHECK_STATUSES: readonly CheckStatus[] = [
 ];
 
 /**
- * The checks, in the order they are shown and run. `binding` runs first: no
+ * The built-in checks, in the order they are registered and run. Adopters
+ * add their own (irsa-node's `irsaChecksExtensionPoint`); a report may carry
+ * any check id, so code reading reports takes ids as strings. `binding` runs first: no
  * other check reads a role's documents or mints a token until it has proven
  * that entity, ServiceAccount and role belong together.
  */
@@ -35,10 +37,13 @@ export const CHECK_IDS = [
   'cloudtrail',
 ] as const;
 
-/** Identifier of a check. */
+/** Identifier of a built-in check. */
 export type CheckId = (typeof CHECK_IDS)[number];
 
-/** Human titles for the checks, shared by the card and the task log. */
+/**
+ * Titles of the built-in checks. Reports carry each check's title; this
+ * table names built-in checks in reports stored before they did.
+ */
 export const CHECK_TITLES: Record<CheckId, string> = {
   binding: 'Ownership binding',
   'oidc-provider': 'OIDC provider',
@@ -63,9 +68,23 @@ export type EvidenceValue =
   | EvidenceValue[]
   | { [key: string]: EvidenceValue };
 
+/**
+ * What a check applies to: an IRSA ServiceAccount, an EKS Pod Identity
+ * association, or both.
+ */
+export type CheckMechanism = 'irsa' | 'pod-identity' | 'any';
+
 /** The result of one check. */
 export interface CheckResult {
-  id: CheckId;
+  /** A built-in id (`CHECK_IDS`) or an adopter's own. */
+  id: string;
+  /**
+   * What the card and the task log call the check. Reports stored before
+   * checks were pluggable lack it; read it through `checkTitle`.
+   */
+  title?: string;
+  /** What the check applies to (absent on reports stored before it existed). */
+  mechanism?: CheckMechanism;
   status: CheckStatus;
   /** One line a developer reads first. */
   message: string;
@@ -74,6 +93,17 @@ export interface CheckResult {
   /** What to do about a non-passing result (an annotation, a command, a condition). */
   remediation?: string;
   durationMs: number;
+}
+
+/**
+ * A check result's title: its own, else the built-in title for its id (older
+ * reports), else the id itself, so a check nobody has heard of still renders.
+ */
+export function checkTitle(check: Pick<CheckResult, 'id' | 'title'>): string {
+  if (check.title) return check.title;
+  return Object.hasOwn(CHECK_TITLES, check.id)
+    ? CHECK_TITLES[check.id as CheckId]
+    : check.id;
 }
 
 /** Overall status of a report. */
@@ -173,7 +203,7 @@ export interface ReportSummary {
    * The checks that did not pass or skip (fail, warn, unknown), in report
    * order. Absent on summaries made before it existed.
    */
-  failingChecks?: CheckId[];
+  failingChecks?: string[];
 }
 
 /** Body of `GET /v1/entities/:kind/:namespace/:name`. */

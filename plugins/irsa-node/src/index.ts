@@ -13,6 +13,15 @@ export * from './service/irsaServiceRef';
 export * from './service/authorizeCaller';
 export * from './sandbox';
 export * from './verifier/DefaultVerifier';
+export * from './verifier/checkTypes';
+export {
+  CheckRegistry,
+  type IrsaCheckRegistry,
+} from './verifier/CheckRegistry';
+export * from './verifier/irsaChecksExtensionPoint';
+export { builtInChecks } from './verifier/checks';
+export type { Evidence, Source, RoleArnSource } from './verifier/sources';
+export type { BindingResult } from './verifier/binding';
 export * from './verifier/irsaVerifierServiceRef';
 export * from './verifier/options';
 export * from './provisioner';

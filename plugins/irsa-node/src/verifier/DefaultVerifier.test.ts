@@ -19,7 +19,7 @@ async function setup(
   return { service, sandbox, verifier };
 }
 
-const statuses = (report: { checks: Array<{ id: CheckId; status: string }> }) =>
+const statuses = (report: { checks: Array<{ id: string; status: string }> }) =>
   Object.fromEntries(report.checks.map(c => [c.id, c.status]));
 
 describe('DefaultVerifier on the sandbox scenarios', () => {

@@ -29,7 +29,9 @@ import type {
   VerifyRequest,
 } from '../service/types';
 import { evaluateBinding, type BindingResult } from './binding';
-import { runChecks } from './checks';
+import { CheckRegistry, type IrsaCheckRegistry } from './CheckRegistry';
+import { builtInChecks } from './checks';
+import { runChecks } from './runChecks';
 import { DEFAULT_VERIFIER_OPTIONS } from './options';
 import {
   cancelled,
@@ -69,6 +71,7 @@ export class DefaultVerifier implements Verifier {
   private readonly cloudTrailCacheMs: number;
   private readonly cloudTrailMaxEntries: number;
   private readonly guardrails?: GuardrailOptions;
+  private readonly checks: IrsaCheckRegistry;
   // One CloudTrail lookup per role per cache period, shared by every viewer;
   // a Map keeps insertion order, so re-inserting on use makes it an LRU.
   private readonly cloudTrailCache = new Map<
@@ -89,6 +92,8 @@ export class DefaultVerifier implements Verifier {
     };
     /** The same guardrail settings the provisioner enforces. */
     guardrails?: GuardrailOptions;
+    /** The checks to run; default: the built-in checks only. */
+    checks?: IrsaCheckRegistry;
   }) {
     const defaults = DEFAULT_VERIFIER_OPTIONS;
     this.service = options.service;
@@ -104,6 +109,7 @@ export class DefaultVerifier implements Verifier {
     this.cloudTrailMaxEntries =
       options.cloudTrail?.maxEntries ?? defaults.cloudTrail.maxEntries;
     this.guardrails = options.guardrails;
+    this.checks = options.checks ?? new CheckRegistry(builtInChecks);
   }
 
   async verify(
@@ -303,7 +309,11 @@ export class DefaultVerifier implements Verifier {
       cloudTrailLookbackMinutes: this.lookbackMinutes,
     };
     const aborted = signal?.aborted === true;
-    const checks = runChecks(evidence, options.onCheck);
+    const checks = await runChecks(this.checks.checksFor('irsa'), evidence, {
+      onCheck: options.onCheck,
+      timeoutMs: this.checkTimeoutMs,
+      logger: this.logger,
+    });
     // An ARN the entity itself names may be shown; one read from a foreign
     // ServiceAccount only once the binding holds.
     const showRole = bound || roleArnSource === 'entity';

@@ -2,7 +2,7 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import {
-  CHECK_TITLES,
+  checkTitle,
   type CheckResult,
 } from '@backstage-irsa/plugin-irsa-common';
 import { ExpandableJson } from './Expandable';
@@ -38,7 +38,7 @@ export const ChecksList = ({ checks }: { checks: CheckResult[] }) => {
         >
           <Typography variant="body2" component="div">
             <StatusLine status={check.status}>
-              <strong>{CHECK_TITLES[check.id]}</strong>: {check.message}
+              <strong>{checkTitle(check)}</strong>: {check.message}
             </StatusLine>
           </Typography>
           {check.remediation && check.status !== 'pass' && (

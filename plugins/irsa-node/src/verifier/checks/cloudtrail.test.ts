@@ -1,0 +1,43 @@
+import { known } from '../sources';
+import { describeCheckCases, unreadable } from './__testUtils__/evidence';
+
+describeCheckCases('cloudtrail', [
+  [
+    'pass',
+    'healthy',
+    () => {},
+    'No failed calls in the last 60 minutes (management events only)',
+  ],
+  [
+    'warn',
+    'failed calls',
+    e => {
+      e.cloudTrail = known([
+        {
+          eventId: '1',
+          eventName: 'GetObject',
+          eventSource: 's3.amazonaws.com',
+          eventTime: '2026-11-27T00:00:00.000Z',
+          errorCode: 'AccessDenied',
+        },
+      ]);
+    },
+    '1 failed call in the last 60 minutes (management events only): GetObject AccessDenied',
+  ],
+  [
+    'unknown',
+    'unreadable',
+    e => {
+      e.cloudTrail = unreadable('cloudtrail:LookupEvents');
+    },
+    'Could not check: cloudtrail:LookupEvents failed: unavailable (no usable answer)',
+  ],
+  [
+    'skipped',
+    'role deleted',
+    e => {
+      e.role = known(undefined);
+    },
+    'Skipped: IAM role did not pass',
+  ],
+]);

@@ -1,0 +1,46 @@
+import { GatewayError } from '../../gateways/errors';
+import { known } from '../sources';
+import {
+  describeCheckCases,
+  ROLE,
+  subjectCondition,
+  unreadable,
+} from './__testUtils__/evidence';
+
+describeCheckCases('credential-exchange', [
+  [
+    'pass',
+    'healthy',
+    () => {},
+    `A fresh ServiceAccount token was exchanged for arn:aws:sts::111122223333:assumed-role/${ROLE}/s`,
+  ],
+  [
+    'fail',
+    'refused',
+    e => {
+      e.exchange = known(
+        new GatewayError({
+          kind: 'invalid-token',
+          operation: 'sts:AssumeRoleWithWebIdentity',
+          message: 'raw text',
+          code: 'InvalidIdentityToken',
+        }),
+      );
+    },
+    'AssumeRoleWithWebIdentity was refused: InvalidIdentityToken',
+  ],
+  [
+    'unknown',
+    'unreadable',
+    e => {
+      e.exchange = unreadable('TokenRequest');
+    },
+    'Could not check: TokenRequest failed: unavailable (no usable answer)',
+  ],
+  [
+    'skipped',
+    'trust subject failed',
+    e => subjectCondition(e, 'StringEquals', 'system:serviceaccount:x:y'),
+    'Skipped: Trust subject did not pass',
+  ],
+]);

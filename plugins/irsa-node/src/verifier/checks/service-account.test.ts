@@ -1,0 +1,57 @@
+import { EKS_ROLE_ARN_ANNOTATION } from '@backstage-irsa/plugin-irsa-common';
+import { known } from '../sources';
+import {
+  account,
+  describeCheckCases,
+  rebind,
+  ROLE_ARN,
+  unreadable,
+} from './__testUtils__/evidence';
+
+describeCheckCases('service-account', [
+  [
+    'pass',
+    'healthy',
+    () => {},
+    'ServiceAccount payments/payments-api is annotated with the role',
+  ],
+  [
+    'fail',
+    'not annotated',
+    e => {
+      delete account(e).annotations[EKS_ROLE_ARN_ANNOTATION];
+    },
+    `ServiceAccount payments/payments-api has no ${EKS_ROLE_ARN_ANNOTATION} annotation`,
+  ],
+  [
+    'fail',
+    'typo',
+    e => {
+      delete account(e).annotations[EKS_ROLE_ARN_ANNOTATION];
+      account(e).annotations['eks.amazonaws.com/rolearn'] = ROLE_ARN;
+    },
+    `The annotation is misspelt as eks.amazonaws.com/rolearn; the webhook only reads ${EKS_ROLE_ARN_ANNOTATION}`,
+  ],
+  [
+    'fail',
+    'missing',
+    e => {
+      e.serviceAccount = known(undefined);
+    },
+    'ServiceAccount payments/payments-api does not exist',
+  ],
+  [
+    'unknown',
+    'unreadable',
+    e => {
+      e.serviceAccount = unreadable('ServiceAccount');
+    },
+    'Could not check: ServiceAccount failed: unavailable (no usable answer)',
+  ],
+  [
+    'skipped',
+    'not bound',
+    e => rebind(e, {}),
+    'Not shown: role not bound to this entity',
+  ],
+]);

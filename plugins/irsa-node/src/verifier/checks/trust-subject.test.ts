@@ -1,0 +1,40 @@
+import {
+  describeCheckCases,
+  ISSUER,
+  role,
+  subjectCondition,
+} from './__testUtils__/evidence';
+
+describeCheckCases('trust-subject', [
+  [
+    'pass',
+    'healthy',
+    () => {},
+    'Trusts exactly system:serviceaccount:payments:payments-api',
+  ],
+  [
+    'warn',
+    'wildcard',
+    e => subjectCondition(e, 'StringLike', 'system:serviceaccount:payments:*'),
+    'A wildcard subject (system:serviceaccount:payments:*) also trusts other ServiceAccounts',
+  ],
+  [
+    'fail',
+    'other namespace',
+    e =>
+      subjectCondition(
+        e,
+        'StringEquals',
+        'system:serviceaccount:analytics:payments-api',
+      ),
+    `The trust policy's ${ISSUER}:sub is system:serviceaccount:analytics:payments-api, not system:serviceaccount:payments:payments-api`,
+  ],
+  [
+    'skipped',
+    'principal failed',
+    e => {
+      role(e).trustPolicy.Statement[0].Principal = { Federated: 'x' };
+    },
+    'Skipped: Trust principal did not pass',
+  ],
+]);
