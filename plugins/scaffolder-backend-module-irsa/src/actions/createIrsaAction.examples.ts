@@ -1,10 +1,8 @@
 import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
-import { stringify } from 'yaml';
+import { exampleStep } from './exampleStep';
 
 const step = (name: string, input: Record<string, unknown>) =>
-  stringify({
-    steps: [{ id: 'irsa', action: 'aws:irsa:create', name, input }],
-  });
+  exampleStep({ id: 'irsa', action: 'aws:irsa:create', name }, input);
 
 /** Examples shown in the scaffolder's action docs; every one is run by a test. */
 export const createExamples: TemplateExample[] = [

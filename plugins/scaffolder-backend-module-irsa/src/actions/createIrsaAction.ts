@@ -16,6 +16,7 @@ import {
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createExamples } from './createIrsaAction.examples';
+import { serviceAccountInputs } from './serviceAccountInputs';
 
 function narrateDryRun(plan: ProvisionPlan, log: (message: string) => void) {
   log(
@@ -55,11 +56,9 @@ export function createIrsaAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
-        cluster: z =>
-          z.string().describe('Cluster name as configured under irsa.clusters'),
-        namespace: z =>
-          z.string().describe('Kubernetes namespace of the ServiceAccount'),
-        serviceAccount: z => z.string().describe('ServiceAccount name'),
+        ...serviceAccountInputs(
+          'Catalog entity the role belongs to, written on the role, its policies and the ServiceAccount; a run for another entity cannot touch them',
+        ),
         policy: z =>
           z
             .union([z.string(), z.record(z.string(), z.unknown())])
@@ -141,12 +140,6 @@ export function createIrsaAction(options: {
             .optional()
             .describe(
               'Extra tags on the role and policies (not irsa.dev/* nor the platform tags)',
-            ),
-        entityRef: z =>
-          z
-            .string()
-            .describe(
-              'Catalog entity the role belongs to, written on the role, its policies and the ServiceAccount; a run for another entity cannot touch them',
             ),
         owner: z =>
           z

@@ -1,10 +1,8 @@
 import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
-import { stringify } from 'yaml';
+import { exampleStep } from './exampleStep';
 
 const step = (name: string, input: Record<string, unknown>) =>
-  stringify({
-    steps: [{ id: 'decommission', action: 'aws:irsa:delete', name, input }],
-  });
+  exampleStep({ id: 'decommission', action: 'aws:irsa:delete', name }, input);
 
 /** Examples shown in the scaffolder's action docs; every one is run by a test. */
 export const deleteExamples: TemplateExample[] = [

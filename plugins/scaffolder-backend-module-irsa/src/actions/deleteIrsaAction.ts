@@ -9,6 +9,7 @@ import {
   type DefaultDecommissioner,
 } from '@backstage-irsa/plugin-irsa-node';
 import { deleteExamples } from './deleteIrsaAction.examples';
+import { serviceAccountInputs } from './serviceAccountInputs';
 
 /**
  * aws:irsa:delete — decommissions what aws:irsa:create made for one catalog
@@ -27,17 +28,9 @@ export function createDeleteIrsaAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
-        cluster: z =>
-          z.string().describe('Cluster name as configured under irsa.clusters'),
-        namespace: z =>
-          z.string().describe('Kubernetes namespace of the ServiceAccount'),
-        serviceAccount: z => z.string().describe('ServiceAccount name'),
-        entityRef: z =>
-          z
-            .string()
-            .describe(
-              'Catalog entity the role belongs to; the role, its policies and the ServiceAccount must be tagged with it',
-            ),
+        ...serviceAccountInputs(
+          'Catalog entity the role belongs to; the role, its policies and the ServiceAccount must be tagged with it',
+        ),
         roleName: z =>
           z
             .string()

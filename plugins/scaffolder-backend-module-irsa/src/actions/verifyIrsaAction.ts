@@ -18,6 +18,7 @@ import {
   type Verifier,
 } from '@backstage-irsa/plugin-irsa-node';
 import type { EventsService } from '@backstage/plugin-events-node';
+import { serviceAccountInputs } from './serviceAccountInputs';
 
 /** The action's input once every field is checked. */
 interface VerifyInput {
@@ -79,23 +80,15 @@ export function createVerifyAction(options: {
       "Runs the IRSA checks for an entity's ServiceAccount (including a live credential exchange) and fails the step when a check fails. Needs irsa.entity.verify on the entity.",
     schema: {
       input: {
-        cluster: z =>
-          z.string().describe('Cluster name as configured under irsa.clusters'),
-        namespace: z =>
-          z.string().describe('Kubernetes namespace of the ServiceAccount'),
-        serviceAccount: z => z.string().describe('ServiceAccount name'),
+        ...serviceAccountInputs(
+          'Catalog entity the role and ServiceAccount belong to (kind:namespace/name); the caller needs irsa.entity.verify on it',
+        ),
         roleArn: z =>
           z
             .string()
             .optional()
             .describe(
               'Expected role ARN (default: the ServiceAccount annotation)',
-            ),
-        entityRef: z =>
-          z
-            .string()
-            .describe(
-              'Catalog entity the role and ServiceAccount belong to (kind:namespace/name); the caller needs irsa.entity.verify on it',
             ),
         waitForPropagationSeconds: z =>
           z
