@@ -1,6 +1,6 @@
 /**
  * The verification report: what the IAM card shows and what the store keeps.
- * ARCHITECTURE §5 defines the checks; their ids are stable API.
+ * docs/architecture.md (section 3) describes the checks; their ids are stable API.
  */
 
 /** Outcome of one check. `unknown` means the check could not run; it is never a pass. */
