@@ -6,6 +6,7 @@
  */
 export type * from './gateways/types';
 export * from './gateways/errors';
+export * from './gateways/workloads';
 export type * from './service/types';
 export * from './service/clusters';
 export * from './service/facts';

@@ -461,6 +461,31 @@ export interface ServiceAccountMetadataPatch {
 }
 
 /**
+ * A workload that owns pods: a Deployment, StatefulSet or DaemonSet (the
+ * kinds `kubectl rollout restart` restarts), or whatever else controls a
+ * pod (a Job, a ReplicaSet without a Deployment, an operator's own kind).
+ */
+export interface WorkloadRef {
+  kind:
+    'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | string;
+  name: string;
+}
+
+/** One pod and the workload that owns it. */
+export interface PodOwner {
+  pod: string;
+  /** False when the pod no longer exists (then there is no owner or ServiceAccount). */
+  found: boolean;
+  /** The pod's `spec.serviceAccountName`. */
+  serviceAccountName?: string;
+  /**
+   * The pod's controller, followed through its ReplicaSet to the Deployment;
+   * absent for a bare pod.
+   */
+  owner?: WorkloadRef;
+}
+
+/**
  * Kubernetes access per configured cluster (names from `irsa.clusters[]`).
  * Every method throws the typed errors of ./errors.ts, with short messages
  * (never response bodies or tokens); a call that outlives the configured
@@ -552,4 +577,28 @@ export interface ClusterGateway {
       signal?: AbortSignal;
     },
   ): Promise<ServiceAccountToken>;
+  /**
+   * The workload that owns each named pod, in the order given: the pod's
+   * controller `ownerReference`, and for a ReplicaSet the Deployment that
+   * controls it. Reads pods and ReplicaSets only.
+   */
+  resolvePodOwners(
+    cluster: string,
+    namespace: string,
+    podNames: string[],
+    options?: { signal?: AbortSignal },
+  ): Promise<PodOwner[]>;
+  /**
+   * `kubectl rollout restart`: merge-patches the workload's
+   * `spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]`
+   * with the current time, so its controller replaces every pod. Only
+   * Deployments, StatefulSets and DaemonSets (apps/v1); any other
+   * kind is `invalid-input`.
+   * Returns the time written (ISO 8601).
+   */
+  restartWorkload(
+    cluster: string,
+    namespace: string,
+    workload: WorkloadRef,
+  ): Promise<{ restartedAt: string }>;
 }

@@ -9,10 +9,13 @@ import type {
   AccessReviewResult,
   ClusterGateway,
   PodInfo,
+  PodOwner,
   ServiceAccountInfo,
   ServiceAccountMetadataPatch,
   ServiceAccountToken,
+  WorkloadRef,
 } from '../gateways/types';
+import { isRestartableWorkload } from '../gateways/workloads';
 import { sandboxError, type SandboxCluster, SandboxState } from './state';
 
 /**
@@ -26,6 +29,15 @@ export interface SandboxDeniedAccess {
   subresource?: string;
   namespace?: string;
   group?: string;
+}
+
+/**
+ * The workload that controls a sandbox pod. A Deployment's pods are owned
+ * through a ReplicaSet `<deployment>-<hash>`, as in a real cluster.
+ */
+export interface SandboxPodOwner {
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job';
+  name: string;
 }
 
 /** The identity the sandbox's API server sees Backstage as (for 403 messages). */
@@ -75,10 +87,21 @@ export const WEB_IDENTITY_TOKEN_FILE =
 
 const clone = <T>(value: T): T => structuredClone(value);
 
+/** Five characters like the suffixes the Kubernetes controllers generate. */
+const suffix = () => randomUUID().replace(/-/g, '').slice(0, 5);
+
 /** The Kubernetes API of the sandbox clusters, with an EKS pod identity webhook. */
 export class SandboxClusterGateway implements ClusterGateway {
   /** RBAC denials per cluster, set by tests through `denyAccess`. */
   private readonly denied = new Map<string, SandboxDeniedAccess[]>();
+  /** Each pod's controller (a ReplicaSet for a Deployment), by `cluster/namespace/pod`. */
+  private readonly controllers = new Map<string, WorkloadRef>();
+  /** The Deployment of each ReplicaSet, by `cluster/namespace/replicaset`. */
+  private readonly replicaSets = new Map<string, string>();
+  /** Each Deployment's current ReplicaSet, by `cluster/namespace/deployment`. */
+  private readonly currentReplicaSets = new Map<string, string>();
+  /** The workloads that exist, by `cluster/namespace/Kind/name`. */
+  private readonly workloads = new Set<string>();
 
   constructor(private readonly state: SandboxState) {}
 
@@ -420,9 +443,35 @@ export class SandboxClusterGateway implements ClusterGateway {
   createPod(
     cluster: string,
     namespace: string,
-    pod: { name: string; serviceAccountName: string },
+    pod: {
+      name: string;
+      serviceAccountName: string;
+      /** Default: a Deployment named after the ServiceAccount. `null`: a bare pod. */
+      owner?: SandboxPodOwner | null;
+    },
   ): PodInfo {
     const state = this.cluster(cluster, 'k8s:create pods');
+    const owner =
+      pod.owner === undefined
+        ? { kind: 'Deployment' as const, name: pod.serviceAccountName }
+        : pod.owner;
+    if (owner) {
+      this.workloads.add(`${cluster}/${namespace}/${owner.kind}/${owner.name}`);
+      this.controllers.set(
+        `${cluster}/${namespace}/${pod.name}`,
+        owner.kind === 'Deployment'
+          ? {
+              kind: 'ReplicaSet',
+              name: this.replicaSetFor(
+                cluster,
+                namespace,
+                owner.name,
+                pod.name,
+              ),
+            }
+          : { ...owner },
+      );
+    }
     const account = state.serviceAccounts.get(
       `${namespace}/${pod.serviceAccountName}`,
     );
@@ -460,24 +509,193 @@ export class SandboxClusterGateway implements ClusterGateway {
     return clone(created);
   }
 
-  /** `kubectl rollout restart`: the ServiceAccount's pods are recreated (and re-injected). */
+  /**
+   * The Deployment's current ReplicaSet: the one the pod's name shows
+   * (`<deployment>-<hash>-<suffix>`), else the one it has, else a new one.
+   */
+  private replicaSetFor(
+    cluster: string,
+    namespace: string,
+    deployment: string,
+    podName: string,
+  ): string {
+    const key = `${cluster}/${namespace}/${deployment}`;
+    const fromName = podName.startsWith(`${deployment}-`)
+      ? /^(.+)-[a-z0-9]{5}$/.exec(podName)?.[1]
+      : undefined;
+    const name =
+      (fromName !== deployment ? fromName : undefined) ??
+      this.currentReplicaSets.get(key) ??
+      `${deployment}-${suffix()}`;
+    this.currentReplicaSets.set(key, name);
+    this.replicaSets.set(`${cluster}/${namespace}/${name}`, deployment);
+    return name;
+  }
+
+  /** The workload that owns a pod, through its ReplicaSet for a Deployment. */
+  private ownerOf(
+    cluster: string,
+    namespace: string,
+    podName: string,
+  ): WorkloadRef | undefined {
+    const controller = this.controllers.get(
+      `${cluster}/${namespace}/${podName}`,
+    );
+    if (controller?.kind !== 'ReplicaSet') return controller;
+    const deployment = this.replicaSets.get(
+      `${cluster}/${namespace}/${controller.name}`,
+    );
+    return deployment ? { kind: 'Deployment', name: deployment } : controller;
+  }
+
+  /**
+   * Replaces these pods as their controllers would: each new pod is created
+   * now, so the webhook injects what the ServiceAccount says today. A
+   * Deployment's pods come from a new ReplicaSet; a StatefulSet's keep their
+   * names.
+   */
+  private recreate(
+    cluster: string,
+    namespace: string,
+    pods: PodInfo[],
+  ): PodInfo[] {
+    const state = this.cluster(cluster, 'k8s:delete pods');
+    const replacements = pods.map(p => {
+      const owner = this.ownerOf(cluster, namespace, p.name);
+      this.controllers.delete(`${cluster}/${namespace}/${p.name}`);
+      return { old: p, owner };
+    });
+    const restartedDeployments = new Set(
+      replacements
+        .filter(r => r.owner?.kind === 'Deployment')
+        .map(r => r.owner!.name),
+    );
+    for (const deployment of restartedDeployments) {
+      this.currentReplicaSets.set(
+        `${cluster}/${namespace}/${deployment}`,
+        `${deployment}-${suffix()}`,
+      );
+    }
+    state.pods = state.pods.filter(p => !pods.includes(p));
+    return replacements.map(({ old, owner }) => {
+      let name = `${old.name.replace(/-[a-z0-9]{5}$/, '')}-${suffix()}`;
+      if (owner?.kind === 'StatefulSet') name = old.name;
+      if (owner?.kind === 'Deployment') {
+        name = `${this.currentReplicaSets.get(`${cluster}/${namespace}/${owner.name}`)}-${suffix()}`;
+      }
+      return this.createPod(cluster, namespace, {
+        name,
+        serviceAccountName: old.serviceAccountName,
+        owner: owner ? (owner as SandboxPodOwner) : null,
+      });
+    });
+  }
+
+  /** `kubectl rollout restart` of every workload of the ServiceAccount: its pods are recreated (and re-injected). */
   restartPods(
     cluster: string,
     namespace: string,
     serviceAccountName: string,
   ): PodInfo[] {
     const state = this.cluster(cluster, 'k8s:delete pods');
-    const old = state.pods.filter(
-      p =>
-        p.namespace === namespace &&
-        p.serviceAccountName === serviceAccountName,
+    return this.recreate(
+      cluster,
+      namespace,
+      state.pods.filter(
+        p =>
+          p.namespace === namespace &&
+          p.serviceAccountName === serviceAccountName,
+      ),
     );
-    state.pods = state.pods.filter(p => !old.includes(p));
-    return old.map(p =>
-      this.createPod(cluster, namespace, {
-        name: `${p.name.replace(/-[a-z0-9]{5}$/, '')}-${randomUUID().slice(0, 5)}`,
-        serviceAccountName,
+  }
+
+  async resolvePodOwners(
+    cluster: string,
+    namespace: string,
+    podNames: string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<PodOwner[]> {
+    const operation = 'k8s:get pods';
+    const state = this.cluster(cluster, operation);
+    throwIfAborted(options.signal, operation);
+    return podNames.map(name => {
+      this.authorize(cluster, operation, {
+        verb: 'get',
+        resource: 'pods',
+        namespace,
+        name,
+      });
+      const pod = state.pods.find(
+        p => p.namespace === namespace && p.name === name,
+      );
+      if (!pod) return { pod: name, found: false };
+      const controller = this.controllers.get(
+        `${cluster}/${namespace}/${name}`,
+      );
+      if (controller?.kind === 'ReplicaSet') {
+        this.authorize(cluster, 'k8s:get replicasets', {
+          verb: 'get',
+          resource: 'replicasets',
+          group: 'apps',
+          namespace,
+          name: controller.name,
+        });
+      }
+      const owner = this.ownerOf(cluster, namespace, name);
+      return {
+        pod: name,
+        found: true,
+        serviceAccountName: pod.serviceAccountName,
+        ...(owner ? { owner } : {}),
+      };
+    });
+  }
+
+  async restartWorkload(
+    cluster: string,
+    namespace: string,
+    workload: WorkloadRef,
+  ): Promise<{ restartedAt: string }> {
+    const resource = `${workload.kind.toLowerCase()}s`;
+    const operation = `k8s:patch ${resource}`;
+    const state = this.cluster(cluster, operation);
+    if (!isRestartableWorkload(workload)) {
+      throw sandboxError(
+        'invalid-input',
+        operation,
+        'InvalidInput',
+        `kind: a ${workload.kind} cannot be restarted; only a Deployment, StatefulSet or DaemonSet`,
+      );
+    }
+    this.authorize(cluster, operation, {
+      verb: 'patch',
+      resource,
+      group: 'apps',
+      namespace,
+      name: workload.name,
+    });
+    if (
+      !this.workloads.has(
+        `${cluster}/${namespace}/${workload.kind}/${workload.name}`,
+      )
+    ) {
+      throw sandboxError(
+        'not-found',
+        operation,
+        '404',
+        `${resource}.apps "${workload.name}" not found`,
+      );
+    }
+    const restartedAt = this.state.isoNow();
+    this.recreate(
+      cluster,
+      namespace,
+      state.pods.filter(p => {
+        if (p.namespace !== namespace) return false;
+        const owner = this.ownerOf(cluster, namespace, p.name);
+        return owner?.kind === workload.kind && owner.name === workload.name;
       }),
     );
+    return { restartedAt };
   }
 }

@@ -7,6 +7,7 @@ import { SandboxFaults, type SandboxCall } from './instrument';
 import {
   SandboxClusterGateway,
   type SandboxDeniedAccess,
+  type SandboxPodOwner,
 } from './SandboxClusterGateway';
 import { SandboxIamGateway } from './SandboxIamGateway';
 import { SANDBOX_ACCOUNT_ID, seedSandbox } from './seed';
@@ -18,7 +19,10 @@ export {
   type SandboxScenario,
 } from './seed';
 export type { SandboxCall } from './instrument';
-export type { SandboxDeniedAccess } from './SandboxClusterGateway';
+export type {
+  SandboxDeniedAccess,
+  SandboxPodOwner,
+} from './SandboxClusterGateway';
 
 /** Options of {@link createSandbox}. */
 export interface SandboxOptions {
@@ -42,11 +46,19 @@ export interface SandboxControls {
   ): void;
   readonly calls: readonly SandboxCall[];
   resetCalls(): void;
-  /** Starts a pod; the pod identity webhook injects credentials only now. */
+  /**
+   * Starts a pod; the pod identity webhook injects credentials only now. Its
+   * owner defaults to a Deployment named after the ServiceAccount (through a
+   * ReplicaSet); `owner: null` starts a bare pod.
+   */
   createPod(
     cluster: string,
     namespace: string,
-    pod: { name: string; serviceAccountName: string },
+    pod: {
+      name: string;
+      serviceAccountName: string;
+      owner?: SandboxPodOwner | null;
+    },
   ): PodInfo;
   /** `kubectl rollout restart`: recreates the ServiceAccount's pods. */
   restartPods(

@@ -12,7 +12,8 @@ export interface SandboxCall {
   error?: string;
 }
 
-const WRITE = /^(create|update|tag|untag|delete|attach|detach|put|patch)/;
+const WRITE =
+  /^(create|update|tag|untag|delete|attach|detach|put|patch|restart)/;
 
 /** Knobs for benchmarks and fault tests. */
 export class SandboxFaults {

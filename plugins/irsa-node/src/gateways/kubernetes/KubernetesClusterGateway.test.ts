@@ -1363,3 +1363,321 @@ describe('EksTokenProvider', () => {
     expect(await token('111122223333', undefined, 'AKIAROTATED')).toBe(first);
   });
 });
+
+describe('KubernetesClusterGateway: pod owners and rollout restart', () => {
+  let server: Awaited<ReturnType<typeof apiServer>>;
+  afterEach(() => server?.close());
+
+  const ownedPod = (
+    name: string,
+    owners: Array<{ kind: string; name: string; controller?: boolean }>,
+    serviceAccountName = 'cart',
+  ) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'shop',
+      uid: `uid-${name}`,
+      ownerReferences: owners.map(o => ({
+        apiVersion: o.kind === 'Job' ? 'batch/v1' : 'apps/v1',
+        kind: o.kind,
+        name: o.name,
+        uid: `uid-${o.name}`,
+        ...(o.controller === undefined ? {} : { controller: o.controller }),
+      })),
+    },
+    spec: { serviceAccountName, containers: [{ name: 'app' }] },
+    status: { phase: 'Running' },
+  });
+  const replicaSet = (
+    name: string,
+    owner?: { kind: string; name: string },
+  ) => ({
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name,
+      namespace: 'shop',
+      uid: `uid-${name}`,
+      ...(owner
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                kind: owner.kind,
+                name: owner.name,
+                uid: `uid-${owner.name}`,
+                controller: true,
+              },
+            ],
+          }
+        : {}),
+    },
+  });
+  const podsAt = '/api/v1/namespaces/shop/pods/';
+  const replicaSetsAt = '/apis/apps/v1/namespaces/shop/replicasets/';
+
+  it('resolves a Deployment through its ReplicaSet (read once), a StatefulSet, a DaemonSet, a Job, a bare pod and a gone pod', async () => {
+    const pods: Record<string, unknown> = {
+      'cart-6c4b9-7d9f8': ownedPod('cart-6c4b9-7d9f8', [
+        { kind: 'ReplicaSet', name: 'cart-6c4b9', controller: true },
+      ]),
+      'cart-6c4b9-k2x4q': ownedPod('cart-6c4b9-k2x4q', [
+        { kind: 'ReplicaSet', name: 'cart-6c4b9', controller: true },
+      ]),
+      'db-0': ownedPod('db-0', [
+        { kind: 'StatefulSet', name: 'db', controller: true },
+      ]),
+      // A non-controller owner is passed over for the controller.
+      'agent-x7k2p': ownedPod('agent-x7k2p', [
+        { kind: 'ConfigMap', name: 'agent-config', controller: false },
+        { kind: 'DaemonSet', name: 'agent', controller: true },
+      ]),
+      'migrate-5qv8n': ownedPod(
+        'migrate-5qv8n',
+        [{ kind: 'Job', name: 'migrate', controller: true }],
+        'migrator',
+      ),
+      debug: ownedPod('debug', []),
+      'orphan-rs-abcde': ownedPod('orphan-rs-abcde', [
+        { kind: 'ReplicaSet', name: 'orphan-rs', controller: true },
+      ]),
+    };
+    server = await apiServer([
+      r => {
+        if (r.method !== 'GET' || !r.path.startsWith(podsAt)) return undefined;
+        const name = r.path.slice(podsAt.length);
+        return pods[name]
+          ? { status: 200, body: pods[name] }
+          : {
+              status: 404,
+              body: status(404, `pods "${name}" not found`, 'NotFound'),
+            };
+      },
+      r =>
+        r.path === `${replicaSetsAt}cart-6c4b9`
+          ? {
+              status: 200,
+              body: replicaSet('cart-6c4b9', {
+                kind: 'Deployment',
+                name: 'cart',
+              }),
+            }
+          : undefined,
+      r =>
+        r.path === `${replicaSetsAt}orphan-rs`
+          ? { status: 200, body: replicaSet('orphan-rs') }
+          : undefined,
+    ]);
+    const owners = await gatewayFor(server.url).resolvePodOwners(
+      'prod',
+      'shop',
+      [
+        'cart-6c4b9-7d9f8',
+        'cart-6c4b9-k2x4q',
+        'db-0',
+        'agent-x7k2p',
+        'migrate-5qv8n',
+        'debug',
+        'orphan-rs-abcde',
+        'gone-12345',
+      ],
+    );
+    expect(owners).toEqual([
+      {
+        pod: 'cart-6c4b9-7d9f8',
+        found: true,
+        serviceAccountName: 'cart',
+        owner: { kind: 'Deployment', name: 'cart' },
+      },
+      {
+        pod: 'cart-6c4b9-k2x4q',
+        found: true,
+        serviceAccountName: 'cart',
+        owner: { kind: 'Deployment', name: 'cart' },
+      },
+      {
+        pod: 'db-0',
+        found: true,
+        serviceAccountName: 'cart',
+        owner: { kind: 'StatefulSet', name: 'db' },
+      },
+      {
+        pod: 'agent-x7k2p',
+        found: true,
+        serviceAccountName: 'cart',
+        owner: { kind: 'DaemonSet', name: 'agent' },
+      },
+      {
+        pod: 'migrate-5qv8n',
+        found: true,
+        serviceAccountName: 'migrator',
+        owner: { kind: 'Job', name: 'migrate' },
+      },
+      { pod: 'debug', found: true, serviceAccountName: 'cart' },
+      {
+        pod: 'orphan-rs-abcde',
+        found: true,
+        serviceAccountName: 'cart',
+        owner: { kind: 'ReplicaSet', name: 'orphan-rs' },
+      },
+      { pod: 'gone-12345', found: false },
+    ]);
+    expect(
+      server.requests
+        .filter(r => r.path.startsWith(replicaSetsAt))
+        .map(r => `${r.method} ${r.path}`)
+        .sort(),
+    ).toEqual([
+      `GET ${replicaSetsAt}cart-6c4b9`,
+      `GET ${replicaSetsAt}orphan-rs`,
+    ]);
+    expect(server.requests.every(r => r.method === 'GET')).toBe(true);
+  });
+
+  it('maps a forbidden ReplicaSet read to access-denied', async () => {
+    server = await apiServer([
+      r =>
+        r.path === `${podsAt}cart-6c4b9-7d9f8`
+          ? {
+              status: 200,
+              body: ownedPod('cart-6c4b9-7d9f8', [
+                { kind: 'ReplicaSet', name: 'cart-6c4b9', controller: true },
+              ]),
+            }
+          : undefined,
+      r =>
+        r.path.startsWith(replicaSetsAt)
+          ? {
+              status: 403,
+              body: status(
+                403,
+                'replicasets.apps "cart-6c4b9" is forbidden: User "backstage" cannot get resource "replicasets" in API group "apps" in the namespace "shop"',
+                'Forbidden',
+              ),
+            }
+          : undefined,
+    ]);
+    await expect(
+      gatewayFor(server.url).resolvePodOwners('prod', 'shop', [
+        'cart-6c4b9-7d9f8',
+      ]),
+    ).rejects.toMatchObject({
+      kind: 'access-denied',
+      operation: 'k8s:get replicasets',
+      code: '403',
+      message:
+        'k8s:get replicasets: replicasets.apps "cart-6c4b9" is forbidden: User "backstage" cannot get resource "replicasets" in API group "apps" in the namespace "shop"',
+    });
+  });
+
+  it.each([
+    ['Deployment', 'deployments'],
+    ['StatefulSet', 'statefulsets'],
+    ['DaemonSet', 'daemonsets'],
+  ])(
+    'restarts a %s by merge-patching the pod template restartedAt annotation',
+    async (kind, resource) => {
+      jest.useFakeTimers({
+        now: new Date('2026-11-27T10:00:00.000Z'),
+        doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'],
+      });
+      try {
+        server = await apiServer([
+          r =>
+            r.method === 'PATCH' &&
+            r.path === `/apis/apps/v1/namespaces/shop/${resource}/cart`
+              ? {
+                  status: 200,
+                  body: {
+                    apiVersion: 'apps/v1',
+                    kind,
+                    metadata: { name: 'cart', namespace: 'shop' },
+                  },
+                }
+              : undefined,
+        ]);
+        expect(
+          await gatewayFor(server.url).restartWorkload('prod', 'shop', {
+            kind,
+            name: 'cart',
+          }),
+        ).toEqual({ restartedAt: '2026-11-27T10:00:00.000Z' });
+        expect(server.requests).toEqual([
+          {
+            method: 'PATCH',
+            path: `/apis/apps/v1/namespaces/shop/${resource}/cart`,
+            query: {},
+            contentType: 'application/merge-patch+json',
+            authorization: 'Bearer sa-token',
+            body: {
+              spec: {
+                template: {
+                  metadata: {
+                    annotations: {
+                      'kubectl.kubernetes.io/restartedAt':
+                        '2026-11-27T10:00:00.000Z',
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ]);
+      } finally {
+        jest.useRealTimers();
+      }
+    },
+  );
+
+  it('refuses a kind rollout restart cannot restart, without calling, and maps 404 and 403', async () => {
+    server = await apiServer([
+      r =>
+        r.path === '/apis/apps/v1/namespaces/shop/deployments/gone'
+          ? {
+              status: 404,
+              body: status(
+                404,
+                'deployments.apps "gone" not found',
+                'NotFound',
+              ),
+            }
+          : undefined,
+      r =>
+        r.path === '/apis/apps/v1/namespaces/shop/daemonsets/agent'
+          ? {
+              status: 403,
+              body: status(
+                403,
+                'daemonsets.apps "agent" is forbidden: User "backstage" cannot patch resource "daemonsets" in API group "apps" in the namespace "shop"',
+                'Forbidden',
+              ),
+            }
+          : undefined,
+    ]);
+    const g = gatewayFor(server.url);
+    await expect(
+      g.restartWorkload('prod', 'shop', { kind: 'Job', name: 'migrate' }),
+    ).rejects.toMatchObject({
+      kind: 'invalid-input',
+      operation: 'k8s:patch jobs',
+      message:
+        'k8s:patch jobs: kind: a Job cannot be restarted; only a Deployment, StatefulSet or DaemonSet',
+    });
+    expect(server.requests).toEqual([]);
+    await expect(
+      g.restartWorkload('prod', 'shop', { kind: 'Deployment', name: 'gone' }),
+    ).rejects.toMatchObject({
+      kind: 'not-found',
+      operation: 'k8s:patch deployments',
+      message: 'k8s:patch deployments: deployments.apps "gone" not found',
+    });
+    await expect(
+      g.restartWorkload('prod', 'shop', { kind: 'DaemonSet', name: 'agent' }),
+    ).rejects.toMatchObject({
+      kind: 'access-denied',
+      operation: 'k8s:patch daemonsets',
+    });
+  });
+});

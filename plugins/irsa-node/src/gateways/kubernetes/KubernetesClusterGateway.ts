@@ -1,5 +1,6 @@
 import {
   ApiException,
+  AppsV1Api,
   AuthorizationV1Api,
   CoreV1Api,
   KubeConfig,
@@ -10,6 +11,7 @@ import {
   type ObservableMiddleware,
   type RequestContext,
   type ResponseContext,
+  type V1OwnerReference,
   type V1Pod,
   type V1ServiceAccount,
 } from '@kubernetes/client-node';
@@ -29,9 +31,12 @@ import type {
   AccessReviewResult,
   ClusterGateway,
   PodInfo,
+  PodOwner,
   ServiceAccountInfo,
   ServiceAccountMetadataPatch,
+  WorkloadRef,
 } from '../types';
+import { isRestartableWorkload, RESTARTED_AT_ANNOTATION } from '../workloads';
 import { EksTokenProvider } from './eksToken';
 
 /** One cluster as the Kubernetes plugin's `clusterLocatorMethods` config describes it. */
@@ -269,6 +274,14 @@ function podInfo(pod: V1Pod): PodInfo {
         }
       : {}),
   };
+}
+
+/** The controller among an object's owner references (the first owner when none is marked). */
+function controllerOf(
+  references: V1OwnerReference[] | undefined,
+): WorkloadRef | undefined {
+  const owner = references?.find(r => r.controller === true) ?? references?.[0];
+  return owner ? { kind: owner.kind, name: owner.name } : undefined;
 }
 
 /**
@@ -769,5 +782,116 @@ export class KubernetesClusterGateway implements ClusterGateway {
         ? new Date(response.status.expirationTimestamp).toISOString()
         : '',
     };
+  }
+
+  async resolvePodOwners(
+    cluster: string,
+    namespace: string,
+    podNames: string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<PodOwner[]> {
+    const pods = await Promise.all(
+      podNames.map(name =>
+        this.call(
+          cluster,
+          'k8s:get pods',
+          (kc, request) =>
+            kc
+              .makeApiClient(CoreV1Api)
+              .readNamespacedPod({ name, namespace }, request),
+          { signal: options.signal },
+        ).catch(error => {
+          if (error instanceof GatewayError && error.kind === 'not-found')
+            return undefined;
+          throw error;
+        }),
+      ),
+    );
+    // Pods of one Deployment share a ReplicaSet: read each one once.
+    const replicaSets = new Map<string, Promise<WorkloadRef>>();
+    const deploymentOf = (name: string) => {
+      let owner = replicaSets.get(name);
+      if (!owner) {
+        owner = this.call(
+          cluster,
+          'k8s:get replicasets',
+          (kc, request) =>
+            kc
+              .makeApiClient(AppsV1Api)
+              .readNamespacedReplicaSet({ name, namespace }, request),
+          { signal: options.signal },
+        ).then(
+          rs =>
+            // A ReplicaSet nobody controls is the workload itself.
+            controllerOf(rs.metadata?.ownerReferences) ?? {
+              kind: 'ReplicaSet',
+              name,
+            },
+        );
+        replicaSets.set(name, owner);
+      }
+      return owner;
+    };
+    return Promise.all(
+      podNames.map(async (name, i): Promise<PodOwner> => {
+        const pod = pods[i];
+        if (!pod) return { pod: name, found: false };
+        const direct = controllerOf(pod.metadata?.ownerReferences);
+        const owner =
+          direct?.kind === 'ReplicaSet'
+            ? await deploymentOf(direct.name)
+            : direct;
+        return {
+          pod: name,
+          found: true,
+          serviceAccountName: pod.spec?.serviceAccountName ?? 'default',
+          ...(owner ? { owner } : {}),
+        };
+      }),
+    );
+  }
+
+  async restartWorkload(
+    cluster: string,
+    namespace: string,
+    workload: WorkloadRef,
+  ): Promise<{ restartedAt: string }> {
+    const resource = `${workload.kind.toLowerCase()}s`;
+    const operation = `k8s:patch ${resource}`;
+    if (!isRestartableWorkload(workload)) {
+      throw new GatewayError({
+        kind: 'invalid-input',
+        operation,
+        message: `kind: a ${workload.kind} cannot be restarted; only a Deployment, StatefulSet or DaemonSet`,
+      });
+    }
+    const restartedAt = new Date().toISOString();
+    const param = {
+      name: workload.name,
+      namespace,
+      body: {
+        spec: {
+          template: {
+            metadata: {
+              annotations: { [RESTARTED_AT_ANNOTATION]: restartedAt },
+            },
+          },
+        },
+      },
+    };
+    await this.call(
+      cluster,
+      operation,
+      (kc, request) => {
+        const apps = kc.makeApiClient(AppsV1Api);
+        if (workload.kind === 'Deployment')
+          return apps.patchNamespacedDeployment(param, request);
+        if (workload.kind === 'StatefulSet')
+          return apps.patchNamespacedStatefulSet(param, request);
+        return apps.patchNamespacedDaemonSet(param, request);
+      },
+      { headers: { 'Content-Type': PatchStrategy.MergePatch } },
+    );
+    return { restartedAt };
   }
 }
