@@ -108,9 +108,15 @@ export const fullPortalTests = [
             `${el.dataset.testid.replace('irsa-check-', '')}=${el.dataset.status}`,
         ),
       );
-      if (statuses.length !== 12 || statuses.some(s => !s.endsWith('=pass'))) {
+      // The twelve built-in checks and the demo's tag-policy module.
+      if (
+        statuses.length !== 13 ||
+        statuses.some(s => !s.endsWith('=pass')) ||
+        !statuses[0].startsWith('binding=') ||
+        !statuses[12].startsWith('tag-policy=')
+      ) {
         throw new Error(
-          `expected 12 passing checks (binding first), got ${statuses.join(', ')}`,
+          `expected 13 passing checks (binding first, tag-policy last), got ${statuses.join(', ')}`,
         );
       }
       await screenshot('03-new-service-card');

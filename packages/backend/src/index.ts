@@ -41,5 +41,7 @@ backend.add(demoFileLocationsModule);
 // irsa plugin, also across backend instances.
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage-irsa/plugin-irsa-backend'));
+// The example check module: irsa.tagPolicy (app-config.yaml) requires cost-center.
+backend.add(import('@backstage-irsa/plugin-irsa-backend-module-tag-policy'));
 
 backend.start();

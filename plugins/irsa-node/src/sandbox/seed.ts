@@ -47,9 +47,18 @@ const scenario = (
 /** The demo entities' owner (examples/entities.yaml). */
 const DEMO_OWNER = 'group:default/guests';
 
+/**
+ * The platform tags the demo's aws:irsa:create writes (app-config.yaml
+ * irsa.provisioning.tags), which its tag policy (irsa.tagPolicy) requires.
+ */
+const SANDBOX_PLATFORM_TAGS: Readonly<Record<string, string>> = {
+  'cost-center': 'demo',
+};
+
 /** The tags aws:irsa:create writes on a scenario's role and policies. */
 function ownershipTags(s: SandboxScenario): Record<string, string> {
   return {
+    ...SANDBOX_PLATFORM_TAGS,
     'irsa.dev/managed-by': 'backstage-irsa',
     'irsa.dev/entity-ref': s.entityRef,
     'irsa.dev/owner': DEMO_OWNER,

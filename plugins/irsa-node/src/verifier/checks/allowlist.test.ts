@@ -1,13 +1,16 @@
 import { known } from '../sources';
 import {
-  describeCheckCases,
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
   facts,
   rebind,
   unreadable,
   valueOf,
 } from './__testUtils__/evidence';
 
-describeCheckCases('allowlist', [
+const CASES: CheckCase[] = [
   ['pass', 'healthy', () => {}, 'Covers the 1 NAT IPs and the VPC'],
   [
     'warn',
@@ -54,4 +57,20 @@ describeCheckCases('allowlist', [
     e => rebind(e, {}),
     'Not shown: role not bound to this entity',
   ],
-]);
+];
+
+describe('the allowlist check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('allowlist', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

@@ -1,7 +1,13 @@
 import { notRead } from '../sources';
-import { describeCheckCases, rebind } from './__testUtils__/evidence';
+import {
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
+  rebind,
+} from './__testUtils__/evidence';
 
-describeCheckCases('binding', [
+const CASES: CheckCase[] = [
   [
     'pass',
     'healthy',
@@ -31,4 +37,20 @@ describeCheckCases('binding', [
     },
     'Could not check: iam:GetRole did not answer within 10 ms',
   ],
-]);
+];
+
+describe('the binding check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('binding', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

@@ -1,7 +1,13 @@
 import { known } from '../sources';
-import { describeCheckCases, unreadable } from './__testUtils__/evidence';
+import {
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
+  unreadable,
+} from './__testUtils__/evidence';
 
-describeCheckCases('cloudtrail', [
+const CASES: CheckCase[] = [
   [
     'pass',
     'healthy',
@@ -40,4 +46,20 @@ describeCheckCases('cloudtrail', [
     },
     'Skipped: IAM role did not pass',
   ],
-]);
+];
+
+describe('the cloudtrail check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('cloudtrail', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

@@ -1,13 +1,16 @@
 import { GatewayError } from '../../gateways/errors';
 import { known } from '../sources';
 import {
-  describeCheckCases,
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
   ROLE,
   subjectCondition,
   unreadable,
 } from './__testUtils__/evidence';
 
-describeCheckCases('credential-exchange', [
+const CASES: CheckCase[] = [
   [
     'pass',
     'healthy',
@@ -43,4 +46,20 @@ describeCheckCases('credential-exchange', [
     e => subjectCondition(e, 'StringEquals', 'system:serviceaccount:x:y'),
     'Skipped: Trust subject did not pass',
   ],
-]);
+];
+
+describe('the credential-exchange check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('credential-exchange', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

@@ -1,11 +1,14 @@
 import { known } from '../sources';
 import {
-  describeCheckCases,
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
   ISSUER,
   unreadable,
 } from './__testUtils__/evidence';
 
-describeCheckCases('oidc-provider', [
+const CASES: CheckCase[] = [
   [
     'pass',
     'healthy',
@@ -36,4 +39,20 @@ describeCheckCases('oidc-provider', [
     },
     'Could not check: cluster facts failed: unavailable (no usable answer)',
   ],
-]);
+];
+
+describe('the oidc-provider check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('oidc-provider', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

@@ -1,12 +1,15 @@
 import { known } from '../sources';
 import {
-  describeCheckCases,
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
   ROLE,
   unreadable,
   valueOf,
 } from './__testUtils__/evidence';
 
-describeCheckCases('permissions', [
+const CASES: CheckCase[] = [
   ['pass', 'healthy', () => {}, '1 permissions policy attached'],
   [
     'warn',
@@ -42,4 +45,20 @@ describeCheckCases('permissions', [
     },
     'Skipped: IAM role did not pass',
   ],
-]);
+];
+
+describe('the permissions check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('permissions', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

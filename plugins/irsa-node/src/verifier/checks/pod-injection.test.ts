@@ -1,12 +1,14 @@
 import { known } from '../sources';
 import {
-  describeCheckCases,
-  ROLE_ARN,
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
   unreadable,
   valueOf,
 } from './__testUtils__/evidence';
 
-describeCheckCases('pod-injection', [
+const CASES: CheckCase[] = [
   [
     'pass',
     'healthy',
@@ -37,4 +39,20 @@ describeCheckCases('pod-injection', [
     },
     'Skipped: ServiceAccount annotation did not pass',
   ],
-]);
+];
+
+describe('the pod-injection check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('pod-injection', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

@@ -1,14 +1,16 @@
 import { EKS_ROLE_ARN_ANNOTATION } from '@backstage-irsa/plugin-irsa-common';
 import { known } from '../sources';
 import {
-  describeCheckCases,
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
   rebind,
   ROLE,
-  ROLE_ARN,
   unreadable,
 } from './__testUtils__/evidence';
 
-describeCheckCases('role', [
+const CASES: CheckCase[] = [
   ['pass', 'healthy', () => {}, `Role ${ROLE} exists`],
   [
     'fail',
@@ -43,4 +45,20 @@ describeCheckCases('role', [
     e => rebind(e, {}),
     'Not shown: role not bound to this entity',
   ],
-]);
+];
+
+describe('the role check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('role', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

@@ -2,13 +2,16 @@ import { EKS_ROLE_ARN_ANNOTATION } from '@backstage-irsa/plugin-irsa-common';
 import { known } from '../sources';
 import {
   account,
-  describeCheckCases,
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
   rebind,
   ROLE_ARN,
   unreadable,
 } from './__testUtils__/evidence';
 
-describeCheckCases('service-account', [
+const CASES: CheckCase[] = [
   [
     'pass',
     'healthy',
@@ -54,4 +57,20 @@ describeCheckCases('service-account', [
     e => rebind(e, {}),
     'Not shown: role not bound to this entity',
   ],
-]);
+];
+
+describe('the service-account check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('service-account', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

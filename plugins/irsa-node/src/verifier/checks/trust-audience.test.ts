@@ -1,12 +1,15 @@
 import { known } from '../sources';
 import {
-  describeCheckCases,
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
   ISSUER,
   PROVIDER,
   role,
 } from './__testUtils__/evidence';
 
-describeCheckCases('trust-audience', [
+const CASES: CheckCase[] = [
   ['pass', 'healthy', () => {}, 'Audience is sts.amazonaws.com'],
   [
     'warn',
@@ -43,4 +46,20 @@ describeCheckCases('trust-audience', [
     },
     'Skipped: Trust principal did not pass',
   ],
-]);
+];
+
+describe('the trust-audience check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('trust-audience', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

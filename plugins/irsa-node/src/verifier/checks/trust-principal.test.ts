@@ -1,7 +1,13 @@
 import { known } from '../sources';
-import { describeCheckCases, role } from './__testUtils__/evidence';
+import {
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
+  role,
+} from './__testUtils__/evidence';
 
-describeCheckCases('trust-principal', [
+const CASES: CheckCase[] = [
   [
     'pass',
     'healthy',
@@ -26,4 +32,20 @@ describeCheckCases('trust-principal', [
     },
     'Skipped: IAM role did not pass',
   ],
-]);
+];
+
+describe('the trust-principal check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('trust-principal', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

@@ -1,11 +1,14 @@
 import {
-  describeCheckCases,
+  caseOutcome,
+  type CheckCase,
+  coverage,
+  expectedOutcome,
   ISSUER,
   role,
   subjectCondition,
 } from './__testUtils__/evidence';
 
-describeCheckCases('trust-subject', [
+const CASES: CheckCase[] = [
   [
     'pass',
     'healthy',
@@ -37,4 +40,20 @@ describeCheckCases('trust-subject', [
     },
     'Skipped: Trust principal did not pass',
   ],
-]);
+];
+
+describe('the trust-subject check', () => {
+  it.each(CASES)('is %s (%s)', async (status, _name, change, message) => {
+    expect(await caseOutcome('trust-subject', change)).toEqual(
+      expectedOutcome(status, message),
+    );
+  });
+
+  it('has cases for pass, fail or warn, and unknown or skipped', () => {
+    expect(coverage(CASES)).toEqual({
+      pass: true,
+      failOrWarn: true,
+      unknownOrSkipped: true,
+    });
+  });
+});

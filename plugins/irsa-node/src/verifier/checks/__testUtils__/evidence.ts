@@ -209,36 +209,44 @@ export type CheckCase = [
 ];
 
 /**
- * The table test of one built-in check: each case runs every built-in check
- * (so dependencies and the binding gate apply) over the changed evidence.
+ * What one case is judged on, from the result a built-in check gives once
+ * `change` is made to healthy evidence. Every built-in check runs, so
+ * dependencies and the binding gate apply.
  */
-export function describeCheckCases(id: CheckId, cases: CheckCase[]) {
-  describe(`the ${id} check`, () => {
-    it.each(cases)('is %s (%s)', async (status, _name, change, message) => {
-      const evidence = healthy();
-      change(evidence);
-      const results = await runChecks(builtInChecks, evidence);
-      const result = results.find(c => c.id === id)!;
-      expect({ status: result.status, message: result.message }).toEqual({
-        status,
-        message,
-      });
-      // A remediation exactly when something is to be done; evidence exactly
-      // when the check ran.
-      expect(/\S/.test(result.remediation ?? '')).toBe(
-        status === 'fail' || status === 'warn',
-      );
-      expect(Object.keys(result.evidence).length === 0).toBe(
-        status === 'skipped' || status === 'unknown',
-      );
-      expect(result.remediation ?? '').not.toContain('undefined');
-    });
+export async function caseOutcome(id: CheckId, change: Change) {
+  const evidence = healthy();
+  change(evidence);
+  const results = await runChecks(builtInChecks, evidence);
+  const result = results.find(c => c.id === id)!;
+  return {
+    status: result.status,
+    message: result.message,
+    hasRemediation: /\S/.test(result.remediation ?? ''),
+    hasEvidence: Object.keys(result.evidence).length > 0,
+    remediationSaysUndefined: (result.remediation ?? '').includes('undefined'),
+  };
+}
 
-    it('has cases for pass, fail or warn, and unknown or skipped', () => {
-      const statuses = new Set(cases.map(([status]) => status));
-      expect(statuses.has('pass')).toBe(true);
-      expect(statuses.has('fail') || statuses.has('warn')).toBe(true);
-      expect(statuses.has('unknown') || statuses.has('skipped')).toBe(true);
-    });
-  });
+/**
+ * What a case must give: its status and message, a remediation exactly when
+ * something is to be done, evidence exactly when the check ran.
+ */
+export function expectedOutcome(status: CheckStatus, message: string) {
+  return {
+    status,
+    message,
+    hasRemediation: status === 'fail' || status === 'warn',
+    hasEvidence: status !== 'skipped' && status !== 'unknown',
+    remediationSaysUndefined: false,
+  };
+}
+
+/** The statuses a check's cases cover, for the coverage test. */
+export function coverage(cases: CheckCase[]) {
+  const statuses = new Set(cases.map(([status]) => status));
+  return {
+    pass: statuses.has('pass'),
+    failOrWarn: statuses.has('fail') || statuses.has('warn'),
+    unknownOrSkipped: statuses.has('unknown') || statuses.has('skipped'),
+  };
 }
