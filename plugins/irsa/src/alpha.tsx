@@ -4,10 +4,14 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { isIrsaAvailable } from '@backstage-irsa/plugin-irsa-common';
 import { IrsaClient, irsaApiRef } from './api';
+import { IRSA_TAB_PATH, scaffolderTemplateRouteRef } from './routes';
 
 const irsaApi = ApiBlueprint.make({
   params: defineParams =>
@@ -19,13 +23,31 @@ const irsaApi = ApiBlueprint.make({
     }),
 });
 
-/** The IAM card, on entities with the irsa.dev/service-account annotation. */
+/**
+ * The compact IAM card, on entities with the irsa.dev/service-account
+ * annotation. A content card: the demo app lists it first on the overview.
+ */
 const irsaEntityCard = EntityCardBlueprint.make({
   name: 'iam',
   params: {
+    type: 'content',
     filter: isIrsaAvailable,
     loader: () =>
       import('./components/EntityIrsaCard').then(m => <m.EntityIrsaCard />),
+  },
+});
+
+/** The IAM tab (`<entity page>/irsa`): the whole report and its history. */
+const irsaEntityContent = EntityContentBlueprint.make({
+  name: 'iam',
+  params: {
+    path: IRSA_TAB_PATH,
+    title: 'IAM',
+    filter: isIrsaAvailable,
+    loader: () =>
+      import('./components/EntityIrsaContent').then(m => (
+        <m.EntityIrsaContent />
+      )),
   },
 });
 
@@ -41,5 +63,6 @@ const policyDocumentField = FormFieldBlueprint.make({
 /** The IRSA frontend plugin (new frontend system). @alpha */
 export default createFrontendPlugin({
   pluginId: 'irsa',
-  extensions: [irsaApi, irsaEntityCard, policyDocumentField],
+  extensions: [irsaApi, irsaEntityCard, irsaEntityContent, policyDocumentField],
+  externalRoutes: { scaffolderTemplate: scaffolderTemplateRouteRef },
 });

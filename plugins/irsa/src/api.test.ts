@@ -73,4 +73,31 @@ describe('IrsaClient', () => {
       undefined,
     );
   });
+
+  it('reads twenty history items by default, encodes the entity ref, and throws ResponseError on failure', async () => {
+    const items = [
+      {
+        status: 'fail',
+        verifiedAt: '2026-11-24T10:00:00.000Z',
+        durationMs: 30,
+        trigger: 'manual',
+        counts: { pass: 11, warn: 0, fail: 1, unknown: 0, skipped: 0 },
+        failingChecks: ['trust-subject'],
+      },
+    ];
+    const { api, fetch } = client(json({ items }));
+    await expect(
+      api.getHistory('Component:team-a/Payments API'),
+    ).resolves.toEqual({ items });
+    expect(fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/entities/component/team-a/payments%20api/history?limit=20',
+      undefined,
+    );
+    const failing = client(
+      json({ error: { name: 'InputError', message: 'limit: bad' } }, 400),
+    );
+    await expect(
+      failing.api.getHistory('component:default/x', 500),
+    ).rejects.toMatchObject({ name: 'ResponseError', statusCode: 400 });
+  });
 });

@@ -1,9 +1,11 @@
 /**
- * The IAM card for catalog entities: the IRSA role, its policies and
- * allowlist, and the debugging checklist, with Re-verify.
+ * The IAM card and tab for catalog entities: the IRSA role, its policies and
+ * allowlist, the debugging checklist and the report history, with Re-verify
+ * and Decommission.
  *
  * @packageDocumentation
  */
-export { irsaPlugin, EntityIrsaCard } from './plugin';
+export { irsaPlugin, EntityIrsaCard, EntityIrsaContent } from './plugin';
+export { scaffolderTemplateRouteRef } from './routes';
 export { IrsaClient, irsaApiRef, IrsaCooldownError, type IrsaApi } from './api';
 export { isIrsaAvailable } from '@backstage-irsa/plugin-irsa-common';

@@ -6,6 +6,7 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { IrsaClient, irsaApiRef } from './api';
+import { scaffolderTemplateRouteRef } from './routes';
 
 /** The IRSA frontend plugin (legacy frontend system). */
 export const irsaPlugin = createPlugin({
@@ -18,15 +19,37 @@ export const irsaPlugin = createPlugin({
         new IrsaClient({ discoveryApi, fetchApi }),
     }),
   ],
+  externalRoutes: { scaffolderTemplate: scaffolderTemplateRouteRef },
 });
 
-/** The IAM card for an entity page; wrap in `<EntitySwitch.Case if={isIrsaAvailable}>`. */
+/**
+ * The compact IAM card for an entity's overview; wrap in
+ * `<EntitySwitch.Case if={isIrsaAvailable}>`. Its Details link leads to the
+ * IAM tab at `<entity page>/irsa`.
+ */
 export const EntityIrsaCard = irsaPlugin.provide(
   createComponentExtension({
     name: 'EntityIrsaCard',
     component: {
       lazy: () =>
         import('./components/EntityIrsaCard').then(m => m.EntityIrsaCard),
+    },
+  }),
+);
+
+/**
+ * The IAM tab: every check with its evidence, the policy documents, the
+ * allowlist, the report history and Decommission. Mount it as
+ * `<EntityLayout.Route path="/irsa" title="IAM" if={isIrsaAvailable}>`; bind
+ * `irsaPlugin.externalRoutes.scaffolderTemplate` to
+ * `scaffolderPlugin.routes.selectedTemplate` for the Decommission button.
+ */
+export const EntityIrsaContent = irsaPlugin.provide(
+  createComponentExtension({
+    name: 'EntityIrsaContent',
+    component: {
+      lazy: () =>
+        import('./components/EntityIrsaContent').then(m => m.EntityIrsaContent),
     },
   }),
 );

@@ -1,170 +1,71 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import {
-  mockApis,
-  renderInTestApp,
-  TestApiProvider,
-} from '@backstage/test-utils';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import type { Entity } from '@backstage/catalog-model';
+import { renderInTestApp } from '@backstage/test-utils';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { ResponseError } from '@backstage/errors';
 import type {
   StoredReportResponse,
   VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
-import { IrsaCooldownError, irsaApiRef, type IrsaApi } from '../../api';
-import { SWRConfig } from 'swr';
+import { IrsaCooldownError, type IrsaApi } from '../../api';
+import { Providers, report, stored } from '../../__testUtils__/fixtures';
 import { EntityIrsaCard } from './EntityIrsaCard';
 
-const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'payments-api',
-    namespace: 'default',
-    annotations: { 'irsa.dev/service-account': 'payments/payments-api' },
-  },
-};
-
-function report(
-  overrides: Partial<VerificationReport> = {},
-): VerificationReport {
-  return {
-    entityRef: 'component:default/payments-api',
-    cluster: 'sandbox',
-    namespace: 'payments',
-    serviceAccount: 'payments-api',
-    roleArn:
-      'arn:aws:iam::111122223333:role/irsa-sandbox-payments-payments-api',
-    roleName: 'irsa-sandbox-payments-payments-api',
-    policies: [
-      {
-        kind: 'managed',
-        name: 'irsa-sandbox-payments-payments-api',
-        arn: 'arn:aws:iam::111122223333:policy/irsa-sandbox-payments-payments-api',
-        awsManaged: false,
-        purpose: 'permissions',
-        document: {
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
-          ],
-        },
-      },
-      {
-        kind: 'managed',
-        name: 'ReadOnlyAccess',
-        arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
-        awsManaged: true,
-      },
-    ],
-    allowlist: [
-      {
-        value: '203.0.113.10/32',
-        kind: 'cidr',
-        source: 'nat',
-        state: 'covered',
-      },
-      {
-        value: '203.0.113.20/32',
-        kind: 'cidr',
-        source: 'nat',
-        state: 'missing',
-      },
-    ],
-    checks: [
-      {
-        id: 'role',
-        status: 'pass',
-        message: 'Role exists',
-        evidence: { roleArn: 'x' },
-        durationMs: 3,
-      },
-      {
-        id: 'pod-injection',
-        status: 'fail',
-        message: 'Restart needed: billing-api-1',
-        evidence: {},
-        remediation:
-          'kubectl rollout restart deployment -n billing billing-api',
-        durationMs: 4,
-      },
-    ],
-    status: 'fail',
-    verifiedAt: '2026-11-24T10:00:00.000Z',
-    durationMs: 40,
-    trigger: 'schedule',
-    ...overrides,
-  };
-}
-
-const stored = (
-  r: VerificationReport,
-  stale = false,
-): StoredReportResponse => ({ report: r, stale });
-
 async function renderCard(api: Partial<IrsaApi>, allowVerify = true) {
-  const permissionApi = mockApis.permission({
-    authorize: allowVerify ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-  });
   return renderInTestApp(
-    <TestApiProvider
-      apis={[
-        [irsaApiRef, api],
-        [permissionApiRef, permissionApi],
-      ]}
-    >
-      {/* usePermission caches decisions in SWR: a fresh cache per test */}
-      <SWRConfig value={{ provider: () => new Map() }}>
-        <EntityProvider entity={entity}>
-          <EntityIrsaCard />
-        </EntityProvider>
-      </SWRConfig>
-    </TestApiProvider>,
+    <Providers api={api} deny={allowVerify ? [] : ['irsa.entity.verify']}>
+      <EntityIrsaCard />
+    </Providers>,
+    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
   );
 }
 
 describe('EntityIrsaCard', () => {
-  it('shows the role, the failing check with its remediation, policies and allowlist', async () => {
+  it('shows status, mechanism, role ARN, and one line per check needing attention with its fix', async () => {
     await renderCard({
       getReport: jest.fn().mockResolvedValue(stored(report())),
     });
     expect(await screen.findByText('IAM role (IRSA)')).toBeInTheDocument();
-    expect(screen.getByTestId('irsa-role-arn')).toHaveTextContent(
-      'arn:aws:iam::111122223333:role/irsa-sandbox-payments-payments-api',
-    );
-    expect(
-      screen.getByRole('link', { name: /Open in the AWS console/ }),
-    ).toHaveAttribute(
-      'href',
-      'https://console.aws.amazon.com/iam/home#/roles/details/irsa-sandbox-payments-payments-api',
-    );
     expect(screen.getByTestId('irsa-overall')).toHaveAttribute(
       'data-status',
       'fail',
     );
-    expect(screen.getByTestId('irsa-check-pod-injection')).toHaveAttribute(
-      'data-status',
-      'fail',
+    expect(screen.getByTestId('irsa-overall')).toHaveTextContent(
+      'Broken: see the failing checks',
+    );
+    expect(screen.getByTestId('irsa-mechanism')).toHaveTextContent('IRSA');
+    expect(screen.getByTestId('irsa-role-arn')).toHaveTextContent(
+      'arn:aws:iam::111122223333:role/irsa-sandbox-payments-payments-api',
     );
     expect(
-      screen.getByTestId('irsa-remediation-pod-injection'),
+      screen.getByRole('button', { name: 'Copy text' }),
+    ).toBeInTheDocument();
+
+    const problems = Array.from(
+      document.querySelectorAll<HTMLElement>(
+        '[data-testid^="irsa-problem-"][data-status]',
+      ),
+    ).map(el => [el.dataset.testid, el.dataset.status, el.textContent]);
+    expect(problems).toEqual([
+      [
+        'irsa-problem-trust-audience',
+        'warn',
+        'Trust audience: Audience condition missing',
+      ],
+      [
+        'irsa-problem-pod-injection',
+        'fail',
+        'Pod credential injectionkubectl rollout restart deployment -n billing billing-api',
+      ],
+    ]);
+    expect(
+      screen.getByTestId('irsa-problem-remediation-pod-injection'),
     ).toHaveTextContent(
       'kubectl rollout restart deployment -n billing billing-api',
     );
-    expect(
-      screen.queryByTestId('irsa-remediation-role'),
-    ).not.toBeInTheDocument();
-    expect(
-      within(screen.getByTestId('irsa-policies')).getByText('AWS-managed'),
-    ).toBeInTheDocument();
-    expect(
-      within(screen.getByTestId('irsa-allowlist')).getByText(
-        /missing from the policy/,
-      ),
-    ).toBeInTheDocument();
+    // The full checklist and the policies live on the IAM tab.
+    expect(screen.queryByTestId('irsa-check-role')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('irsa-policies')).not.toBeInTheDocument();
     expect(screen.getByTestId('irsa-verified-at')).toHaveAttribute(
       'data-verified-at',
       '2026-11-24T10:00:00.000Z',
@@ -172,16 +73,69 @@ describe('EntityIrsaCard', () => {
     expect(screen.queryByText('stale')).not.toBeInTheDocument();
   });
 
-  it('expands a policy document, pretty-printed', async () => {
+  it('folds the passing checks into a count that expands', async () => {
     await renderCard({
       getReport: jest.fn().mockResolvedValue(stored(report())),
     });
-    await userEvent.click(
-      (await screen.findAllByRole('button', { name: 'Show document' }))[0],
-    );
+    const toggle = await screen.findByRole('button', {
+      name: '10 checks passed',
+    });
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByTestId('irsa-passed-binding')).not.toBeInTheDocument();
+    await userEvent.click(toggle);
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
     expect(
-      await screen.findByText(/"Action": "s3:GetObject"/),
+      screen.getAllByTestId(/^irsa-passed-/).map(el => el.textContent),
+    ).toEqual([
+      'Ownership binding',
+      'OIDC provider',
+      'IAM role',
+      'Trust principal',
+      'Trust subject',
+      'ServiceAccount annotation',
+      'Permissions policies',
+      'IP allowlist',
+      'Live credential exchange',
+      'CloudTrail errors',
+    ]);
+  });
+
+  it('counts skipped checks beside the passing ones', async () => {
+    const [first, ...rest] = report().checks;
+    await renderCard({
+      getReport: jest.fn().mockResolvedValue(
+        stored(
+          report({
+            checks: [{ ...first, status: 'skipped' }, ...rest],
+          }),
+        ),
+      ),
+    });
+    expect(
+      await screen.findByRole('button', { name: '9 checks passed, 1 skipped' }),
     ).toBeInTheDocument();
+  });
+
+  it('links "Details" to the IAM tab of the entity', async () => {
+    await renderCard({
+      getReport: jest.fn().mockResolvedValue(stored(report())),
+    });
+    expect(
+      await screen.findByRole('link', { name: /Details/ }),
+    ).toHaveAttribute('href', '/catalog/default/component/payments-api/irsa');
+  });
+
+  it('names a mechanism the report states', async () => {
+    const withMechanism = {
+      ...report(),
+      mechanism: 'pod-identity',
+    } as VerificationReport;
+    await renderCard({
+      getReport: jest.fn().mockResolvedValue(stored(withMechanism)),
+    });
+    expect(await screen.findByTestId('irsa-mechanism')).toHaveTextContent(
+      'EKS Pod Identity',
+    );
   });
 
   it('marks a stale report', async () => {
@@ -215,14 +169,21 @@ describe('EntityIrsaCard', () => {
   });
 
   it('offers "Verify now" when there is no report, and shows the new report in place', async () => {
+    const passing = report().checks.map(c => ({
+      ...c,
+      status: 'pass' as const,
+    }));
     const verify = jest
       .fn()
-      .mockResolvedValue(stored(report({ status: 'pass', checks: [] })));
+      .mockResolvedValue(stored(report({ status: 'pass', checks: passing })));
     await renderCard({
       getReport: jest.fn().mockResolvedValue(undefined),
       verify,
     });
     expect(await screen.findByText('Not verified yet')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('link', { name: /Details/ }),
+    ).not.toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Verify now' }));
     expect(verify).toHaveBeenCalledWith('component:default/payments-api');
     await waitFor(() =>
@@ -231,6 +192,12 @@ describe('EntityIrsaCard', () => {
         'pass',
       ),
     );
+    expect(
+      screen.getByRole('button', { name: '12 checks passed' }),
+    ).toBeInTheDocument();
+    expect(
+      document.querySelectorAll('[data-testid^="irsa-problem-"]'),
+    ).toHaveLength(0);
   });
 
   it('shows progress while re-verifying, then replaces the report', async () => {
@@ -279,14 +246,15 @@ describe('EntityIrsaCard', () => {
       await screen.findByRole('button', { name: 'Re-verify' }),
     );
     expect(await screen.findByTestId('irsa-cooldown')).toHaveTextContent(
-      'Re-verify available in 12 s.',
+      'Verified moments ago. Re-verify available in 12 s.',
     );
     expect(screen.getByRole('button', { name: 'Re-verify' })).toBeDisabled();
   });
 
   it('shows other verify errors in an error panel', async () => {
-    const error = new Error('the backend is down');
-    const verify = jest.fn().mockRejectedValue(error);
+    const verify = jest
+      .fn()
+      .mockRejectedValue(new Error('the backend is down'));
     await renderCard({
       getReport: jest.fn().mockResolvedValue(stored(report())),
       verify,
@@ -294,9 +262,9 @@ describe('EntityIrsaCard', () => {
     await userEvent.click(
       await screen.findByRole('button', { name: 'Re-verify' }),
     );
-    expect(
-      (await screen.findAllByText(/the backend is down/)).length,
-    ).toBeGreaterThan(0);
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Error: the backend is down',
+    );
   });
 
   it('hides the button without irsa.entity.verify', async () => {
@@ -329,6 +297,10 @@ describe('EntityIrsaCard', () => {
       ),
     );
     await renderCard({ getReport: jest.fn().mockRejectedValue(error) });
-    expect((await screen.findAllByText(/boom/)).length).toBeGreaterThan(0);
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(
+      'Error: Request failed with 500 Internal Server Error',
+    );
+    expect(alert).toHaveTextContent('MessageboomRequestGET /x');
   });
 });

@@ -1,0 +1,1 @@
+export { EntityIrsaContent } from './EntityIrsaContent';
