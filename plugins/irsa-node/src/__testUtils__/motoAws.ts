@@ -19,8 +19,8 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader, type Config } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
-import { createAwsIamGateway } from '../gateways/aws';
-import type { IamGateway } from '../gateways/types';
+import { createAwsGateways } from '../gateways/aws';
+import type { AwsGateways } from '../gateways/types';
 import { MOTO_ACCOUNT_ID } from './motoServer';
 
 /*
@@ -59,9 +59,9 @@ export function motoAppConfig(endpoint: string, irsa: JsonObject = {}): Config {
   });
 }
 
-/** The real gateway, built exactly as `createIrsaService` builds it. */
-export function createMotoIamGateway(config: Config): IamGateway {
-  return createAwsIamGateway({
+/** The real AWS gateways, built exactly as `createIrsaService` builds them. */
+export function createMotoAwsGateways(config: Config): AwsGateways {
+  return createAwsGateways({
     config,
     logger: mockServices.logger.mock(),
     credentialsManager: DefaultAwsCredentialsManager.fromConfig(config),

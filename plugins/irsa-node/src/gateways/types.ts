@@ -101,26 +101,6 @@ export interface AccountQuotas {
   policiesQuota: number;
 }
 
-/** Input for SimulatePrincipalPolicy. */
-export interface SimulationInput {
-  policySourceArn: string;
-  actionNames: string[];
-  resourceArns?: string[];
-  contextEntries?: Array<{
-    key: string;
-    type: 'string' | 'ip' | 'boolean' | 'stringList' | 'ipList';
-    values: string[];
-  }>;
-}
-
-/** One decision of SimulatePrincipalPolicy. */
-export interface SimulationResult {
-  actionName: string;
-  resourceArn: string;
-  decision: 'allowed' | 'explicitDeny' | 'implicitDeny';
-  matchedStatementIds: string[];
-}
-
 /**
  * What AssumeRoleWithWebIdentity proved. The returned credentials are dropped
  * inside the gateway: they are never handed to callers, logged or stored.
@@ -154,14 +134,6 @@ export interface SubnetInfo {
   cidrBlock?: string;
   ipv6CidrBlocks: string[];
   availabilityZone?: string;
-  tags: Record<string, string>;
-}
-
-/** An EC2 VPC. */
-export interface VpcInfo {
-  id: string;
-  cidrBlocks: string[];
-  ipv6CidrBlocks: string[];
   tags: Record<string, string>;
 }
 
@@ -217,13 +189,14 @@ export interface LookupEventsInput {
   maxEvents: number;
 }
 
-/**
- * Everything the provisioner and verifier need from AWS. Every method throws
- * the typed errors of ./errors.ts and nothing else.
+/*
+ * AWS, one interface per API. Every method throws the typed errors of
+ * ./errors.ts and nothing else. The real implementations send only the
+ * actions the README's IAM policy for Backstage's identity lists.
  */
+
+/** IAM: roles, managed policies, inline policy reads, the OIDC provider, quotas. */
 export interface IamGateway {
-  // OIDC providers
-  listOidcProviders(target: AwsTarget): Promise<string[]>;
   getOidcProvider(target: AwsTarget, arn: string): Promise<OidcProviderInfo>;
 
   // Roles
@@ -302,48 +275,53 @@ export interface IamGateway {
     policyArn: string,
   ): Promise<void>;
 
-  // Inline policies
+  // Inline policies: read only (IRSA for Backstage never writes them).
   listRolePolicies(target: AwsTarget, roleName: string): Promise<string[]>;
   getRolePolicy(
     target: AwsTarget,
     roleName: string,
     policyName: string,
   ): Promise<PolicyDocument>;
-  putRolePolicy(
-    target: AwsTarget,
-    roleName: string,
-    policyName: string,
-    document: PolicyDocument,
-  ): Promise<void>;
-  deleteRolePolicy(
-    target: AwsTarget,
-    roleName: string,
-    policyName: string,
-  ): Promise<void>;
 
-  // Account and analysis
   getAccountQuotas(target: AwsTarget): Promise<AccountQuotas>;
-  simulatePrincipalPolicy(
-    target: AwsTarget,
-    input: SimulationInput,
-  ): Promise<SimulationResult[]>;
+}
 
-  // STS: unsigned, the web identity token is the only credential.
+/** Input of AssumeRoleWithWebIdentity. */
+export interface AssumeRoleWithWebIdentityInput {
+  roleArn: string;
+  webIdentityToken: string;
+  sessionName: string;
+}
+
+/** STS: unsigned, the web identity token is the only credential. */
+export interface StsGateway {
   assumeRoleWithWebIdentity(
     target: AwsTarget,
-    input: { roleArn: string; webIdentityToken: string; sessionName: string },
+    input: AssumeRoleWithWebIdentityInput,
   ): Promise<AssumedIdentity>;
+}
 
-  // EKS and EC2
+/** EKS: the cluster's issuer and network. */
+export interface EksGateway {
   describeCluster(
     target: AwsTarget,
     clusterName: string,
   ): Promise<ClusterDescription>;
+}
+
+/** Which subnets DescribeSubnets returns (all given filters apply). */
+export interface SubnetFilter {
+  subnetIds?: string[];
+  vpcId?: string;
+  tagKey?: string;
+}
+
+/** EC2 network facts of a cluster's VPC: subnets, egress, endpoints (all pages). */
+export interface NetworkGateway {
   describeSubnets(
     target: AwsTarget,
-    filter: { subnetIds?: string[]; vpcId?: string; tagKey?: string },
+    filter: SubnetFilter,
   ): Promise<SubnetInfo[]>;
-  describeVpcs(target: AwsTarget, vpcIds: string[]): Promise<VpcInfo[]>;
   describeNatGateways(
     target: AwsTarget,
     filter: { vpcId: string },
@@ -356,21 +334,39 @@ export interface IamGateway {
     target: AwsTarget,
     filter: { vpcId: string },
   ): Promise<VpcEndpointInfo[]>;
+}
 
-  // CloudTrail (management events only; ≤ 2 rps per account-region)
+/** CloudTrail management events (at most 2 requests per second per account and region). */
+export interface CloudTrailGateway {
   lookupEvents(
     target: AwsTarget,
     input: LookupEventsInput,
   ): Promise<CloudTrailEventInfo[]>;
+}
 
-  /** IAM Access Analyzer ValidatePolicy: every finding, all pages. */
+/** Input of ValidatePolicy. */
+export interface ValidatePolicyInput {
+  document: PolicyDocument;
+  policyType: 'IDENTITY_POLICY' | 'RESOURCE_POLICY';
+}
+
+/** IAM Access Analyzer's policy checks. */
+export interface PolicyValidationGateway {
+  /** ValidatePolicy: every finding, all pages. */
   validatePolicy(
     target: AwsTarget,
-    input: {
-      document: PolicyDocument;
-      policyType: 'IDENTITY_POLICY' | 'RESOURCE_POLICY';
-    },
+    input: ValidatePolicyInput,
   ): Promise<PolicyFinding[]>;
+}
+
+/** Every AWS gateway, by the name the service and the sandbox give it. */
+export interface AwsGateways {
+  readonly iam: IamGateway;
+  readonly sts: StsGateway;
+  readonly eks: EksGateway;
+  readonly network: NetworkGateway;
+  readonly cloudTrail: CloudTrailGateway;
+  readonly policyValidation: PolicyValidationGateway;
 }
 
 /** One IAM Access Analyzer ValidatePolicy finding. */

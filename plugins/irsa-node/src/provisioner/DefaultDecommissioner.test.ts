@@ -275,7 +275,7 @@ describe('DefaultDecommissioner', () => {
     const { run, writes, service, sandbox } = await provisioned();
     const theirs = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
     await service.iam.attachRolePolicy(target, roleName, theirs);
-    await service.iam.putRolePolicy(target, roleName, 'debug', {
+    sandbox.controls.putRolePolicy(target, roleName, 'debug', {
       Version: '2012-10-17',
       Statement: [
         { Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: '*' },
@@ -298,7 +298,7 @@ describe('DefaultDecommissioner', () => {
 
     // Once they are gone, a re-run deletes the role and nothing else.
     await service.iam.detachRolePolicy(target, roleName, theirs);
-    await service.iam.deleteRolePolicy(target, roleName, 'debug');
+    sandbox.controls.deleteRolePolicy(target, roleName, 'debug');
     sandbox.controls.resetCalls();
     const { result } = await run();
     expect(writes()).toEqual(['deleteRole']);

@@ -11,7 +11,7 @@ import {
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AwsIamGateway } from '../gateways/aws';
+import { createAwsGatewaysFromOptions } from '../gateways/aws';
 import type { ClusterGateway } from '../gateways/types';
 import { StaticClusterRegistry } from '../service/clusters';
 import type { ClusterFacts, IrsaService } from '../service/types';
@@ -97,7 +97,7 @@ describe('DefaultProvisioner on the real IAM gateway (aws-sdk-client-mock)', () 
           partition: 'aws',
         },
       ]),
-      iam: new AwsIamGateway({
+      ...createAwsGatewaysFromOptions({
         credentialsManager,
         requestsPerSecond: { iam: 1000 },
       }),

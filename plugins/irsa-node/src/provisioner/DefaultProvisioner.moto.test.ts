@@ -14,7 +14,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import type { Config } from '@backstage/config';
 import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
 import {
-  createMotoIamGateway,
+  createMotoAwsGateways,
   motoAppConfig,
   motoClients,
   seedEksCluster,
@@ -117,7 +117,7 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
         ],
       });
       const clusters = new StaticClusterRegistry(readClusterConfig(config));
-      const iam = createMotoIamGateway(config);
+      const aws = createMotoAwsGateways(config);
       // The Kubernetes side: the sandbox API server, with one cluster named like the EKS one.
       const state = new SandboxState(() => new Date());
       state.clusters.set(CLUSTER, {
@@ -126,12 +126,7 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
         region,
         arn: `arn:aws:eks:${region}:${MOTO_ACCOUNT_ID}:cluster/${CLUSTER}`,
         issuer: seeded.issuer,
-        vpc: {
-          id: seeded.vpcId,
-          cidrBlocks: ['10.40.0.0/16'],
-          ipv6CidrBlocks: [],
-          tags: {},
-        },
+        vpcId: seeded.vpcId,
         clusterSubnetIds: seeded.privateSubnetIds,
         subnets: [],
         natGateways: [],
@@ -144,9 +139,9 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
       const service: IrsaService = {
         mode: 'aws',
         clusters,
-        iam,
+        ...aws,
         kubernetes,
-        facts: new DefaultClusterFactsService({ iam, clusters }),
+        facts: new DefaultClusterFactsService({ ...aws, clusters }),
       };
       fx = {
         moto,

@@ -696,7 +696,7 @@ export class DefaultProvisioner {
     const findings = await Promise.all(
       documents.map(async ([what, document, policyType]) =>
         (
-          await this.service.iam.validatePolicy(target, {
+          await this.service.policyValidation.validatePolicy(target, {
             document,
             policyType,
           })

@@ -1,7 +1,14 @@
 import { DefaultClusterFactsService } from '../service/facts';
 import { StaticClusterRegistry } from '../service/clusters';
 import type { IrsaCluster, IrsaService } from '../service/types';
-import type { ClusterGateway, IamGateway, PodInfo } from '../gateways/types';
+import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
+import type {
+  AwsGateways,
+  AwsTarget,
+  ClusterGateway,
+  IamGateway,
+  PodInfo,
+} from '../gateways/types';
 import type { GatewayError } from '../gateways/errors';
 import { SandboxFaults, type SandboxCall } from './instrument';
 import {
@@ -9,7 +16,12 @@ import {
   type SandboxDeniedAccess,
   type SandboxPodOwner,
 } from './SandboxClusterGateway';
+import { SandboxCloudTrailGateway } from './SandboxCloudTrailGateway';
+import { SandboxEksGateway } from './SandboxEksGateway';
 import { SandboxIamGateway } from './SandboxIamGateway';
+import { SandboxNetworkGateway } from './SandboxNetworkGateway';
+import { SandboxPolicyValidationGateway } from './SandboxPolicyValidationGateway';
+import { SandboxStsGateway } from './SandboxStsGateway';
 import { SANDBOX_ACCOUNT_ID, seedSandbox } from './seed';
 import { SandboxState } from './state';
 
@@ -18,7 +30,7 @@ export {
   SANDBOX_SCENARIOS,
   type SandboxScenario,
 } from './seed';
-export type { SandboxCall } from './instrument';
+export type { SandboxCall, SandboxService } from './instrument';
 export type {
   SandboxDeniedAccess,
   SandboxPodOwner,
@@ -35,15 +47,19 @@ export interface SandboxOptions {
   now?: () => Date;
 }
 
+/** A gateway method name, as the call log and `failNext` name it. */
+export type SandboxOperation =
+  | {
+      [G in keyof AwsGateways]: keyof AwsGateways[G];
+    }[keyof AwsGateways]
+  | keyof ClusterGateway;
+
 /** Test and benchmark controls of a sandbox. */
 export interface SandboxControls {
   setLatency(ms: number): void;
   setThrottleRate(rate: number): void;
   /** The next call of this gateway method fails with `error`. */
-  failNext(
-    operation: keyof IamGateway | keyof ClusterGateway,
-    error: GatewayError,
-  ): void;
+  failNext(operation: SandboxOperation, error: GatewayError): void;
   readonly calls: readonly SandboxCall[];
   resetCalls(): void;
   /**
@@ -74,6 +90,23 @@ export interface SandboxControls {
   denyAccess(cluster: string, access: SandboxDeniedAccess): void;
   /** Lifts a `denyAccess` with exactly these fields. */
   allowAccess(cluster: string, access: SandboxDeniedAccess): void;
+  /**
+   * Someone else puts an inline policy on a role, as in the IAM console
+   * (IRSA for Backstage itself never writes inline policies). Not logged as
+   * a gateway call.
+   */
+  putRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyName: string,
+    document: PolicyDocument,
+  ): void;
+  /** Someone else deletes an inline policy of a role. Not logged as a gateway call. */
+  deleteRolePolicy(
+    target: AwsTarget,
+    roleName: string,
+    policyName: string,
+  ): void;
   /** Adds a CloudTrail management event naming these resources. */
   recordCloudTrailEvent(event: {
     accountId?: string;
@@ -89,8 +122,7 @@ export interface SandboxControls {
 }
 
 /** In-memory AWS and EKS with the semantics the checks depend on. */
-export interface Sandbox {
-  iam: IamGateway;
+export interface Sandbox extends AwsGateways {
   kubernetes: ClusterGateway;
   clusters: IrsaCluster[];
   controls: SandboxControls;
@@ -114,6 +146,14 @@ export async function createSandbox(
   let eventSequence = 0;
   return {
     iam: faults.wrap<IamGateway>(iam, 'iam'),
+    sts: faults.wrap(new SandboxStsGateway(state), 'sts'),
+    eks: faults.wrap(new SandboxEksGateway(state), 'eks'),
+    network: faults.wrap(new SandboxNetworkGateway(state), 'network'),
+    cloudTrail: faults.wrap(new SandboxCloudTrailGateway(state), 'cloudTrail'),
+    policyValidation: faults.wrap(
+      new SandboxPolicyValidationGateway(),
+      'policyValidation',
+    ),
     kubernetes: faults.wrap<ClusterGateway>(kubernetes, 'kubernetes'),
     clusters: [...state.clusters.values()].map(c => ({
       name: c.name,
@@ -136,6 +176,10 @@ export async function createSandbox(
         kubernetes.restartPods(cluster, namespace, sa),
       denyAccess: (cluster, access) => kubernetes.denyAccess(cluster, access),
       allowAccess: (cluster, access) => kubernetes.allowAccess(cluster, access),
+      putRolePolicy: (target, roleName, policyName, document) =>
+        iam.putRolePolicy(target, roleName, policyName, document),
+      deleteRolePolicy: (target, roleName, policyName) =>
+        iam.deleteRolePolicy(target, roleName, policyName),
       recordCloudTrailEvent: event => {
         eventSequence += 1;
         state.account(event.accountId ?? SANDBOX_ACCOUNT_ID).events.push({
@@ -166,9 +210,16 @@ export async function createSandboxIrsaService(
       mode: 'sandbox',
       clusters,
       iam: sandbox.iam,
+      sts: sandbox.sts,
+      eks: sandbox.eks,
+      network: sandbox.network,
+      cloudTrail: sandbox.cloudTrail,
+      policyValidation: sandbox.policyValidation,
       kubernetes: sandbox.kubernetes,
       facts: new DefaultClusterFactsService({
         iam: sandbox.iam,
+        eks: sandbox.eks,
+        network: sandbox.network,
         clusters,
         ttlMs: options?.factsTtlMs,
       }),

@@ -1,10 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../gateways/errors';
+import type { AwsGateways } from '../gateways/types';
 import { sandboxError } from './state';
+
+/** Which sandbox gateway served a call: an AWS one by its service name, or Kubernetes. */
+export type SandboxService = keyof AwsGateways | 'kubernetes';
 
 /** One gateway call the sandbox served (for tests and benchmarks). */
 export interface SandboxCall {
-  service: 'iam' | 'kubernetes';
+  service: SandboxService;
   operation: string;
   write: boolean;
   startedAt: number;
@@ -42,7 +46,7 @@ export class SandboxFaults {
   }
 
   /** Wraps every method of a gateway: logs the call, adds latency, injects faults. */
-  wrap<T extends object>(gateway: T, service: SandboxCall['service']): T {
+  wrap<T extends object>(gateway: T, service: SandboxService): T {
     return new Proxy(gateway, {
       get: (target, property, receiver) => {
         const value = Reflect.get(target, property, receiver);

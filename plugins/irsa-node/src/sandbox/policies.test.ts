@@ -99,7 +99,7 @@ describe('sandbox IAM Access Analyzer ValidatePolicy', () => {
   });
 
   it('warns about iam:PassRole on a wildcard resource and errs on a private aws:SourceIp', async () => {
-    const findings = await sandbox.iam.validatePolicy(target, {
+    const findings = await sandbox.policyValidation.validatePolicy(target, {
       policyType: 'IDENTITY_POLICY',
       document: {
         Version: '2012-10-17',
@@ -152,7 +152,7 @@ describe('sandbox IAM Access Analyzer ValidatePolicy', () => {
 
   it('finds nothing in a scoped policy and names single-value elements without an index', async () => {
     await expect(
-      sandbox.iam.validatePolicy(target, {
+      sandbox.policyValidation.validatePolicy(target, {
         policyType: 'IDENTITY_POLICY',
         document: {
           Version: '2012-10-17',
@@ -167,7 +167,7 @@ describe('sandbox IAM Access Analyzer ValidatePolicy', () => {
         },
       }),
     ).resolves.toEqual([]);
-    const findings = await sandbox.iam.validatePolicy(target, {
+    const findings = await sandbox.policyValidation.validatePolicy(target, {
       policyType: 'IDENTITY_POLICY',
       document: {
         Version: '2012-10-17',
@@ -189,7 +189,7 @@ describe('sandbox IAM Access Analyzer ValidatePolicy', () => {
 
   it('is a read: the call log marks it so', async () => {
     sandbox.controls.resetCalls();
-    await sandbox.iam.validatePolicy(target, {
+    await sandbox.policyValidation.validatePolicy(target, {
       policyType: 'IDENTITY_POLICY',
       document: { Version: '2012-10-17', Statement: [] },
     });

@@ -28,7 +28,7 @@ async function exchange(
       expirationSeconds: 600,
     },
   );
-  return sandbox.iam.assumeRoleWithWebIdentity(target, {
+  return sandbox.sts.assumeRoleWithWebIdentity(target, {
     roleArn: options?.roleArn ?? s.roleArn,
     webIdentityToken: token,
     sessionName: 'test',
@@ -117,7 +117,7 @@ describe('sandbox', () => {
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
       const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'system:serviceaccount:payments:x' })).toString('base64url')}.${token.split('.')[2]}`;
       await expect(
-        sandbox.iam.assumeRoleWithWebIdentity(target, {
+        sandbox.sts.assumeRoleWithWebIdentity(target, {
           roleArn: s.roleArn,
           webIdentityToken: forged,
           sessionName: 't',
@@ -140,7 +140,7 @@ describe('sandbox', () => {
       );
       now = new Date('2026-01-01T00:10:01Z');
       await expect(
-        clocked.iam.assumeRoleWithWebIdentity(target, {
+        clocked.sts.assumeRoleWithWebIdentity(target, {
           roleArn: s.roleArn,
           webIdentityToken: fresh.token,
           sessionName: 't',
@@ -366,10 +366,27 @@ describe('sandbox', () => {
         ['sandbox', 'us-east-1'],
         ['sandbox-legacy', 'us-west-2'],
       ]);
-      expect(await sandbox.iam.listOidcProviders(target)).toEqual([
-        'arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/5A4D1E0B8C0F4E2B9D7A6C3E1F0B2D4A',
-      ]);
-      const nats = await sandbox.iam.describeNatGateways(target, {
+      const issuer =
+        'oidc.eks.us-east-1.amazonaws.com/id/5A4D1E0B8C0F4E2B9D7A6C3E1F0B2D4A';
+      const providerArn = (host: string) =>
+        `arn:aws:iam::111122223333:oidc-provider/${host}`;
+      expect(
+        await sandbox.iam.getOidcProvider(target, providerArn(issuer)),
+      ).toEqual({
+        arn: providerArn(issuer),
+        url: issuer,
+        clientIds: ['sts.amazonaws.com'],
+        thumbprints: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'],
+      });
+      await expect(
+        sandbox.iam.getOidcProvider(
+          target,
+          providerArn(
+            'oidc.eks.us-west-2.amazonaws.com/id/0C1D2E3F405162738495A6B7C8D9E0F1',
+          ),
+        ),
+      ).rejects.toMatchObject({ kind: 'not-found', code: 'NoSuchEntity' });
+      const nats = await sandbox.network.describeNatGateways(target, {
         vpcId: 'vpc-0a1b2c3d4e5f60718',
       });
       expect(nats.flatMap(n => n.publicIps)).toEqual([
@@ -404,11 +421,13 @@ describe('sandbox', () => {
       await sandbox.iam.tagRole(target, 'irsa-sandbox-payments-payments-api', {
         a: 'b',
       });
+      await sandbox.eks.describeCluster(target, 'sandbox');
       expect(
         sandbox.controls.calls.map(c => [c.service, c.operation, c.write]),
       ).toEqual([
         ['iam', 'getRole', false],
         ['iam', 'tagRole', true],
+        ['eks', 'describeCluster', false],
       ]);
 
       sandbox.controls.failNext(
@@ -428,7 +447,9 @@ describe('sandbox', () => {
 
       sandbox.controls.setThrottleRate(0.5);
       const outcomes = await Promise.allSettled(
-        Array.from({ length: 4 }, () => sandbox.iam.listOidcProviders(target)),
+        Array.from({ length: 4 }, () =>
+          sandbox.iam.getRole(target, 'irsa-sandbox-payments-payments-api'),
+        ),
       );
       expect(outcomes.filter(o => o.status === 'rejected')).toHaveLength(2);
       expect(

@@ -159,12 +159,7 @@ function seedClusters(state: SandboxState) {
       region: 'us-east-1',
       issuer:
         'oidc.eks.us-east-1.amazonaws.com/id/5A4D1E0B8C0F4E2B9D7A6C3E1F0B2D4A',
-      vpc: {
-        id: vpc,
-        cidrBlocks: ['10.20.0.0/16'],
-        ipv6CidrBlocks: [],
-        tags: { Name: 'sandbox' },
-      },
+      vpcId: vpc,
       clusterSubnetIds: [
         'subnet-0a00000000000000a',
         'subnet-0b00000000000000b',
@@ -271,12 +266,7 @@ function seedClusters(state: SandboxState) {
       region: 'us-west-2',
       issuer:
         'oidc.eks.us-west-2.amazonaws.com/id/0C1D2E3F405162738495A6B7C8D9E0F1',
-      vpc: {
-        id: legacyVpc,
-        cidrBlocks: ['10.30.0.0/16'],
-        ipv6CidrBlocks: [],
-        tags: { Name: 'sandbox-legacy' },
-      },
+      vpcId: legacyVpc,
       clusterSubnetIds: ['subnet-0f00000000000000f'],
       subnets: [
         {
@@ -668,7 +658,7 @@ export async function seedSandbox(
             ? natIps.slice(0, 1)
             : natIps
           ).map(ip => `${ip}/32`),
-          vpcIds: [cluster.vpc.id],
+          vpcIds: [cluster.vpcId],
         }).document,
         tags: ownershipTags(s),
       });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
 import { GatewayError, type GatewayErrorKind } from '../gateways/errors';
 import type {
+  AwsTarget,
   CloudTrailEventInfo,
   ManagedPolicyInfo,
   NatGatewayInfo,
@@ -12,7 +13,6 @@ import type {
   ServiceAccountInfo,
   SubnetInfo,
   VpcEndpointInfo,
-  VpcInfo,
 } from '../gateways/types';
 import { SandboxTokenIssuer } from './tokens';
 
@@ -52,7 +52,7 @@ export interface SandboxCluster {
   region: string;
   arn: string;
   issuer: string;
-  vpc: VpcInfo;
+  vpcId: string;
   clusterSubnetIds: string[];
   subnets: SubnetInfo[];
   natGateways: NatGatewayInfo[];
@@ -97,7 +97,17 @@ export class SandboxState {
   isoNow(): string {
     return this.now().toISOString();
   }
+
+  /** The clusters in this account and region. */
+  clustersIn(target: AwsTarget): SandboxCluster[] {
+    return [...this.clusters.values()].filter(
+      c => c.accountId === target.accountId && c.region === target.region,
+    );
+  }
 }
+
+/** A deep copy, so callers never hold the sandbox's own objects. */
+export const clone = <T>(value: T): T => structuredClone(value);
 
 /** A typed gateway error as the real gateways raise it, with a fresh request id. */
 export function sandboxError(

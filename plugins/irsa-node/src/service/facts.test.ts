@@ -1,7 +1,6 @@
 import { GatewayError } from '../gateways/errors';
-import type { IamGateway } from '../gateways/types';
 import { StaticClusterRegistry } from './clusters';
-import { DefaultClusterFactsService } from './facts';
+import { DefaultClusterFactsService, type ClusterFactsGateways } from './facts';
 import type { IrsaCluster } from './types';
 
 const cluster: IrsaCluster = {
@@ -30,7 +29,7 @@ function fakeIam(
       await new Promise(resolve => setTimeout(resolve, options.delayMs));
     return value;
   };
-  const iam = {
+  const fake = {
     describeCluster: () =>
       answer('describeCluster', {
         name: 'prod-eks',
@@ -147,14 +146,20 @@ function fakeIam(
       ]);
     },
   };
-  return { iam: iam as unknown as IamGateway, calls, vpcFilters };
+  const { describeCluster, getOidcProvider, ...network } = fake;
+  const gateways: ClusterFactsGateways = {
+    eks: { describeCluster },
+    iam: { getOidcProvider },
+    network,
+  };
+  return { gateways, calls, vpcFilters };
 }
 
 describe('DefaultClusterFactsService', () => {
   it('derives issuer, provider, subnets (listed and tagged) and the NAT IPs their route tables use', async () => {
-    const { iam, calls } = fakeIam();
+    const { gateways, calls } = fakeIam();
     const facts = await new DefaultClusterFactsService({
-      iam,
+      ...gateways,
       clusters: new StaticClusterRegistry([cluster]),
       now: () => 0,
     }).get('prod');
@@ -188,9 +193,9 @@ describe('DefaultClusterFactsService', () => {
   });
 
   it("derives the VPC from the cluster's subnets when DescribeCluster omits it", async () => {
-    const { iam, vpcFilters } = fakeIam({ omitVpcId: true });
+    const { gateways, vpcFilters } = fakeIam({ omitVpcId: true });
     const facts = await new DefaultClusterFactsService({
-      iam,
+      ...gateways,
       clusters: new StaticClusterRegistry([cluster]),
     }).get('prod');
     expect(facts.vpcId).toBe('vpc-1');
@@ -199,9 +204,9 @@ describe('DefaultClusterFactsService', () => {
   });
 
   it('falls back to the panfactum.com/public-ip subnet tag, and config overrides win', async () => {
-    const { iam } = fakeIam({ natGateways: false, providerExists: false });
+    const { gateways } = fakeIam({ natGateways: false, providerExists: false });
     const service = new DefaultClusterFactsService({
-      iam,
+      ...gateways,
       clusters: new StaticClusterRegistry([
         cluster,
         {
@@ -224,9 +229,9 @@ describe('DefaultClusterFactsService', () => {
 
   it('fetches once for a burst of callers, caches for the TTL, and never caches a failure', async () => {
     let now = 0;
-    const { iam, calls } = fakeIam({ delayMs: 5 });
+    const { gateways, calls } = fakeIam({ delayMs: 5 });
     const service = new DefaultClusterFactsService({
-      iam,
+      ...gateways,
       clusters: new StaticClusterRegistry([cluster]),
       ttlMs: 1000,
       now: () => now,
@@ -240,21 +245,23 @@ describe('DefaultClusterFactsService', () => {
     await service.get('prod');
     expect(calls.filter(c => c === 'describeCluster')).toHaveLength(2);
 
-    const failing = {
-      ...iam,
-      describeCluster: jest
-        .fn()
-        .mockRejectedValueOnce(
-          new GatewayError({
-            kind: 'unavailable',
-            operation: 'eks:DescribeCluster',
-            message: 'down',
-          }),
-        )
-        .mockImplementation(iam.describeCluster),
-    } as IamGateway;
+    const failing: ClusterFactsGateways = {
+      ...gateways,
+      eks: {
+        describeCluster: jest
+          .fn()
+          .mockRejectedValueOnce(
+            new GatewayError({
+              kind: 'unavailable',
+              operation: 'eks:DescribeCluster',
+              message: 'down',
+            }),
+          )
+          .mockImplementation(gateways.eks.describeCluster),
+      },
+    };
     const second = new DefaultClusterFactsService({
-      iam: failing,
+      ...failing,
       clusters: new StaticClusterRegistry([cluster]),
     });
     await expect(second.get('prod')).rejects.toMatchObject({

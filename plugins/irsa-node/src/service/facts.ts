@@ -1,5 +1,5 @@
 import { isGatewayError } from '../gateways/errors';
-import type { IamGateway } from '../gateways/types';
+import type { EksGateway, IamGateway, NetworkGateway } from '../gateways/types';
 import type {
   ClusterFacts,
   ClusterFactsService,
@@ -8,6 +8,13 @@ import type {
 
 /** Subnet tag some platforms (Panfactum) use to record a subnet's egress IP. */
 export const PUBLIC_IP_SUBNET_TAG = 'panfactum.com/public-ip';
+
+/** The AWS calls the facts service makes. */
+export interface ClusterFactsGateways {
+  eks: EksGateway;
+  iam: Pick<IamGateway, 'getOidcProvider'>;
+  network: NetworkGateway;
+}
 
 /**
  * Cluster-wide facts (issuer, OIDC provider, subnets, NAT IPs, endpoints),
@@ -24,8 +31,7 @@ export class DefaultClusterFactsService implements ClusterFactsService {
   private readonly now: () => number;
 
   constructor(
-    private readonly options: {
-      iam: IamGateway;
+    private readonly options: ClusterFactsGateways & {
       clusters: ClusterRegistry;
       ttlMs?: number;
       now?: () => number;
@@ -57,10 +63,10 @@ export class DefaultClusterFactsService implements ClusterFactsService {
   }
 
   private async fetch(name: string): Promise<ClusterFacts> {
-    const { iam, clusters } = this.options;
+    const { eks, iam, network, clusters } = this.options;
     const cluster = clusters.get(name);
     const target = { accountId: cluster.accountId, region: cluster.region };
-    const description = await iam.describeCluster(
+    const description = await eks.describeCluster(
       target,
       cluster.eksClusterName,
     );
@@ -79,7 +85,7 @@ export class DefaultClusterFactsService implements ClusterFactsService {
         },
       ),
       description.subnetIds.length
-        ? iam.describeSubnets(target, { subnetIds: description.subnetIds })
+        ? network.describeSubnets(target, { subnetIds: description.subnetIds })
         : Promise.resolve([]),
     ]);
     // DescribeCluster may omit the VPC; the cluster's subnets all live in it.
@@ -94,14 +100,14 @@ export class DefaultClusterFactsService implements ClusterFactsService {
       vpcId ? fn() : Promise.resolve([]);
     const [tagged, natGateways, routeTables, endpoints] = await Promise.all([
       inVpc(() =>
-        iam.describeSubnets(target, {
+        network.describeSubnets(target, {
           vpcId,
           tagKey: `kubernetes.io/cluster/${cluster.eksClusterName}`,
         }),
       ),
-      inVpc(() => iam.describeNatGateways(target, { vpcId })),
-      inVpc(() => iam.describeRouteTables(target, { vpcId })),
-      inVpc(() => iam.describeVpcEndpoints(target, { vpcId })),
+      inVpc(() => network.describeNatGateways(target, { vpcId })),
+      inVpc(() => network.describeRouteTables(target, { vpcId })),
+      inVpc(() => network.describeVpcEndpoints(target, { vpcId })),
     ]);
 
     const subnets = [

@@ -10,7 +10,7 @@ import {
   DefaultAwsCredentialsManager,
   type AwsCredentialsManager,
 } from '@backstage/integration-aws-node';
-import { createAwsIamGateway } from '../gateways/aws';
+import { createAwsGateways } from '../gateways/aws';
 import { createKubernetesClusterGateway } from '../gateways/kubernetes';
 import { createSandboxIrsaService } from '../sandbox';
 import { readClusterConfig, StaticClusterRegistry } from './clusters';
@@ -83,20 +83,20 @@ export async function createIrsaService(options: {
   const credentialsManager =
     options.credentialsManager ??
     DefaultAwsCredentialsManager.fromConfig(config);
-  const iam = createAwsIamGateway({ config, logger, credentialsManager });
+  const aws = createAwsGateways({ config, logger, credentialsManager });
   logger.info(
     `IRSA running against AWS for clusters ${list.map(c => `${c.name} (${c.accountId}, ${c.region})`).join(', ')}`,
   );
   return {
     mode: 'aws',
     clusters,
-    iam,
+    ...aws,
     kubernetes: createKubernetesClusterGateway({
       config,
       logger,
       credentialsManager,
     }),
-    facts: new DefaultClusterFactsService({ iam, clusters }),
+    facts: new DefaultClusterFactsService({ ...aws, clusters }),
   };
 }
 

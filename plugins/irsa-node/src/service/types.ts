@@ -2,7 +2,7 @@ import type {
   VerificationReport,
   VerificationTrigger,
 } from '@backstage-irsa/plugin-irsa-common';
-import type { AwsTarget, ClusterGateway, IamGateway } from '../gateways/types';
+import type { AwsGateways, AwsTarget, ClusterGateway } from '../gateways/types';
 
 /** One configured cluster (`irsa.clusters[]`), resolved. */
 export interface IrsaCluster {
@@ -100,10 +100,9 @@ export interface Verifier {
  * scaffolder module and the irsa backend plugin share gateways, caches and
  * request budgets (and, in sandbox mode, the same in-memory AWS and cluster).
  */
-export interface IrsaService {
+export interface IrsaService extends AwsGateways {
   readonly mode: 'sandbox' | 'aws';
   readonly clusters: ClusterRegistry;
-  readonly iam: IamGateway;
   readonly kubernetes: ClusterGateway;
   readonly facts: ClusterFactsService;
 }

@@ -18,8 +18,8 @@ import type {
   AssumedIdentity,
   AwsTarget,
   CloudTrailEventInfo,
-  IamGateway,
   RoleInfo,
+  StsGateway,
 } from '../gateways/types';
 import type {
   ClusterFacts,
@@ -434,7 +434,7 @@ export class DefaultVerifier implements Verifier {
       this.cloudTrailCache.set(key, cached);
       return cached.events;
     }
-    const events = this.service.iam.lookupEvents(target, {
+    const events = this.service.cloudTrail.lookupEvents(target, {
       attribute: { key: 'ResourceName', value: roleArn },
       startTime: new Date(Date.now() - this.lookbackMinutes * 60_000),
       maxEvents: 50,
@@ -474,12 +474,12 @@ export class DefaultVerifier implements Verifier {
     waitMs: number,
     signal?: AbortSignal,
   ): Promise<AssumedIdentity | GatewayError> {
-    const iam: IamGateway = this.service.iam;
+    const sts: StsGateway = this.service.sts;
     const deadline = Date.now() + waitMs;
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw new Error('cancelled');
       try {
-        return await iam.assumeRoleWithWebIdentity(target, {
+        return await sts.assumeRoleWithWebIdentity(target, {
           roleArn,
           webIdentityToken: token,
           sessionName: `backstage-irsa-verify-${request.serviceAccount}`.slice(

@@ -4,19 +4,80 @@ import {
   DefaultAwsCredentialsManager,
   type AwsCredentialsManager,
 } from '@backstage/integration-aws-node';
-import type { IamGateway } from '../types';
-import { AwsIamGateway } from './AwsIamGateway';
+import type { AwsGateways } from '../types';
+import {
+  ACCESS_ANALYZER_API,
+  AwsAccessAnalyzerGateway,
+} from './AwsAccessAnalyzerGateway';
+import {
+  AwsApiClient,
+  awsApiActions,
+  type AwsGatewayOptions,
+} from './AwsApiClient';
+import { AwsCloudTrailGateway, CLOUDTRAIL_API } from './AwsCloudTrailGateway';
+import { AwsEksGateway, EKS_API } from './AwsEksGateway';
+import { AwsIamGateway, IAM_API } from './AwsIamGateway';
+import { AwsNetworkGateway, EC2_API } from './AwsNetworkGateway';
+import { AwsStsGateway, STS_API } from './AwsStsGateway';
+import { RequestBudget } from './RequestBudget';
 
-export { AwsIamGateway, type AwsGatewayOptions } from './AwsIamGateway';
+export {
+  AwsAccessAnalyzerGateway,
+  ACCESS_ANALYZER_API,
+} from './AwsAccessAnalyzerGateway';
+export {
+  AwsApiClient,
+  type AwsApiName,
+  type AwsGatewayOptions,
+} from './AwsApiClient';
+export { AwsCloudTrailGateway, CLOUDTRAIL_API } from './AwsCloudTrailGateway';
+export { AwsEksGateway, EKS_API } from './AwsEksGateway';
+export { AwsIamGateway, IAM_API } from './AwsIamGateway';
+export { AwsNetworkGateway, EC2_API } from './AwsNetworkGateway';
+export { AwsStsGateway, STS_API } from './AwsStsGateway';
 export { RequestBudget } from './RequestBudget';
 export { toGatewayError } from './errors';
 
-/** The real IamGateway from config (`aws:` for credentials, `irsa.aws` for tuning). */
-export function createAwsIamGateway(options: {
+/**
+ * Every AWS action the gateways can send that needs a permission: what the
+ * README's IAM policy for Backstage's identity grants, exactly.
+ */
+export const AWS_SIGNED_ACTIONS: readonly string[] = [
+  IAM_API,
+  EKS_API,
+  EC2_API,
+  CLOUDTRAIL_API,
+  ACCESS_ANALYZER_API,
+].flatMap(awsApiActions);
+
+/** AWS actions the gateways send unsigned: they need no permission. */
+export const AWS_UNSIGNED_ACTIONS: readonly string[] = awsApiActions(STS_API);
+
+/** Every real AWS gateway over one set of options (one request budget for all). */
+export function createAwsGatewaysFromOptions(
+  options: AwsGatewayOptions,
+): AwsGateways {
+  const shared = { ...options, budget: options.budget ?? new RequestBudget() };
+  return {
+    iam: new AwsIamGateway(new AwsApiClient(IAM_API, shared)),
+    sts: new AwsStsGateway(new AwsApiClient(STS_API, shared)),
+    eks: new AwsEksGateway(new AwsApiClient(EKS_API, shared)),
+    network: new AwsNetworkGateway(new AwsApiClient(EC2_API, shared)),
+    cloudTrail: new AwsCloudTrailGateway(
+      new AwsApiClient(CLOUDTRAIL_API, shared),
+    ),
+    policyValidation: new AwsAccessAnalyzerGateway(
+      new AwsApiClient(ACCESS_ANALYZER_API, shared),
+    ),
+  };
+}
+
+/** The real AWS gateways from config (`aws:` for credentials, `irsa.aws` for tuning). */
+export function createAwsGateways(options: {
   config: Config;
   logger: LoggerService;
   credentialsManager?: AwsCredentialsManager;
-}): IamGateway {
+}): AwsGateways {
   const aws = options.config.getOptionalConfig('irsa.aws');
   const numbers = (key: string) => {
     const c = aws?.getOptionalConfig(key);
@@ -30,7 +91,7 @@ export function createAwsIamGateway(options: {
       ? Object.fromEntries(c.keys().map(k => [k, c.getString(k)]))
       : undefined;
   };
-  return new AwsIamGateway({
+  return createAwsGatewaysFromOptions({
     credentialsManager:
       options.credentialsManager ??
       DefaultAwsCredentialsManager.fromConfig(options.config),

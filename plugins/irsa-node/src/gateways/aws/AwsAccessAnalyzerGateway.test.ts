@@ -6,7 +6,11 @@ import {
 } from '@aws-sdk/client-accessanalyzer';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
-import { AwsIamGateway } from './AwsIamGateway';
+import { AwsApiClient } from './AwsApiClient';
+import {
+  ACCESS_ANALYZER_API,
+  AwsAccessAnalyzerGateway,
+} from './AwsAccessAnalyzerGateway';
 
 const target = { accountId: '111122223333', region: 'eu-west-1' };
 const document: PolicyDocument = {
@@ -25,22 +29,24 @@ const span = {
   end: { line: 1, column: 9, offset: 9 },
 };
 const analyzer = mockClient(AccessAnalyzerClient);
-const gateway = new AwsIamGateway({
-  credentialsManager: {
-    getCredentialProvider: async () => ({
-      sdkCredentialProvider: async () => ({
-        accessKeyId: 'a',
-        secretAccessKey: 'b',
+const gateway = new AwsAccessAnalyzerGateway(
+  new AwsApiClient(ACCESS_ANALYZER_API, {
+    credentialsManager: {
+      getCredentialProvider: async () => ({
+        sdkCredentialProvider: async () => ({
+          accessKeyId: 'a',
+          secretAccessKey: 'b',
+        }),
       }),
-    }),
-  },
-  requestsPerSecond: { accessanalyzer: 1000 },
-  maxAttempts: 1,
-});
+    },
+    requestsPerSecond: { accessanalyzer: 1000 },
+    maxAttempts: 1,
+  }),
+);
 
 beforeEach(() => analyzer.reset());
 
-describe('AwsIamGateway.validatePolicy', () => {
+describe('AwsAccessAnalyzerGateway.validatePolicy', () => {
   it('sends the document as JSON, follows every page and maps the findings', async () => {
     analyzer
       .on(ValidatePolicyCommand)
