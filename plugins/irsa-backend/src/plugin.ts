@@ -22,6 +22,7 @@ import { createRouter } from './service/router';
 import { DatabaseVerificationClaims } from './service/VerificationClaims';
 import { VerificationService } from './service/VerificationService';
 import { VerifyRequests } from './service/VerifyRequests';
+import { WorkloadRestarter } from './service/WorkloadRestarter';
 
 /** How often reports past `irsa.verification.historyMaxAge` are purged. */
 const RETENTION_SCHEDULE = {
@@ -140,6 +141,14 @@ export const irsaPlugin = createBackendPlugin({
             catalog: deps.catalog,
             store,
             verification,
+            restarter: new WorkloadRestarter({
+              kubernetes: irsa.kubernetes,
+              store,
+              verification,
+              logger,
+            }),
+            clusters: irsa.clusters,
+            kubernetes: irsa.kubernetes,
             logger,
             staleAfterMs: settings.staleAfterMs,
           }),

@@ -7,6 +7,7 @@
 export * from './annotations';
 export * from './permissions';
 export * from './report';
+export * from './responses';
 export * from './events';
 export * from './naming';
 export * from './trustPolicy';

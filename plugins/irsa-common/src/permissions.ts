@@ -53,6 +53,19 @@ export const irsaRoleDeletePermission: ResourcePermission<'catalog-entity'> =
     resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
   });
 
+/**
+ * Restart the workloads (Deployments, StatefulSets, DaemonSets) whose pods
+ * run with a catalog entity's ServiceAccount but started before it was
+ * annotated (`kubectl rollout restart`). Conditional on the catalog entity,
+ * so ownership rules apply.
+ */
+export const irsaWorkloadRestartPermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'irsa.workload.restart',
+    attributes: { action: 'update' },
+    resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+  });
+
 /** Every permission this plugin defines, for `permissionsRegistry.addPermissions`. */
 export const irsaPermissions = [
   irsaEntityReadPermission,
@@ -60,4 +73,5 @@ export const irsaPermissions = [
   irsaRoleCreatePermission,
   irsaRoleAdoptPermission,
   irsaRoleDeletePermission,
+  irsaWorkloadRestartPermission,
 ];

@@ -292,6 +292,27 @@ describe('VerificationService', () => {
     },
   );
 
+  it('runs a fresh verification (after a restart) inside the cooldown, after the run already going rather than joining it', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const gated = gatedVerifier();
+    const { service, store } = await replica(knex, gated.verifier, 600);
+
+    const going = service.verify(entity, 'manual');
+    const fresh = service.verify(entity, 'manual', { fresh: true });
+    gated.open();
+    const [first, second] = await Promise.all([going, fresh]);
+
+    expect(second).not.toBe(first);
+    expect(gated.calls).toEqual(['manual', 'manual']);
+    expect(
+      await store.history('component:default/payments-api', 5),
+    ).toHaveLength(2);
+    // Without `fresh` the cooldown still holds.
+    await expect(service.verify(entity, 'manual')).rejects.toThrow(
+      'This entity was verified moments ago; try again in 600 s',
+    );
+  });
+
   it('names the annotation when the entity cannot be verified', async () => {
     const knex = await databases.init('SQLITE_3');
     const { service } = await replica(knex, gatedVerifier().verifier);

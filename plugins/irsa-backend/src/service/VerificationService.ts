@@ -82,11 +82,16 @@ export class VerificationService {
    * while another replica runs it, or, except for scheduled runs, within the
    * cooldown after the last run. A run cancelled through `signal` stores
    * nothing and answers ServiceUnavailableError.
+   *
+   * `fresh`: the caller just changed what the checks read (a restart), so a
+   * run that started earlier is not joined (it is awaited, then a new one
+   * runs) and the cooldown does not apply; another replica's run still
+   * refuses it.
    */
   verify(
     entity: Entity,
     trigger: VerificationTrigger,
-    options?: { facts?: ClusterFacts; signal?: AbortSignal },
+    options?: { facts?: ClusterFacts; signal?: AbortSignal; fresh?: boolean },
   ): Promise<VerificationReport> {
     let request: ReturnType<VerificationService['requestFor']>;
     try {
@@ -96,18 +101,21 @@ export class VerificationService {
     }
     const ref = request.entityRef;
     const running = this.inFlight.get(ref);
-    if (running) return running;
+    if (running && !options?.fresh) return running;
+    const start = () => this.claimAndRun(request, options);
     // Registered before the first await, so a concurrent caller joins it.
-    const run = this.claimAndRun(request, options).finally(() =>
-      this.inFlight.delete(ref),
-    );
+    const run = (running ? running.then(start, start) : start()).finally(() => {
+      if (this.inFlight.get(ref) === run) this.inFlight.delete(ref);
+    });
     this.inFlight.set(ref, run);
     return run;
   }
 
   private async claimAndRun(
     request: ReturnType<VerificationService['requestFor']>,
-    options: { facts?: ClusterFacts; signal?: AbortSignal } | undefined,
+    options:
+      | { facts?: ClusterFacts; signal?: AbortSignal; fresh?: boolean }
+      | undefined,
   ): Promise<VerificationReport> {
     const { verifier, store, claims } = this.options;
     const ref = request.entityRef;
@@ -116,7 +124,7 @@ export class VerificationService {
       now: new Date(now),
       leaseMs: LEASE_MS,
       cooldownMs:
-        request.trigger === 'schedule'
+        request.trigger === 'schedule' || options?.fresh
           ? undefined
           : this.options.cooldownSeconds * 1000,
     });

@@ -6,21 +6,41 @@ import type {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
+  EKS_ROLE_ARN_ANNOTATION,
   irsaEntityReadPermission,
   irsaEntityVerifyPermission,
+  irsaRoleCreatePermission,
+  irsaWorkloadRestartPermission,
   isIrsaAvailable,
+  type ClustersResponse,
   type ReportHistoryResponse,
+  type ServiceAccountCheckResponse,
   type StoredReportResponse,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
-import { isCallerAllowed } from '@backstage-irsa/plugin-irsa-node';
+import {
+  checkNamespace,
+  isCallerAllowed,
+  isGatewayError,
+  ownershipFromServiceAccount,
+  validateNamespace,
+  validateServiceAccountName,
+  type ClusterGateway,
+  type ClusterRegistry,
+} from '@backstage-irsa/plugin-irsa-node';
 import express, { type Request } from 'express';
 import Router from 'express-promise-router';
 import type { ReportStore } from './ReportStore';
+import type { WorkloadRestarter } from './WorkloadRestarter';
 import {
   TooManyVerificationsError,
   type VerificationService,
@@ -28,6 +48,8 @@ import {
 
 const KIND = /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/;
 const NAME = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
+/** `kind/name` as kubectl writes a workload. */
+const WORKLOAD = /^[A-Za-z]{1,63}\/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Everything the REST API needs. */
 export interface RouterOptions {
@@ -37,6 +59,12 @@ export interface RouterOptions {
   catalog: CatalogService;
   store: ReportStore;
   verification: VerificationService;
+  /** "Restart pods" on a restart-needed report. */
+  restarter: WorkloadRestarter;
+  /** The configured clusters (`irsa.clusters`), for the template's picker. */
+  clusters: ClusterRegistry;
+  /** Reads ServiceAccounts for the template's live validation. */
+  kubernetes: ClusterGateway;
   logger: LoggerService;
   /** Reports older than this are marked stale (the schedule interval). */
   staleAfterMs: number;
@@ -68,11 +96,20 @@ export async function createRouter(
     catalog,
     store,
     verification,
+    restarter,
+    clusters,
+    kubernetes,
     staleAfterMs,
   } = options;
   const router = Router();
   router.use(express.json({ limit: '10kb' }));
 
+  // What a refusal says the caller may not do.
+  const refusals: Record<string, string> = {
+    [irsaEntityReadPermission.name]: 'read the IAM report of',
+    [irsaEntityVerifyPermission.name]: 'verify',
+    [irsaWorkloadRestartPermission.name]: 'restart the workloads of',
+  };
   const authorize = async (
     permission: ResourcePermission<'catalog-entity'>,
     resourceRef: string,
@@ -85,7 +122,7 @@ export async function createRouter(
     });
     if (!allowed) {
       throw new NotAllowedError(
-        `You are not allowed to ${permission.name === irsaEntityVerifyPermission.name ? 'verify' : 'read the IAM report of'} ${resourceRef}`,
+        `You are not allowed to ${refusals[permission.name]} ${resourceRef}`,
       );
     }
   };
@@ -197,5 +234,136 @@ export async function createRouter(
     },
   );
 
+  router.post(
+    '/v1/entities/:kind/:namespace/:name/restart',
+    async (req, res) => {
+      const ref = entityRefFrom(req);
+      const owners = restartSelection(req.body);
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      const audit = await auditor.createEvent({
+        eventId: 'workload-restart',
+        severityLevel: 'medium',
+        request: req,
+        meta: { entityRef: ref, ...(owners ? { owners } : {}) },
+      });
+      try {
+        await authorize(irsaWorkloadRestartPermission, ref, credentials);
+        const entity = await annotatedEntity(ref, credentials);
+        const result = await restarter.restart(entity, { owners });
+        const meta = {
+          restarted: result.restarted.map(w => `${w.kind}/${w.name}`),
+          failed: result.failed.map(w => `${w.kind}/${w.name}`),
+          skippedPods: result.skipped.map(p => p.pod),
+        };
+        if (result.failed.length) {
+          await audit.fail({
+            meta,
+            error: new Error(
+              `Not restarted: ${result.failed.map(w => `${w.kind}/${w.name} (${w.message})`).join(', ')}`,
+            ),
+          });
+        } else {
+          await audit.success({ meta });
+        }
+        res.json(result);
+      } catch (error) {
+        await audit.fail({ error: error as Error });
+        throw error;
+      }
+    },
+  );
+
+  // Not entity-scoped: any signed-in user or service may see which clusters
+  // are configured (names, accounts, regions), as the template needs them.
+  router.get('/v1/clusters', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const body: ClustersResponse = {
+      items: clusters.list().map(c => ({
+        name: c.name,
+        accountId: c.accountId,
+        region: c.region,
+        defaultMechanism: 'irsa',
+      })),
+    };
+    res.json(body);
+  });
+
+  router.get(
+    '/v1/clusters/:cluster/namespaces/:namespace/serviceaccounts/:name',
+    async (req, res) => {
+      const cluster = clusters.get(req.params.cluster);
+      const namespace = validateNamespace(req.params.namespace);
+      const name = validateServiceAccountName(req.params.name, 'name');
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      // It tells who owns a ServiceAccount: for those who may run the template.
+      const allowed = await isCallerAllowed(permissions, credentials, {
+        permission: irsaRoleCreatePermission,
+      });
+      if (!allowed) {
+        throw new NotAllowedError(
+          `You are not allowed to check ServiceAccounts (permission ${irsaRoleCreatePermission.name})`,
+        );
+      }
+      let reason: string | undefined;
+      try {
+        checkNamespace(cluster, namespace);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        reason = error.message;
+      }
+      const account = await kubernetes
+        .getServiceAccount(cluster.name, namespace, name)
+        .catch(error => {
+          throw new ServiceUnavailableError(
+            `Could not read ServiceAccount ${namespace}/${name} on cluster ${cluster.name}${isGatewayError(error) ? ` (${error.kind})` : ''}`,
+          );
+        });
+      const ownership = account
+        ? ownershipFromServiceAccount(account)
+        : undefined;
+      const roleArn = account?.annotations[EKS_ROLE_ARN_ANNOTATION];
+      const body: ServiceAccountCheckResponse = {
+        exists: Boolean(account),
+        ...(ownership?.entityRef ? { ownedBy: ownership.entityRef } : {}),
+        managedByUs: ownership?.managed ?? false,
+        ...(roleArn ? { roleArn } : {}),
+        namespaceAllowed: reason === undefined,
+        ...(reason ? { reason } : {}),
+      };
+      res.json(body);
+    },
+  );
+
   return router;
+}
+
+/**
+ * The restart request's body: empty, or `owners`, the workloads to restart
+ * (`kind/name`, checked later against the pods' owners).
+ */
+function restartSelection(body: unknown): string[] | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new InputError('body: must be an object');
+  const keys = Object.keys(body);
+  if (keys.some(k => k !== 'owners'))
+    throw new InputError(
+      'body: only "owners" may be given; the entity is named by the path',
+    );
+  const { owners } = body as { owners?: unknown };
+  if (owners === undefined) return undefined;
+  if (
+    !Array.isArray(owners) ||
+    owners.length === 0 ||
+    owners.some(o => typeof o !== 'string' || !WORKLOAD.test(o))
+  ) {
+    throw new InputError(
+      'owners: must be a non-empty list of workloads such as "deployment/payments-api"',
+    );
+  }
+  return owners;
 }
