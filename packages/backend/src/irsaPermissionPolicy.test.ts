@@ -9,6 +9,7 @@ import {
   irsaEntityVerifyPermission,
   irsaRoleAdoptPermission,
   irsaRoleCreatePermission,
+  irsaWorkloadRestartPermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import { IrsaPermissionPolicy } from './irsaPermissionPolicy';
 
@@ -49,25 +50,23 @@ describe('IrsaPermissionPolicy', () => {
     }
   });
 
-  it('lets owners verify only their own entities, through a catalog condition', async () => {
-    expect(
-      await policy.handle(
-        { permission: irsaEntityVerifyPermission },
-        developer,
-      ),
-    ).toEqual({
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'catalog',
-      resourceType: 'catalog-entity',
-      conditions: {
-        rule: 'IS_ENTITY_OWNER',
+  it.each([irsaEntityVerifyPermission, irsaWorkloadRestartPermission])(
+    'lets owners use $name only on their own entities, through a catalog condition',
+    async permission => {
+      expect(await policy.handle({ permission }, developer)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'catalog',
         resourceType: 'catalog-entity',
-        params: {
-          claims: ['user:default/dev', 'group:default/payments'],
+        conditions: {
+          rule: 'IS_ENTITY_OWNER',
+          resourceType: 'catalog-entity',
+          params: {
+            claims: ['user:default/dev', 'group:default/payments'],
+          },
         },
-      },
-    });
-  });
+      });
+    },
+  );
 
   it('lets everyone read reports and denies the rest of irsa.* to non-platform users', async () => {
     expect(

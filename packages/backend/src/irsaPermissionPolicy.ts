@@ -23,6 +23,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   irsaEntityReadPermission,
   irsaEntityVerifyPermission,
+  irsaWorkloadRestartPermission,
 } from '@backstage-irsa/plugin-irsa-common';
 
 const GROUP_REF = /^group:[^/:\s]+\/[^/:\s]+$/;
@@ -31,7 +32,8 @@ const GROUP_REF = /^group:[^/:\s]+\/[^/:\s]+$/;
  * A production policy for IRSA:
  * - members of `irsa.permissions.platformGroups` may do everything, including
  *   irsa.role.create, irsa.role.adopt and irsa.entity.verify on any entity;
- * - owners may verify their own entities (a catalog ownership condition);
+ * - owners may verify their own entities and restart their workloads
+ *   (irsa.workload.restart; a catalog ownership condition);
  * - every signed-in user may read IAM reports (irsa.entity.read);
  * - any other irsa.* permission is denied.
  * Other plugins' permissions: reads and the scaffolder's own permissions are
@@ -72,7 +74,10 @@ export class IrsaPermissionPolicy implements PermissionPolicy {
       if (isPermission(permission, irsaEntityReadPermission)) {
         return { result: AuthorizeResult.ALLOW };
       }
-      if (isPermission(permission, irsaEntityVerifyPermission)) {
+      if (
+        isPermission(permission, irsaEntityVerifyPermission) ||
+        isPermission(permission, irsaWorkloadRestartPermission)
+      ) {
         return createCatalogConditionalDecision(
           permission,
           catalogConditions.isEntityOwner({ claims }),

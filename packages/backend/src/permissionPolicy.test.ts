@@ -3,6 +3,7 @@ import {
   irsaEntityVerifyPermission,
   irsaRoleCreatePermission,
   irsaRoleDeletePermission,
+  irsaWorkloadRestartPermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { DemoPermissionPolicy } from './permissionPolicy';
@@ -32,6 +33,9 @@ describe('DemoPermissionPolicy', () => {
     ).resolves.toEqual({ result: AuthorizeResult.DENY });
     await expect(
       policy.handle({ permission: irsaRoleDeletePermission }),
+    ).resolves.toEqual({ result: AuthorizeResult.DENY });
+    await expect(
+      policy.handle({ permission: irsaWorkloadRestartPermission }),
     ).resolves.toEqual({ result: AuthorizeResult.DENY });
     await expect(
       policy.handle({ permission: irsaEntityReadPermission }),

@@ -7,6 +7,7 @@ import {
   irsaRoleAdoptPermission,
   irsaRoleCreatePermission,
   irsaRoleDeletePermission,
+  irsaWorkloadRestartPermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
   AuthorizeResult,
@@ -20,7 +21,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 
 /**
  * The demo portal's policy: everyone may do everything, except that
- * `demo.allowIrsaMutations: false` denies re-verifying, creating, adopting and deleting roles,
+ * `demo.allowIrsaMutations: false` denies re-verifying, creating, adopting and deleting roles and restarting workloads,
  * which is how the read-only guest of the browser tests is configured.
  */
 export class DemoPermissionPolicy implements PermissionPolicy {
@@ -32,7 +33,8 @@ export class DemoPermissionPolicy implements PermissionPolicy {
       name === irsaEntityVerifyPermission.name ||
       name === irsaRoleCreatePermission.name ||
       name === irsaRoleAdoptPermission.name ||
-      name === irsaRoleDeletePermission.name;
+      name === irsaRoleDeletePermission.name ||
+      name === irsaWorkloadRestartPermission.name;
     if (isIrsaMutation && !this.allowIrsaMutations) {
       return { result: AuthorizeResult.DENY };
     }
