@@ -36,7 +36,7 @@ import { DefaultProvisioner } from './DefaultProvisioner';
 import type { ProvisionInput } from './input';
 
 /*
- * The provisioner end to end on the real AWS side: the real AwsIamGateway
+ * The provisioner end to end on the real AWS side: the real AWS gateways
  * and DefaultClusterFactsService against moto (an AWS API emulator), which
  * holds an EKS cluster with its VPC, tagged subnets, a NAT gateway with an
  * Elastic IP, route tables and the IAM OIDC provider for the cluster's

@@ -130,13 +130,12 @@ export class AwsApiClient<
       api.commands.map(command => [command, actionOf(api, command)]),
     );
     this.budget = options.budget ?? new RequestBudget();
+    // A rate AWS fixes has no config key to raise it.
     const configured =
-      api.name === 'cloudtrail'
+      api.fixedRate || api.name === 'cloudtrail'
         ? undefined
         : options.requestsPerSecond?.[api.name];
-    this.rate = api.fixedRate
-      ? api.requestsPerSecond
-      : (configured ?? api.requestsPerSecond);
+    this.rate = configured ?? api.requestsPerSecond;
   }
 
   /** Sends one command to the target's account and region. */
