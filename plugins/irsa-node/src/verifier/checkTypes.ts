@@ -49,13 +49,20 @@ export interface IrsaCheckOutcome {
   remediation?: string;
 }
 
+/**
+ * What a verification knows without reading a source: the ServiceAccount,
+ * the role ARN and where it came from, the audience, the settings.
+ */
+export type CheckEvidence = Omit<Evidence, EvidenceSourceName>;
+
 /** What a check's `run` receives. */
 export interface IrsaCheckContext {
-  /** Everything the verification read. Read-only: checks share it. */
-  readonly evidence: Readonly<Evidence>;
+  /** The verification's plain facts (sources come through `read`). Read-only. */
+  readonly evidence: Readonly<CheckEvidence>;
   /**
    * The value of a source the check names in `reads` (the runner has made
-   * sure it was read). Reading a source not named there throws, and the
+   * sure it was read, and that the binding holds when the source is more
+   * than the cluster's). Reading a source not named there throws, and the
    * check is `unknown`.
    */
   read<K extends EvidenceSourceName>(source: K): EvidenceSourceValue<K>;

@@ -207,3 +207,29 @@ describe('runChecks with a custom check', () => {
     expect(seen).toEqual([...builtInChecks.map(c => c.id), 'tag-policy']);
   });
 });
+
+describe('what a check sees', () => {
+  it('gets sources only through read: the evidence it is given holds no source', async () => {
+    let keys: string[] = [];
+    await resultOf(
+      custom({
+        reads: ['facts'],
+        dependsOn: [],
+        run: context => {
+          keys = Object.keys(context.evidence);
+          return { status: 'pass', message: 'ok' };
+        },
+      }),
+    );
+    expect(keys.sort()).toEqual([
+      'audience',
+      'cloudTrailLookbackMinutes',
+      'defaultRoleName',
+      'namespace',
+      'requireBinding',
+      'roleArn',
+      'roleArnSource',
+      'serviceAccountName',
+    ]);
+  });
+});

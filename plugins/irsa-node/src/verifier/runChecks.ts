@@ -5,12 +5,14 @@ import {
   type CheckStatus,
 } from '@backstage-irsa/plugin-irsa-common';
 import { BINDING_CHECK_ID, needsBinding } from './CheckRegistry';
-import type {
-  EvidenceSourceName,
-  EvidenceSourceValue,
-  IrsaCheck,
-  IrsaCheckContext,
-  IrsaCheckOutcome,
+import {
+  EVIDENCE_SOURCES,
+  type CheckEvidence,
+  type EvidenceSourceName,
+  type EvidenceSourceValue,
+  type IrsaCheck,
+  type IrsaCheckContext,
+  type IrsaCheckOutcome,
 } from './checkTypes';
 import type { Evidence, Source } from './sources';
 
@@ -102,6 +104,14 @@ export async function runChecks(
 ): Promise<CheckResult[]> {
   const results = new Map<string, CheckResult>();
   const titles = new Map(checks.map(c => [c.id, c.title]));
+  // Sources only through read(), so a check sees only what it declared.
+  const plain = Object.freeze(
+    Object.fromEntries(
+      Object.entries(evidence).filter(
+        ([key]) => !(EVIDENCE_SOURCES as readonly string[]).includes(key),
+      ),
+    ),
+  ) as CheckEvidence;
   for (const check of checks) {
     const reads = check.reads ?? [];
     const sources = reads.map(r => evidence[r] as Source<unknown>);
@@ -135,7 +145,7 @@ export async function runChecks(
       };
     } else {
       const context: IrsaCheckContext = {
-        evidence,
+        evidence: plain,
         read<K extends EvidenceSourceName>(source: K) {
           if (!reads.includes(source)) {
             throw new Error(

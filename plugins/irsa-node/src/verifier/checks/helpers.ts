@@ -3,12 +3,9 @@ import type {
   EvidenceValue,
   PolicyStatement,
 } from '@backstage-irsa/plugin-irsa-common';
+import type { RoleInfo } from '../../gateways/types';
+import type { ClusterFacts } from '../../service/types';
 import { shellQuote } from '../shell';
-import type { Evidence, Source } from '../sources';
-
-/** A source's value; the runner only runs a check once its sources were read. */
-export const value = <T>(source: Source<T>): T =>
-  (source as { value: T }).value;
 
 /** An IAM string-or-list field as a list. */
 export const list = (v: string | string[] | undefined) =>
@@ -25,8 +22,8 @@ export const TEMPLATE_HINT =
   'run the IRSA template (aws:irsa:create) for this entity to create the role and annotate the ServiceAccount';
 
 /** The trust statements that allow AssumeRoleWithWebIdentity. */
-export function webIdentityStatements(e: Evidence): PolicyStatement[] {
-  return value(e.role)!.trustPolicy.Statement.filter(
+export function webIdentityStatements(role: RoleInfo): PolicyStatement[] {
+  return role.trustPolicy.Statement.filter(
     s =>
       s.Effect === 'Allow' &&
       list(s.Action).some(
@@ -37,9 +34,11 @@ export function webIdentityStatements(e: Evidence): PolicyStatement[] {
 }
 
 /** Those of them whose federated principal is the cluster's OIDC provider. */
-export function trustedStatements(e: Evidence): PolicyStatement[] {
-  const facts = value(e.facts);
-  return webIdentityStatements(e).filter(s => {
+export function trustedStatements(
+  role: RoleInfo,
+  facts: ClusterFacts,
+): PolicyStatement[] {
+  return webIdentityStatements(role).filter(s => {
     const principal = s.Principal;
     return (
       principal !== undefined &&

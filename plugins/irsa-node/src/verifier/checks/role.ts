@@ -3,11 +3,10 @@ import {
   EKS_ROLE_ARN_ANNOTATION,
   parseRoleArn,
 } from '@backstage-irsa/plugin-irsa-common';
-import type { IrsaCheck, IrsaCheckOutcome } from '../checkTypes';
-import type { Evidence } from '../sources';
+import type { CheckEvidence, IrsaCheck, IrsaCheckOutcome } from '../checkTypes';
 import { json, TEMPLATE_HINT } from './helpers';
 
-function roleUnknown(e: Readonly<Evidence>): IrsaCheckOutcome {
+function roleUnknown(e: Readonly<CheckEvidence>): IrsaCheckOutcome {
   return {
     status: 'fail',
     message: e.roleArnProblem

@@ -2,8 +2,7 @@ import {
   CHECK_TITLES,
   EKS_ROLE_ARN_ANNOTATION,
 } from '@backstage-irsa/plugin-irsa-common';
-import type { IrsaCheck } from '../checkTypes';
-import type { Evidence } from '../sources';
+import type { CheckEvidence, IrsaCheck } from '../checkTypes';
 import { json, q, TEMPLATE_HINT } from './helpers';
 
 // Keys people type instead of eks.amazonaws.com/role-arn.
@@ -11,7 +10,7 @@ const ROLE_ARN_TYPO =
   /^(eks\.amazon(aws)?\.com|eks\.aws\.com|amazonaws\.com)\/(role-?arn|rolearn|role_arn|role)$/i;
 
 /** `kubectl annotate ...` for the known, well-formed role ARN; undefined without one. */
-function annotateCommand(e: Readonly<Evidence>): string | undefined {
+function annotateCommand(e: Readonly<CheckEvidence>): string | undefined {
   if (!e.roleArn) return undefined;
   return `kubectl annotate serviceaccount -n ${q(e.namespace)} ${q(e.serviceAccountName)} ${EKS_ROLE_ARN_ANNOTATION}=${q(e.roleArn)} --overwrite`;
 }

@@ -13,7 +13,7 @@ export const trustAudienceCheck: IrsaCheck = {
     const facts = read('facts');
     const key = `${facts.issuer}:aud`;
     const expected = e.audience;
-    const found = conditionValues(trustedStatements(e), key);
+    const found = conditionValues(trustedStatements(read('role')!, facts), key);
     const evidence = { conditionKey: key, expected, found: json(found) };
     const remediation = `Add "${key}": "${expected}" to the trust statement's StringEquals`;
     if (!found.length) {

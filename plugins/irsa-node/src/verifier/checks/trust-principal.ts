@@ -9,13 +9,15 @@ export const trustPrincipalCheck: IrsaCheck = {
   mechanism: 'irsa',
   dependsOn: ['role'],
   reads: ['facts', 'role'],
-  run({ evidence: e, read }) {
+  run({ read }) {
     const facts = read('facts');
-    const principals = webIdentityStatements(e).flatMap(s =>
+    // `role` passed, so the role exists.
+    const role = read('role')!;
+    const principals = webIdentityStatements(role).flatMap(s =>
       s.Principal && s.Principal !== '*' ? list(s.Principal.Federated) : ['*'],
     );
     const evidence = { expected: facts.oidcProviderArn, found: principals };
-    if (trustedStatements(e).length) {
+    if (trustedStatements(role, facts).length) {
       return {
         status: 'pass',
         message: "The trust policy trusts the cluster's OIDC provider",

@@ -16,7 +16,7 @@ export const trustSubjectCheck: IrsaCheck = {
     const facts = read('facts');
     const key = `${facts.issuer}:sub`;
     const expected = `system:serviceaccount:${e.namespace}:${e.serviceAccountName}`;
-    const found = conditionValues(trustedStatements(e), key);
+    const found = conditionValues(trustedStatements(read('role')!, facts), key);
     const evidence = { conditionKey: key, expected, found: json(found) };
     const remediation = `Use the condition "StringEquals": {"${key}": "${expected}"}`;
     if (!found.length) {
