@@ -29,27 +29,110 @@ async function openEntity(page, appUrl, name) {
   await page.getByText('IAM role (IRSA)').first().waitFor();
 }
 
-async function checkStatus(page, checkId) {
-  const row = page.getByTestId(`irsa-check-${checkId}`);
+/** The compact card's line for a check that needs attention, and its status. */
+async function problemStatus(page, checkId) {
+  const row = page.getByTestId(`irsa-problem-${checkId}`);
   await row.waitFor();
   return row.getAttribute('data-status');
 }
 
 /**
  * Waits for the card's report; clicks "Verify now" when the entity has none
- * yet. The scheduled fleet run may store one meanwhile, so either may win.
+ * yet. The scheduled fleet run may store one meanwhile, so either may win:
+ * a Verify now that meets the cooldown reloads the page for the stored one.
  */
 async function ensureReport(page, log) {
   const verifiedAt = page.getByTestId('irsa-verified-at');
   const verifyNow = page.getByRole('button', { name: /verify now/i });
-  for (let i = 0; i < 120 && !(await verifiedAt.isVisible()); i++) {
-    if (await verifyNow.isVisible()) {
-      log('no stored report yet: clicking "Verify now"');
-      await verifyNow.click({ timeout: 3_000 }).catch(() => {});
-    }
-    await page.waitForTimeout(500);
+  await verifiedAt.or(verifyNow).first().waitFor({ timeout: 60_000 });
+  if (await verifiedAt.isVisible()) return;
+  log('no stored report yet: clicking "Verify now"');
+  await verifyNow.click();
+  const cooldown = page.getByTestId('irsa-cooldown');
+  await verifiedAt.or(cooldown).first().waitFor({ timeout: 60_000 });
+  if (!(await verifiedAt.isVisible())) {
+    log('verified by someone else moments ago: reloading');
+    await page.reload();
   }
-  await verifiedAt.waitFor({ timeout: 5_000 });
+  await verifiedAt.waitFor({ timeout: 60_000 });
+}
+
+/**
+ * Clicks Re-verify until a new report replaces the shown one. The server
+ * takes one verification per entity per cooldown; the button stays disabled
+ * meanwhile, and click() waits until it is enabled again.
+ */
+async function reverify(page, log) {
+  const before = await page
+    .getByTestId('irsa-verified-at')
+    .getAttribute('data-verified-at');
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await page.getByRole('button', { name: /re-verify/i }).click();
+    const outcome = await page.waitForFunction(
+      previous => {
+        const at = document
+          .querySelector('[data-testid="irsa-verified-at"]')
+          ?.getAttribute('data-verified-at');
+        if (at && at !== previous) return 'verified';
+        if (document.querySelector('[data-testid="irsa-cooldown"]'))
+          return 'cooldown';
+        return false;
+      },
+      before,
+      { timeout: 60_000 },
+    );
+    if ((await outcome.jsonValue()) === 'verified') {
+      const after = await page
+        .getByTestId('irsa-verified-at')
+        .getAttribute('data-verified-at');
+      log(`verifiedAt ${before} -> ${after}`);
+      return { before, after };
+    }
+    log('Re-verify met the cooldown; trying again when the button is enabled');
+  }
+  throw new Error('Re-verify never produced a new report');
+}
+
+/** The checklist rows of the IAM tab as "id=status". */
+async function tabCheckStatuses(page) {
+  await page.getByTestId('irsa-check-binding').waitFor();
+  return page
+    .locator('[data-testid^="irsa-check-"]')
+    .evaluateAll(els =>
+      els.map(
+        el =>
+          `${el.dataset.testid.replace('irsa-check-', '')}=${el.dataset.status}`,
+      ),
+    );
+}
+
+/** Follows the card's "Details" link to the IAM tab. */
+async function openTab(page, name) {
+  await page.getByRole('link', { name: /details/i }).click();
+  await page.waitForURL(url =>
+    url.pathname.endsWith(`/component/${name}/irsa`),
+  );
+  await page.getByTestId('irsa-content').waitFor();
+}
+
+/**
+ * Waits until the permission backend has answered for `permissionName` and
+ * React has committed the answer (two animation frames later).
+ */
+async function permissionSettled(page, permissionName, navigate) {
+  const answered = page.waitForResponse(
+    response =>
+      response.url().includes('/api/permission/authorize') &&
+      (response.request().postData() ?? '').includes(permissionName),
+  );
+  await navigate();
+  await answered;
+  await page.evaluate(
+    () =>
+      new Promise(resolve =>
+        requestAnimationFrame(() => requestAnimationFrame(resolve)),
+      ),
+  );
 }
 
 /** The template's first two pages: name, owner, then the default cluster and namespace. */
@@ -90,24 +173,30 @@ export const fullPortalTests = [
       await page.getByRole('link', { name: /open the component/i }).click();
       // The catalog ingests the new location within seconds; reload until it has.
       const card = page.getByText('IAM role (IRSA)').first();
-      for (let i = 0; i < 60 && !(await card.isVisible()); i++) {
-        await page.waitForTimeout(2000);
+      const deadline = Date.now() + 120_000;
+      while (!(await card.isVisible())) {
+        if (Date.now() > deadline) {
+          throw new Error(`${NEW_SERVICE} did not reach the catalog in 120 s`);
+        }
         await page.reload();
-        await card.waitFor({ timeout: 3000 }).catch(() => {});
+        await card.waitFor({ timeout: 5_000 }).catch(() => {});
       }
-      await card.waitFor({ timeout: 5000 });
       await ensureReport(page, log);
       const arn = await page.getByTestId('irsa-role-arn').innerText();
       if (!arn.includes(`:role/irsa-sandbox-default-${NEW_SERVICE}`)) {
         throw new Error(`unexpected role ARN on the card: ${arn}`);
       }
-      const rows = page.locator('[data-testid^="irsa-check-"]');
-      const statuses = await rows.evaluateAll(els =>
-        els.map(
-          el =>
-            `${el.dataset.testid.replace('irsa-check-', '')}=${el.dataset.status}`,
-        ),
-      );
+      // The compact card: nothing needs attention, every check folded into the count.
+      await page.getByRole('button', { name: '13 checks passed' }).waitFor();
+      const problems = await page
+        .locator('[data-testid^="irsa-problem-"]')
+        .count();
+      if (problems !== 0) {
+        throw new Error(`${problems} check line(s) on a healthy card`);
+      }
+      await screenshot('03-new-service-card');
+      await openTab(page, NEW_SERVICE);
+      const statuses = await tabCheckStatuses(page);
       // The twelve built-in checks and the demo's tag-policy module.
       if (
         statuses.length !== 13 ||
@@ -119,7 +208,6 @@ export const fullPortalTests = [
           `expected 13 passing checks (binding first, tag-policy last), got ${statuses.join(', ')}`,
         );
       }
-      await screenshot('03-new-service-card');
     },
   },
   {
@@ -151,24 +239,45 @@ export const fullPortalTests = [
     },
   },
   {
-    name: 'each broken demo entity names its failing check and the remediation',
+    name: 'each broken demo entity leads its overview with the compact card: the failing check and its fix',
     async run({ page, appUrl, screenshot, log }) {
       for (const [name, checkId] of Object.entries(SCENARIOS)) {
         await openEntity(page, appUrl, name);
         await ensureReport(page, log);
-        const status = await checkStatus(page, checkId);
+        const status = await problemStatus(page, checkId);
         const expected = checkId === 'trust-audience' ? 'warn' : 'fail';
         if (status !== expected) {
           throw new Error(
             `${name}: check ${checkId} is ${status}, expected ${expected}`,
           );
         }
-        const remediation = page.getByTestId(`irsa-remediation-${checkId}`);
+        const remediation = page.getByTestId(
+          `irsa-problem-remediation-${checkId}`,
+        );
         if (!(await remediation.innerText()).trim()) {
           throw new Error(`${name}: no remediation shown for ${checkId}`);
         }
-        log(`${name}: ${checkId} is ${status}, remediation shown`);
+        // The passing checks are one line: "N checks passed".
+        const folded = await page
+          .getByRole('button', { name: /^\d+ checks? passed/ })
+          .innerText();
+        // The card comes before the catalog's relation cards.
+        const cardBox = await page
+          .getByText('IAM role (IRSA)')
+          .first()
+          .boundingBox();
+        const relations = page.getByText(/^Depends on (components|resources)$/);
+        await relations.first().waitFor();
+        for (const box of await relations
+          .all()
+          .then(all => Promise.all(all.map(r => r.boundingBox())))) {
+          if (box.y <= cardBox.y) {
+            throw new Error(`${name}: a relation card sits above the IAM card`);
+          }
+        }
+        log(`${name}: ${checkId} is ${status}, remediation shown, ${folded}`);
         await screenshot(`04-broken-${name}`);
+        if (name === 'reports-job') await screenshot('card-compact');
       }
     },
   },
@@ -177,54 +286,114 @@ export const fullPortalTests = [
     async run({ page, appUrl, screenshot, log }) {
       await openEntity(page, appUrl, 'payments-api');
       await ensureReport(page, log);
-      const before = await page
-        .getByTestId('irsa-verified-at')
-        .getAttribute('data-verified-at');
-      await page.waitForTimeout(1100); // the report's timestamp has second precision at worst
-      await page.getByRole('button', { name: /re-verify/i }).click();
-      await page
-        .getByText(/verifying/i)
-        .first()
-        .waitFor()
-        .catch(() => {});
-      await page.waitForFunction(
-        previous =>
-          document
-            .querySelector('[data-testid="irsa-verified-at"]')
-            ?.getAttribute('data-verified-at') !== previous,
-        before,
-        { timeout: 60_000 },
-      );
-      const after = await page
-        .getByTestId('irsa-verified-at')
-        .getAttribute('data-verified-at');
-      log(`verifiedAt ${before} -> ${after}`);
+      await reverify(page, log);
       await screenshot('05-reverified');
+    },
+  },
+  {
+    name: 'the IAM tab shows every check, the policies and the history; a Re-verify adds a report with what changed',
+    async run({ page, appUrl, screenshot, log }) {
+      const name = 'reports-job';
+      await openEntity(page, appUrl, name);
+      await ensureReport(page, log);
+      await openTab(page, name);
+      const statuses = await tabCheckStatuses(page);
+      if (!statuses.includes('trust-subject=fail')) {
+        throw new Error(`trust-subject is not failing: ${statuses.join(', ')}`);
+      }
+      await page.getByTestId('irsa-policies').waitFor();
+      await page.getByTestId('irsa-allowlist').waitFor();
+      const items = page.getByTestId('irsa-history-item');
+      await items.first().waitFor();
+      const countBefore = await items.count();
+      const { after } = await reverify(page, log);
+      // The timeline reads the history again for the new report.
+      await page
+        .locator(
+          `[data-testid="irsa-history-item"][data-verified-at="${after}"]`,
+        )
+        .waitFor();
+      const newest = items.first();
+      if ((await newest.getAttribute('data-verified-at')) !== after) {
+        throw new Error('the newest history item is not the new report');
+      }
+      const countAfter = await items.count();
+      if (countAfter !== Math.min(countBefore + 1, 20)) {
+        throw new Error(
+          `history went from ${countBefore} to ${countAfter} items`,
+        );
+      }
+      const changes = await newest
+        .getByTestId('irsa-history-change')
+        .allInnerTexts();
+      const known =
+        /^(no change|status: \w+ → \w+|[a-z0-9-]+: (passing → failing|failing → passing))$/;
+      if (changes.length === 0 || changes.some(line => !known.test(line))) {
+        throw new Error(`unexpected change lines: ${changes.join(' | ')}`);
+      }
+      log(
+        `history: ${countBefore} -> ${countAfter} items; newest: ${changes.join(' | ')}`,
+      );
+      const decommission = page.getByRole('button', { name: 'Decommission' });
+      const href = await decommission.getAttribute('href');
+      const expected = `/create/templates/default/irsa-decommission?formData=${encodeURIComponent(
+        JSON.stringify({ entityRef: `component:default/${name}` }),
+      )}`;
+      if (href !== expected) {
+        throw new Error(`Decommission links to ${href}, expected ${expected}`);
+      }
+      await screenshot('iam-tab');
+      await decommission.click();
+      await page.waitForURL(url =>
+        url.pathname.endsWith('/create/templates/default/irsa-decommission'),
+      );
+      await page
+        .getByText('Decommission IRSA for a component')
+        .first()
+        .waitFor();
+      await screenshot('08-decommission-template');
     },
   },
 ];
 
 export const readOnlyPortalTests = [
   {
-    name: 'a guest without irsa.entity.verify sees the card but no Re-verify button',
+    name: 'a guest without irsa.entity.verify or irsa.role.delete sees card and tab but no Re-verify and no Decommission',
     async run({ page, appUrl, screenshot, log }) {
       await signIn(page, appUrl, log);
-      await openEntity(page, appUrl, 'payments-api');
-      await page.getByText('IAM role (IRSA)').first().waitFor();
-      await page.waitForTimeout(2000); // let the permission check settle
-      const buttons = await page
+      await permissionSettled(page, 'irsa.entity.verify', () =>
+        openEntity(page, appUrl, 'payments-api'),
+      );
+      // This guest cannot verify: wait for the scheduled run's report.
+      const verifiedAt = page.getByTestId('irsa-verified-at');
+      await verifiedAt.or(page.getByText('Not verified yet')).first().waitFor();
+      const deadline = Date.now() + 120_000;
+      while (!(await verifiedAt.isVisible())) {
+        if (Date.now() > deadline) {
+          throw new Error('no scheduled report for payments-api in 120 s');
+        }
+        await permissionSettled(page, 'irsa.entity.verify', () =>
+          page.reload(),
+        );
+        await verifiedAt.waitFor({ timeout: 5_000 }).catch(() => {});
+      }
+      const verifyButtons = await page
         .getByRole('button', { name: /re-verify|verify now/i })
         .count();
-      const enabled = [];
-      for (let i = 0; i < buttons; i++) {
-        const button = page
-          .getByRole('button', { name: /re-verify|verify now/i })
-          .nth(i);
-        if (await button.isEnabled()) enabled.push(i);
+      if (verifyButtons) {
+        throw new Error(`${verifyButtons} verify button(s) on the card`);
       }
-      if (enabled.length)
-        throw new Error(`${enabled.length} enabled verify button(s) shown`);
       await screenshot('06-read-only-card');
+      await permissionSettled(page, 'irsa.role.delete', () =>
+        openTab(page, 'payments-api'),
+      );
+      const tabButtons = await page
+        .getByRole('button', { name: /re-verify|verify now|decommission/i })
+        .count();
+      if (tabButtons) {
+        throw new Error(`${tabButtons} mutating button(s) on the IAM tab`);
+      }
+      await screenshot('06-read-only-tab');
     },
   },
 ];

@@ -19,7 +19,7 @@ const guestSignIn = createFrontendModule({
   ],
 });
 
-/** The demo portal: catalog, scaffolder, org pages and the IAM card. */
+/** The demo portal: catalog, scaffolder, org pages, and the IAM card and tab. */
 export default createApp({
   features: [catalogPlugin, scaffolderPlugin, orgPlugin, irsaPlugin, guestSignIn],
 });
