@@ -11,6 +11,7 @@ import type {
   ValidatePolicyInput,
 } from '../types';
 import { defineAwsApi, type AwsApiClientFor } from './AwsApiClient';
+import { allPages } from './allPages';
 
 /** The Access Analyzer API as this gateway uses it: every command it may send. */
 export const ACCESS_ANALYZER_API = defineAwsApi({
@@ -72,21 +73,21 @@ export class AwsAccessAnalyzerGateway implements PolicyValidationGateway {
     target: AwsTarget,
     input: ValidatePolicyInput,
   ): Promise<PolicyFinding[]> {
-    const findings: PolicyFinding[] = [];
-    let nextToken: string | undefined;
-    for (let page = 0; page < MAX_VALIDATE_POLICY_PAGES; page++) {
-      const out = await this.analyzer.send(
-        target,
-        new ValidatePolicyCommand({
-          policyDocument: JSON.stringify(input.document),
-          policyType: input.policyType,
-          ...(nextToken ? { nextToken } : {}),
-        }),
-      );
-      findings.push(...(out.findings ?? []).map(policyFinding));
-      nextToken = out.nextToken;
-      if (!nextToken) break;
-    }
-    return findings;
+    return allPages(
+      nextToken =>
+        this.analyzer.send(
+          target,
+          new ValidatePolicyCommand({
+            policyDocument: JSON.stringify(input.document),
+            policyType: input.policyType,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        ),
+      page => ({
+        items: (page.findings ?? []).map(policyFinding),
+        next: page.nextToken,
+      }),
+      { maxPages: MAX_VALIDATE_POLICY_PAGES },
+    );
   }
 }

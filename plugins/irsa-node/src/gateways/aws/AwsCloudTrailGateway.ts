@@ -1,6 +1,7 @@
 import {
   CloudTrailClient,
   LookupEventsCommand,
+  type Event,
 } from '@aws-sdk/client-cloudtrail';
 import type {
   AwsTarget,
@@ -9,6 +10,7 @@ import type {
   LookupEventsInput,
 } from '../types';
 import { defineAwsApi, type AwsApiClientFor } from './AwsApiClient';
+import { allPages } from './allPages';
 
 /** The CloudTrail API as this gateway uses it: every command it may send. */
 export const CLOUDTRAIL_API = defineAwsApi({
@@ -27,6 +29,22 @@ interface EventRecord {
   sourceIPAddress?: string;
 }
 
+function cloudTrailEventInfo(event: Event): CloudTrailEventInfo {
+  const record: EventRecord = event.CloudTrailEvent
+    ? JSON.parse(event.CloudTrailEvent)
+    : {};
+  return {
+    eventId: event.EventId ?? '',
+    eventName: event.EventName ?? '',
+    eventSource: event.EventSource ?? '',
+    eventTime: event.EventTime?.toISOString() ?? '',
+    username: event.Username,
+    errorCode: record.errorCode,
+    errorMessage: record.errorMessage,
+    sourceIp: record.sourceIPAddress,
+  };
+}
+
 /** CloudTrail on AWS SDK v3: management events naming a resource. */
 export class AwsCloudTrailGateway implements CloudTrailGateway {
   constructor(
@@ -37,41 +55,28 @@ export class AwsCloudTrailGateway implements CloudTrailGateway {
     target: AwsTarget,
     input: LookupEventsInput,
   ): Promise<CloudTrailEventInfo[]> {
-    const events: CloudTrailEventInfo[] = [];
-    let token: string | undefined;
-    do {
-      const out = await this.cloudTrail.send(
-        target,
-        new LookupEventsCommand({
-          LookupAttributes: [
-            {
-              AttributeKey: input.attribute.key,
-              AttributeValue: input.attribute.value,
-            },
-          ],
-          StartTime: input.startTime,
-          EndTime: input.endTime,
-          MaxResults: Math.min(50, input.maxEvents - events.length),
-          NextToken: token,
-        }),
-      );
-      for (const event of out.Events ?? []) {
-        const record: EventRecord = event.CloudTrailEvent
-          ? JSON.parse(event.CloudTrailEvent)
-          : {};
-        events.push({
-          eventId: event.EventId ?? '',
-          eventName: event.EventName ?? '',
-          eventSource: event.EventSource ?? '',
-          eventTime: event.EventTime?.toISOString() ?? '',
-          username: event.Username,
-          errorCode: record.errorCode,
-          errorMessage: record.errorMessage,
-          sourceIp: record.sourceIPAddress,
-        });
-      }
-      token = out.NextToken;
-    } while (token && events.length < input.maxEvents);
-    return events;
+    return allPages(
+      (NextToken, found) =>
+        this.cloudTrail.send(
+          target,
+          new LookupEventsCommand({
+            LookupAttributes: [
+              {
+                AttributeKey: input.attribute.key,
+                AttributeValue: input.attribute.value,
+              },
+            ],
+            StartTime: input.startTime,
+            EndTime: input.endTime,
+            MaxResults: Math.min(50, input.maxEvents - found),
+            NextToken,
+          }),
+        ),
+      page => ({
+        items: (page.Events ?? []).map(cloudTrailEventInfo),
+        next: page.NextToken,
+      }),
+      { maxItems: input.maxEvents },
+    );
   }
 }

@@ -40,6 +40,7 @@ import type {
   RoleInfo,
 } from '../types';
 import { defineAwsApi, type AwsApiClientFor } from './AwsApiClient';
+import { allPages } from './allPages';
 import { tagList, tagRecord } from './awsTags';
 
 /** The IAM API as this gateway uses it: every command it may send. */
@@ -86,6 +87,10 @@ function decodePolicy(text: string | undefined): PolicyDocument {
     raw.startsWith('{') ? raw : decodeURIComponent(raw),
   ) as PolicyDocument;
 }
+
+// IAM's Marker is meaningful only while IsTruncated says there is more.
+const nextMarker = (page: { IsTruncated?: boolean; Marker?: string }) =>
+  page.IsTruncated ? page.Marker : undefined;
 
 const iso = (date: Date | undefined) => (date ? date.toISOString() : '');
 
@@ -375,25 +380,20 @@ export class AwsIamGateway implements IamGateway {
     target: AwsTarget,
     roleName: string,
   ): Promise<AttachedPolicyRef[]> {
-    const result: AttachedPolicyRef[] = [];
-    let marker: string | undefined;
-    do {
-      const out = await this.iam.send(
-        target,
-        new ListAttachedRolePoliciesCommand({
-          RoleName: roleName,
-          Marker: marker,
-        }),
-      );
-      for (const policy of out.AttachedPolicies ?? []) {
-        result.push({
+    return allPages(
+      Marker =>
+        this.iam.send(
+          target,
+          new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker }),
+        ),
+      page => ({
+        items: (page.AttachedPolicies ?? []).map(policy => ({
           arn: policy.PolicyArn ?? '',
           name: policy.PolicyName ?? '',
-        });
-      }
-      marker = out.IsTruncated ? out.Marker : undefined;
-    } while (marker);
-    return result;
+        })),
+        next: nextMarker(page),
+      }),
+    );
   }
 
   async attachRolePolicy(
@@ -424,17 +424,14 @@ export class AwsIamGateway implements IamGateway {
     target: AwsTarget,
     roleName: string,
   ): Promise<string[]> {
-    const names: string[] = [];
-    let marker: string | undefined;
-    do {
-      const out = await this.iam.send(
-        target,
-        new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker }),
-      );
-      names.push(...(out.PolicyNames ?? []));
-      marker = out.IsTruncated ? out.Marker : undefined;
-    } while (marker);
-    return names;
+    return allPages(
+      Marker =>
+        this.iam.send(
+          target,
+          new ListRolePoliciesCommand({ RoleName: roleName, Marker }),
+        ),
+      page => ({ items: page.PolicyNames ?? [], next: nextMarker(page) }),
+    );
   }
 
   async getRolePolicy(

@@ -20,6 +20,7 @@ import type {
   VpcEndpointInfo,
 } from '../types';
 import { defineAwsApi, type AwsApiClientFor } from './AwsApiClient';
+import { allPages } from './allPages';
 import { tagRecord } from './awsTags';
 
 /** The EC2 API as this gateway uses it: every command it may send. */
@@ -93,21 +94,6 @@ function vpcEndpointInfo(endpoint: VpcEndpoint): VpcEndpointInfo {
   };
 }
 
-/** Every page of an EC2 Describe* call, following NextToken. */
-async function allPages<T, Page extends { NextToken?: string }>(
-  fetchPage: (token: string | undefined) => Promise<Page>,
-  itemsOf: (page: Page) => T[],
-): Promise<T[]> {
-  const items: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetchPage(token);
-    items.push(...itemsOf(page));
-    token = page.NextToken;
-  } while (token);
-  return items;
-}
-
 /** EC2 on AWS SDK v3: a cluster VPC's subnets, NAT gateways, route tables and endpoints. */
 export class AwsNetworkGateway implements NetworkGateway {
   constructor(private readonly ec2: AwsApiClientFor<typeof EC2_API>) {}
@@ -130,7 +116,10 @@ export class AwsNetworkGateway implements NetworkGateway {
             NextToken,
           }),
         ),
-      page => (page.Subnets ?? []).map(subnetInfo),
+      page => ({
+        items: (page.Subnets ?? []).map(subnetInfo),
+        next: page.NextToken,
+      }),
     );
   }
 
@@ -148,7 +137,10 @@ export class AwsNetworkGateway implements NetworkGateway {
             NextToken,
           }),
         ),
-      page => (page.NatGateways ?? []).map(natGatewayInfo),
+      page => ({
+        items: (page.NatGateways ?? []).map(natGatewayInfo),
+        next: page.NextToken,
+      }),
     );
   }
 
@@ -163,7 +155,10 @@ export class AwsNetworkGateway implements NetworkGateway {
           target,
           new DescribeRouteTablesCommand({ Filters, NextToken }),
         ),
-      page => (page.RouteTables ?? []).map(routeTableInfo),
+      page => ({
+        items: (page.RouteTables ?? []).map(routeTableInfo),
+        next: page.NextToken,
+      }),
     );
   }
 
@@ -178,7 +173,10 @@ export class AwsNetworkGateway implements NetworkGateway {
           target,
           new DescribeVpcEndpointsCommand({ Filters, NextToken }),
         ),
-      page => (page.VpcEndpoints ?? []).map(vpcEndpointInfo),
+      page => ({
+        items: (page.VpcEndpoints ?? []).map(vpcEndpointInfo),
+        next: page.NextToken,
+      }),
     );
   }
 }
