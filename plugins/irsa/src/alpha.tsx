@@ -60,9 +60,32 @@ const policyDocumentField = FormFieldBlueprint.make({
   },
 });
 
+/** Template field `ui:field: IrsaClusterPicker`: the backend's configured clusters. */
+const clusterPickerField = FormFieldBlueprint.make({
+  name: 'irsa-cluster-picker',
+  params: {
+    field: () => import('./scaffolder').then(m => m.irsaClusterPickerFormField),
+  },
+});
+
+/** Template field `ui:field: IrsaNamespace`: checks namespace and ServiceAccount live. */
+const namespaceField = FormFieldBlueprint.make({
+  name: 'irsa-namespace',
+  params: {
+    field: () => import('./scaffolder').then(m => m.irsaNamespaceFormField),
+  },
+});
+
 /** The IRSA frontend plugin (new frontend system). @alpha */
 export default createFrontendPlugin({
   pluginId: 'irsa',
-  extensions: [irsaApi, irsaEntityCard, irsaEntityContent, policyDocumentField],
+  extensions: [
+    irsaApi,
+    irsaEntityCard,
+    irsaEntityContent,
+    policyDocumentField,
+    clusterPickerField,
+    namespaceField,
+  ],
   externalRoutes: { scaffolderTemplate: scaffolderTemplateRouteRef },
 });

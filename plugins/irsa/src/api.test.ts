@@ -100,4 +100,69 @@ describe('IrsaClient', () => {
       failing.api.getHistory('component:default/x', 500),
     ).rejects.toMatchObject({ name: 'ResponseError', statusCode: 400 });
   });
+
+  it('POSTs restart with the owners chosen (or none) as JSON', async () => {
+    const body = {
+      restarted: [],
+      failed: [],
+      skipped: [],
+      verification: { error: 'x' },
+    };
+    const { api, fetch } = client(json(body));
+    await expect(
+      api.restartWorkloads('component:default/billing-api', [
+        'deployment/billing-api',
+      ]),
+    ).resolves.toEqual(body);
+    expect(fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/entities/component/default/billing-api/restart',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"owners":["deployment/billing-api"]}',
+      },
+    );
+    const all = client(json(body));
+    await all.api.restartWorkloads('component:default/billing-api');
+    expect(all.fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/entities/component/default/billing-api/restart',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
+      },
+    );
+  });
+
+  it('lists clusters and checks a ServiceAccount with encoded segments, throwing ResponseError on 400', async () => {
+    const clusters = {
+      items: [
+        {
+          name: 'sandbox',
+          accountId: '111122223333',
+          region: 'us-east-1',
+          defaultMechanism: 'irsa',
+        },
+      ],
+    };
+    const listed = client(json(clusters));
+    await expect(listed.api.listClusters()).resolves.toEqual(clusters);
+    expect(listed.fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/clusters',
+    );
+    const check = { exists: false, managedByUs: false, namespaceAllowed: true };
+    const checked = client(json(check));
+    await expect(
+      checked.api.checkServiceAccount('sandbox', 'pay ments', 'api/x'),
+    ).resolves.toEqual(check);
+    expect(checked.fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/clusters/sandbox/namespaces/pay%20ments/serviceaccounts/api%2Fx',
+    );
+    const bad = client(
+      json({ error: { name: 'InputError', message: 'namespace: bad' } }, 400),
+    );
+    await expect(
+      bad.api.checkServiceAccount('sandbox', 'X', 'y'),
+    ).rejects.toMatchObject({ name: 'ResponseError', statusCode: 400 });
+  });
 });

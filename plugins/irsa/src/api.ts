@@ -9,8 +9,11 @@ import {
   type CompoundEntityRef,
 } from '@backstage/catalog-model';
 import type {
+  ClustersResponse,
   ReportHistoryResponse,
+  ServiceAccountCheckResponse,
   StoredReportResponse,
+  WorkloadRestartResponse,
 } from '@backstage-irsa/plugin-irsa-common';
 
 /** The entity was verified moments ago; the server asks to wait. */
@@ -28,6 +31,26 @@ export interface IrsaApi {
   /** Runs every check now; throws IrsaCooldownError on 429. */
   verify(entityRef: string): Promise<StoredReportResponse>;
   getHistory(entityRef: string, limit?: number): Promise<ReportHistoryResponse>;
+  /**
+   * Restarts the workloads owning the pods the latest report names as
+   * "restart needed" (all, or the `owners` given as `kind/name`), then
+   * verifies again. Needs irsa.workload.restart on the entity.
+   */
+  restartWorkloads(
+    entityRef: string,
+    owners?: string[],
+  ): Promise<WorkloadRestartResponse>;
+  /** The clusters configured under `irsa.clusters`, for the template. */
+  listClusters(): Promise<ClustersResponse>;
+  /**
+   * Whether a template may provision this ServiceAccount: it exists, who
+   * owns it, and whether the namespace is allowed. Needs irsa.role.create.
+   */
+  checkServiceAccount(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Promise<ServiceAccountCheckResponse>;
 }
 
 /** @public */
@@ -61,6 +84,33 @@ export class IrsaClient implements IrsaApi {
   async getHistory(entityRef: string, limit = 20) {
     return this.json<ReportHistoryResponse>(
       await this.call(entityRef, `/history?limit=${limit}`),
+    );
+  }
+
+  async restartWorkloads(entityRef: string, owners?: string[]) {
+    return this.json<WorkloadRestartResponse>(
+      await this.call(entityRef, '/restart', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(owners ? { owners } : {}),
+      }),
+    );
+  }
+
+  async listClusters() {
+    const base = await this.options.discoveryApi.getBaseUrl('irsa');
+    return this.json<ClustersResponse>(
+      await this.options.fetchApi.fetch(`${base}/v1/clusters`),
+    );
+  }
+
+  async checkServiceAccount(cluster: string, namespace: string, name: string) {
+    const base = await this.options.discoveryApi.getBaseUrl('irsa');
+    const [c, ns, sa] = [cluster, namespace, name].map(encodeURIComponent);
+    return this.json<ServiceAccountCheckResponse>(
+      await this.options.fetchApi.fetch(
+        `${base}/v1/clusters/${c}/namespaces/${ns}/serviceaccounts/${sa}`,
+      ),
     );
   }
 

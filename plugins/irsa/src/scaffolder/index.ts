@@ -1,5 +1,10 @@
 import { createFormField } from '@backstage/plugin-scaffolder-react/alpha';
 import {
+  ClusterPickerField,
+  validateClusterPicker,
+} from './ClusterPickerField';
+import { NamespaceField, validateNamespaceField } from './NamespaceField';
+import {
   PolicyDocumentField,
   validatePolicyDocument,
 } from './PolicyDocumentField';
@@ -9,4 +14,18 @@ export const irsaPolicyDocumentFormField = createFormField({
   name: 'IrsaPolicyDocument',
   component: PolicyDocumentField,
   validation: validatePolicyDocument,
+});
+
+/** Template field `ui:field: IrsaClusterPicker` (new frontend system). */
+export const irsaClusterPickerFormField = createFormField({
+  name: 'IrsaClusterPicker',
+  component: ClusterPickerField,
+  validation: validateClusterPicker,
+});
+
+/** Template field `ui:field: IrsaNamespace` (new frontend system). */
+export const irsaNamespaceFormField = createFormField({
+  name: 'IrsaNamespace',
+  component: NamespaceField,
+  validation: validateNamespaceField,
 });
