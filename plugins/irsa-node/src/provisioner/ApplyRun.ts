@@ -1,5 +1,10 @@
-/** Runs one side effect; the scaffolder passes ctx.checkpoint so retries skip done steps. */
-export type StepRunner = <T extends object | string | void>(
+import type { JsonValue } from '@backstage/types';
+
+/**
+ * Runs one side effect; the scaffolder passes ctx.checkpoint so retries skip
+ * done steps. A step's result is stored as JSON.
+ */
+export type StepRunner = <T extends JsonValue | void>(
   key: string,
   fn: () => Promise<T>,
 ) => Promise<T>;
@@ -77,7 +82,7 @@ export class ApplyRun {
   }
 
   /** Runs a named step once per generation. */
-  async run<T extends object | string | void>(
+  async run<T extends JsonValue | void>(
     name: string,
     key: string,
     fn: () => Promise<T>,

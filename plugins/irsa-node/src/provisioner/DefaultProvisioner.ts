@@ -881,14 +881,14 @@ export class DefaultProvisioner {
       log(
         `Creating ServiceAccount ${ref} annotated with ${EKS_ROLE_ARN_ANNOTATION}`,
       );
-      await run.run('create ServiceAccount', 'create-sa', async () =>
-        kubernetes.createServiceAccount(input.cluster, {
+      await run.run('create ServiceAccount', 'create-sa', async () => {
+        await kubernetes.createServiceAccount(input.cluster, {
           namespace: input.namespace,
           name: input.serviceAccount,
           annotations,
           labels: plan.serviceAccountLabels,
-        }),
-      );
+        });
+      });
       return undefined;
     }
     const stale =
@@ -906,15 +906,15 @@ export class DefaultProvisioner {
       `Annotating ServiceAccount ${ref} (only ${Object.keys(annotations).join(', ')} and its managed-by label; everything else untouched). Restart its pods to pick up the role.`,
     );
     // Guarded by the version the plan read: a change since then is refused, not overwritten.
-    await run.run('annotate ServiceAccount', 'annotate-sa', async () =>
-      kubernetes.patchServiceAccountMetadata(
+    await run.run('annotate ServiceAccount', 'annotate-sa', async () => {
+      await kubernetes.patchServiceAccountMetadata(
         input.cluster,
         input.namespace,
         input.serviceAccount,
         { annotations, labels: plan.serviceAccountLabels },
         { expectedResourceVersion: existing.resourceVersion },
-      ),
-    );
+      );
+    });
     return undefined;
   }
 }

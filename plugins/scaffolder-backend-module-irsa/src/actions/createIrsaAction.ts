@@ -203,7 +203,7 @@ export function createIrsaAction(options: {
         dryRun: ctx.isDryRun,
         holder: `scaffolder task ${ctx.task.id}`,
         step: (key, fn) =>
-          ctx.checkpoint({ key, fn: fn as () => Promise<any> }),
+          ctx.checkpoint({ key, fn }),
         caller: {
           mayAdopt: entityRef =>
             isCallerAllowed(options.permissions, credentials, {

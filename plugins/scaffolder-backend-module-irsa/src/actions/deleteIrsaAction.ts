@@ -1,7 +1,6 @@
 import type { PermissionsService } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type { JsonValue } from '@backstage/types';
 import { irsaRoleDeletePermission } from '@backstage-irsa/plugin-irsa-common';
 import {
   isCallerAllowed,
@@ -99,12 +98,7 @@ export function createDeleteIrsaAction(options: {
           log: message => ctx.logger.info(message),
           dryRun: ctx.isDryRun,
           holder: `scaffolder task ${ctx.task.id}`,
-          // Every step returns a string, which is JSON.
-          step: (key, fn) =>
-            ctx.checkpoint({
-              key,
-              fn: fn as () => Promise<JsonValue>,
-            }) as Promise<never>,
+          step: (key, fn) => ctx.checkpoint({ key, fn }),
         },
       );
       ctx.output('roleArn', result.roleArn);
