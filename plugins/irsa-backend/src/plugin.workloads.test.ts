@@ -117,11 +117,9 @@ async function verify(
   return res.body.report;
 }
 
-const podInjection = (report: { checks: Array<{ id: string }> }) =>
-  report.checks.find(c => c.id === 'pod-injection') as {
-    status: string;
-    message: string;
-  };
+const podInjection = (report: {
+  checks: Array<{ id: string; status: string; message: string }>;
+}) => report.checks.find(c => c.id === 'pod-injection')!;
 
 describe('POST /v1/entities/:kind/:namespace/:name/restart', () => {
   it('200: restarts the Deployment owning the restart-needed pods and verifies again, even inside the cooldown', async () => {

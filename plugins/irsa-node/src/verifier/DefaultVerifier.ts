@@ -31,6 +31,7 @@ import type {
 import { evaluateBinding, type BindingResult } from './binding';
 import { CheckRegistry, type IrsaCheckRegistry } from './CheckRegistry';
 import { builtInChecks } from './checks';
+import { podsNeedingRestart } from './checks/pod-injection';
 import { runChecks } from './runChecks';
 import { DEFAULT_VERIFIER_OPTIONS } from './options';
 import {
@@ -250,6 +251,22 @@ export class DefaultVerifier implements Verifier {
       : skip<
           Awaited<ReturnType<typeof kubernetes.listPodsForServiceAccount>>
         >();
+    // One call for the owners of the pods that need a restart, if any.
+    const podOwnersP = podsP.then(pods => {
+      const stale = pods.ok ? podsNeedingRestart(pods.value, roleArn) : [];
+      if (!stale.length) return undefined;
+      return read(
+        'pod owners',
+        timeout,
+        () =>
+          kubernetes.resolvePodOwners(
+            request.cluster,
+            namespace,
+            stale.map(p => p.name),
+          ),
+        signal,
+      );
+    });
     let policiesP = skip<AttachedPolicy[]>();
     let cloudTrailP = skip<CloudTrailEventInfo[]>();
     let exchangeP = skip<AssumedIdentity | GatewayError>();
@@ -278,11 +295,12 @@ export class DefaultVerifier implements Verifier {
       exchangeP = Promise.resolve(notRead('the role does not exist'));
     }
 
-    const [facts, provider, pods, policies, exchange, cloudTrail] =
+    const [facts, provider, pods, podOwners, policies, exchange, cloudTrail] =
       await Promise.all([
         factsP,
         providerP,
         podsP,
+        podOwnersP,
         policiesP,
         exchangeP,
         cloudTrailP,
@@ -303,6 +321,7 @@ export class DefaultVerifier implements Verifier {
       role,
       serviceAccount,
       pods,
+      ...(podOwners ? { podOwners } : {}),
       policies,
       exchange,
       cloudTrail,

@@ -12,6 +12,7 @@ import type {
   CloudTrailEventInfo,
   OidcProviderInfo,
   PodInfo,
+  PodOwner,
   RoleInfo,
   ServiceAccountInfo,
 } from '../gateways/types';
@@ -57,6 +58,11 @@ export interface Evidence {
   /** undefined: the ServiceAccount does not exist. */
   serviceAccount: Source<ServiceAccountInfo | undefined>;
   pods: Source<PodInfo[]>;
+  /**
+   * The owners of the pods that need a restart (read only for those), so
+   * the remediation can name the workload. Absent when there are none.
+   */
+  podOwners?: Source<PodOwner[]>;
   policies: Source<AttachedPolicy[]>;
   /** The exchange's outcome: an identity, or the error STS answered with. */
   exchange: Source<AssumedIdentity | GatewayError>;
