@@ -100,6 +100,34 @@ describe('IrsaClusterPicker', () => {
     expect(onChange).toHaveBeenCalledTimes(1);
   });
 
+  it('shows the chosen cluster in the input the browser tests wait for', async () => {
+    const onChange = jest.fn();
+    const props = {
+      formData: 'sandbox-legacy',
+      onChange,
+      schema: { title: 'Cluster' },
+      required: true,
+      rawErrors: [],
+      idSchema: { $id: 'root_cluster' },
+    } as unknown as FieldExtensionComponentProps<string>;
+    await renderInTestApp(
+      <TestApiProvider
+        apis={[[irsaApiRef, { listClusters: async () => clusters }]]}
+      >
+        <ClusterPickerField {...props} />
+      </TestApiProvider>,
+    );
+    expect(
+      await screen.findByText(
+        'sandbox-legacy — account 111122223333, us-west-2, IRSA',
+      ),
+    ).toBeInTheDocument();
+    const input = screen.getByTestId('irsa-cluster-picker');
+    expect(input).toHaveAttribute('name', 'cluster');
+    expect(input).toHaveValue('sandbox-legacy');
+    expect(onChange).not.toHaveBeenCalled();
+  });
+
   it('refuses a cluster the backend does not have', async () => {
     const v = validation();
     await validateClusterPicker('prod', v as never, {
