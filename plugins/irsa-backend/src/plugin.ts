@@ -16,6 +16,7 @@ import {
   type IrsaCheck,
 } from '@backstage-irsa/plugin-irsa-node';
 import { readIrsaBackendConfig } from './config';
+import { FleetOverview } from './service/FleetOverview';
 import { FleetVerification } from './service/FleetVerification';
 import { DatabaseReportStore } from './service/ReportStore';
 import { createRouter } from './service/router';
@@ -151,6 +152,19 @@ export const irsaPlugin = createBackendPlugin({
             kubernetes: irsa.kubernetes,
             logger,
             staleAfterMs: settings.staleAfterMs,
+            fleet: new FleetOverview({
+              catalog: deps.catalog,
+              auth: deps.auth,
+              permissions: deps.permissions,
+              store,
+              clusters: irsa.clusters,
+              iam: irsa.iam,
+              logger,
+              staleAfterMs: settings.staleAfterMs,
+              rolePath:
+                deps.config.getOptionalString('irsa.provisioning.rolePath') ??
+                '/',
+            }),
           }),
         );
       },

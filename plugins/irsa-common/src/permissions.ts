@@ -66,6 +66,16 @@ export const irsaWorkloadRestartPermission: ResourcePermission<'catalog-entity'>
     resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
   });
 
+/**
+ * See the platform's view of the fleet: what belongs to nobody (roles whose
+ * entity is gone, entities and ServiceAccounts whose role is gone). Not
+ * conditional: orphans by definition have no catalog entity to own them.
+ */
+export const irsaFleetReadPermission = createPermission({
+  name: 'irsa.fleet.read',
+  attributes: { action: 'read' },
+});
+
 /** Every permission this plugin defines, for `permissionsRegistry.addPermissions`. */
 export const irsaPermissions = [
   irsaEntityReadPermission,
@@ -74,4 +84,5 @@ export const irsaPermissions = [
   irsaRoleAdoptPermission,
   irsaRoleDeletePermission,
   irsaWorkloadRestartPermission,
+  irsaFleetReadPermission,
 ];

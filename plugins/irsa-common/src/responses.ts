@@ -1,4 +1,4 @@
-import type { StoredReportResponse } from './report';
+import type { OverallStatus, StoredReportResponse } from './report';
 
 /*
  * Bodies of the irsa backend's portal routes other than the report itself,
@@ -69,4 +69,83 @@ export interface WorkloadRestartResponse {
   skipped: SkippedPod[];
   /** The verification run after the restart, or why it could not run. */
   verification: { report: StoredReportResponse } | { error: string };
+}
+
+/** A fleet row's status: a report's overall status, or `none` (never verified). */
+export type FleetStatus = OverallStatus | 'none';
+
+/** Every fleet status, in display order. */
+export const FLEET_STATUSES: readonly FleetStatus[] = [
+  'pass',
+  'warn',
+  'fail',
+  'unknown',
+  'none',
+];
+
+/** One entity with IRSA, as `GET /v1/entities` lists it. */
+export interface FleetEntity {
+  entityRef: string;
+  title?: string;
+  /** The owner as a full entity ref (`group:default/payments`). */
+  owner: string;
+  cluster: string;
+  namespace: string;
+  serviceAccount: string;
+  /** How the entity gets its role (EKS Pod Identity is not supported yet). */
+  mechanism: 'irsa';
+  status: FleetStatus;
+  /** Ids of the checks that did not pass or skip in the newest report. */
+  failingChecks: string[];
+  /** ISO 8601, absent when never verified. */
+  verifiedAt?: string;
+  /** Verified longer ago than the schedule interval (or never). */
+  stale: boolean;
+}
+
+/** Body of `GET /v1/entities`: a page of the fleet and counts per status. */
+export interface FleetResponse {
+  items: FleetEntity[];
+  /** Rows matching every filter, across all pages. */
+  totalItems: number;
+  /** Rows per status matching every filter but `status`. */
+  counts: Record<FleetStatus, number>;
+}
+
+/** Something IRSA set up that belongs to nobody. */
+export type FleetOrphan =
+  | {
+      /** A role this project manages whose entity is gone from the catalog. */
+      kind: 'role';
+      roleArn: string;
+      /** The `irsa.dev/entity-ref` tag. */
+      entityRef: string;
+      cluster: string;
+      reason: string;
+    }
+  | {
+      /** An entity whose role no longer exists. */
+      kind: 'entity';
+      entityRef: string;
+      roleArn: string;
+      cluster: string;
+      reason: string;
+    }
+  | {
+      /** A ServiceAccount annotated with a role that does not exist. */
+      kind: 'serviceAccount';
+      cluster: string;
+      namespace: string;
+      name: string;
+      roleArn: string;
+      /** The entity whose report found it. */
+      entityRef: string;
+      reason: string;
+    };
+
+/** Body of `GET /v1/orphans`. */
+export interface OrphansResponse {
+  items: FleetOrphan[];
+  /** Sources that could not be read (a cluster's IAM), so the list may be short. */
+  errors: string[];
 }

@@ -231,4 +231,50 @@ describe('DatabaseReportStore', () => {
       );
     },
   );
+  it.each(databases.eachSupportedId())(
+    "answers every entity's newest summary and its failing reports on %p",
+    async id => {
+      const store = await storeOn(await databases.init(id), 10);
+      await store.add(
+        'Component:default/A',
+        report('2026-11-01T00:00:00.000Z'),
+      );
+      await store.add(
+        'Component:default/A',
+        report('2026-11-02T00:00:00.000Z', 'fail'),
+      );
+      await store.add(
+        'component:default/b',
+        report('2026-11-03T00:00:00.000Z'),
+      );
+
+      expect(await store.latestSummaries()).toEqual(
+        new Map([
+          [
+            'component:default/a',
+            {
+              status: 'fail',
+              failingChecks: ['role'],
+              verifiedAt: new Date('2026-11-02T00:00:00.000Z'),
+            },
+          ],
+          [
+            'component:default/b',
+            {
+              status: 'pass',
+              failingChecks: [],
+              verifiedAt: new Date('2026-11-03T00:00:00.000Z'),
+            },
+          ],
+        ]),
+      );
+      expect(await store.latestReportsWithStatus(['fail'])).toEqual([
+        {
+          entityKey: 'component:default/a',
+          report: report('2026-11-02T00:00:00.000Z', 'fail'),
+        },
+      ]);
+      expect(await store.latestReportsWithStatus([])).toEqual([]);
+    },
+  );
 });

@@ -2,10 +2,19 @@ import type { DatabaseService } from '@backstage/backend-plugin-api';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
   summarizeReport,
+  type OverallStatus,
   type ReportSummary,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
 import type { Knex } from 'knex';
+
+/** An entity's newest report, as the fleet list shows it. */
+export interface LatestSummary {
+  status: OverallStatus;
+  /** Ids of the checks that did not pass or skip, in report order. */
+  failingChecks: string[];
+  verifiedAt: Date;
+}
 
 /** Where verification reports are kept. */
 export interface ReportStore {
@@ -21,6 +30,15 @@ export interface ReportStore {
   lastVerified(entityRefs: string[]): Promise<Map<string, Date>>;
   /** Deletes every report verified before the cutoff; answers how many. */
   purgeOlderThan(cutoff: Date): Promise<number>;
+  /**
+   * Every entity's newest summary, keyed by the lower-cased entity ref
+   * ({@link entityKey}): one query for the whole fleet.
+   */
+  latestSummaries(): Promise<Map<string, LatestSummary>>;
+  /** The newest full report of every entity whose newest status is one of these. */
+  latestReportsWithStatus(
+    statuses: OverallStatus[],
+  ): Promise<Array<{ entityKey: string; report: VerificationReport }>>;
 }
 
 const TABLE = 'irsa_reports';
@@ -143,6 +161,43 @@ export class DatabaseReportStore implements ReportStore {
         result.set(original.get(row.entity_ref)!, new Date(row.last));
     }
     return result;
+  }
+
+  async latestSummaries(): Promise<Map<string, LatestSummary>> {
+    // Only an entity's newest row keeps its report, so that marks the latest.
+    const rows: Array<{
+      entity_ref: string;
+      status: OverallStatus;
+      failing_checks: string | null;
+      verified_at: string | number | Date;
+    }> = await this.knex(TABLE)
+      .select('entity_ref', 'status', 'failing_checks', 'verified_at')
+      .whereNotNull('report');
+    const result = new Map<string, LatestSummary>();
+    for (const row of rows) {
+      result.set(row.entity_ref, {
+        status: row.status,
+        failingChecks: row.failing_checks ? JSON.parse(row.failing_checks) : [],
+        verifiedAt: new Date(row.verified_at),
+      });
+    }
+    return result;
+  }
+
+  async latestReportsWithStatus(
+    statuses: OverallStatus[],
+  ): Promise<Array<{ entityKey: string; report: VerificationReport }>> {
+    if (!statuses.length) return [];
+    const rows: Array<{ entity_ref: string; report: string }> =
+      await this.knex(TABLE)
+        .select('entity_ref', 'report')
+        .whereNotNull('report')
+        .whereIn('status', statuses)
+        .orderBy('entity_ref');
+    return rows.map(row => ({
+      entityKey: row.entity_ref,
+      report: JSON.parse(row.report) as VerificationReport,
+    }));
   }
 
   async purgeOlderThan(cutoff: Date): Promise<number> {

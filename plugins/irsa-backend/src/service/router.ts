@@ -15,13 +15,17 @@ import {
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
+  CHECK_IDS,
   EKS_ROLE_ARN_ANNOTATION,
+  FLEET_STATUSES,
   irsaEntityReadPermission,
+  irsaFleetReadPermission,
   irsaEntityVerifyPermission,
   irsaRoleCreatePermission,
   irsaWorkloadRestartPermission,
   isIrsaAvailable,
   type ClustersResponse,
+  type FleetStatus,
   type ReportHistoryResponse,
   type ServiceAccountCheckResponse,
   type StoredReportResponse,
@@ -39,6 +43,7 @@ import {
 } from '@backstage-irsa/plugin-irsa-node';
 import express, { type Request } from 'express';
 import Router from 'express-promise-router';
+import type { FleetOverview, FleetQuery } from './FleetOverview';
 import type { ReportStore } from './ReportStore';
 import type { WorkloadRestarter } from './WorkloadRestarter';
 import {
@@ -68,6 +73,8 @@ export interface RouterOptions {
   logger: LoggerService;
   /** Reports older than this are marked stale (the schedule interval). */
   staleAfterMs: number;
+  /** The fleet list and its orphans. */
+  fleet: FleetOverview;
 }
 
 function entityRefFrom(req: Request): string {
@@ -100,6 +107,7 @@ export async function createRouter(
     clusters,
     kubernetes,
     staleAfterMs,
+    fleet,
   } = options;
   const router = Router();
   router.use(express.json({ limit: '10kb' }));
@@ -146,6 +154,46 @@ export async function createRouter(
   const stored = (report: VerificationReport): StoredReportResponse => ({
     report,
     stale: Date.now() - new Date(report.verifiedAt).getTime() > staleAfterMs,
+  });
+
+  router.get('/v1/entities', async (req, res) => {
+    const query = fleetQuery(req.query);
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    // As for every IAM-report read, a service principal's access
+    // restrictions must name irsa.entity.read.
+    if (
+      credentials.principal.type === 'service' &&
+      !(
+        credentials.principal.accessRestrictions?.permissionNames ?? []
+      ).includes(irsaEntityReadPermission.name)
+    ) {
+      throw new NotAllowedError(
+        `You are not allowed to list IAM reports (permission ${irsaEntityReadPermission.name})`,
+      );
+    }
+    res.json(await fleet.list(credentials, query));
+  });
+
+  router.get('/v1/orphans', async (req, res) => {
+    if (Object.keys(req.query).length) {
+      throw new InputError(
+        `${Object.keys(req.query)[0]}: is not a parameter of this route`,
+      );
+    }
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const allowed = await isCallerAllowed(permissions, credentials, {
+      permission: irsaFleetReadPermission,
+    });
+    if (!allowed) {
+      throw new NotAllowedError(
+        `You are not allowed to see the fleet's orphans (permission ${irsaFleetReadPermission.name})`,
+      );
+    }
+    res.json(await fleet.orphans());
   });
 
   router.get('/v1/entities/:kind/:namespace/:name', async (req, res) => {
@@ -339,6 +387,97 @@ export async function createRouter(
   );
 
   return router;
+}
+
+const FLEET_PARAMS = [
+  'cluster',
+  'owner',
+  'status',
+  'check',
+  'offset',
+  'limit',
+] as const;
+const CLUSTER_NAME = /^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,98}[a-zA-Z0-9])?$/;
+const OWNER_REF =
+  /^([a-zA-Z][a-zA-Z0-9-]{0,62}:)?([a-zA-Z0-9][-_.a-zA-Z0-9]{0,62}\/)?[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
+const CHECK_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The fleet list's query: every parameter checked, each error naming it. */
+function fleetQuery(raw: Request['query']): FleetQuery {
+  const unknown = Object.keys(raw).find(
+    key => !(FLEET_PARAMS as readonly string[]).includes(key),
+  );
+  if (unknown !== undefined) {
+    throw new InputError(
+      `${unknown}: is not a parameter; use ${FLEET_PARAMS.join(', ')}`,
+    );
+  }
+  const single = (name: (typeof FLEET_PARAMS)[number]) => {
+    const value = raw[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !value) {
+      throw new InputError(`${name}: must be given once, not empty`);
+    }
+    return value;
+  };
+  const integer = (
+    name: 'offset' | 'limit',
+    fallback: number,
+    min: number,
+    max: number,
+  ) => {
+    const value = single(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      throw new InputError(`${name}: must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+  const cluster = single('cluster');
+  if (cluster !== undefined && !CLUSTER_NAME.test(cluster)) {
+    throw new InputError(
+      'cluster: must be a cluster name (irsa.clusters[].name)',
+    );
+  }
+  const owner = single('owner');
+  if (owner !== undefined && !OWNER_REF.test(owner)) {
+    throw new InputError(
+      'owner: must be an entity ref such as "group:default/payments"',
+    );
+  }
+  const status = single('status');
+  if (
+    status !== undefined &&
+    !(FLEET_STATUSES as readonly string[]).includes(status)
+  ) {
+    throw new InputError(`status: must be one of ${FLEET_STATUSES.join(', ')}`);
+  }
+  const check = single('check');
+  if (check !== undefined && !CHECK_ID.test(check)) {
+    throw new InputError(
+      `check: must be a check id such as ${CHECK_IDS.slice(0, 2).join(' or ')}`,
+    );
+  }
+  return {
+    cluster,
+    owner: owner === undefined ? undefined : normaliseOwner(owner),
+    status: status as FleetStatus | undefined,
+    check,
+    offset: integer('offset', 0, 0, 1_000_000),
+    limit: integer('limit', 50, 1, 500),
+  };
+}
+
+/** An owner filter as a full lower-case ref (kind group, namespace default). */
+function normaliseOwner(owner: string): string {
+  const [kindPart, rest] = owner.includes(':')
+    ? owner.split(':', 2)
+    : ['group', owner];
+  const [namespace, name] = rest.includes('/')
+    ? rest.split('/', 2)
+    : ['default', rest];
+  return `${kindPart}:${namespace}/${name}`.toLocaleLowerCase('en-US');
 }
 
 /**

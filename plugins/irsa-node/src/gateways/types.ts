@@ -14,6 +14,14 @@ export interface AwsTarget {
   region: string;
 }
 
+/** A role this project manages, as the fleet's orphan search lists it. */
+export interface ManagedRoleSummary {
+  arn: string;
+  name: string;
+  path: string;
+  tags: Record<string, string>;
+}
+
 /** A role as IAM stores it, trust policy decoded. */
 export interface RoleInfo {
   arn: string;
@@ -198,6 +206,16 @@ export interface LookupEventsInput {
 /** IAM: roles, managed policies, inline policy reads, the OIDC provider, quotas. */
 export interface IamGateway {
   getOidcProvider(target: AwsTarget, arn: string): Promise<OidcProviderInfo>;
+
+  /**
+   * Every role under the path prefix tagged `irsa.dev/managed-by:
+   * backstage-irsa`, with all its tags (ListRoles, then ListRoleTags per
+   * role, as ListRoles leaves tags out).
+   */
+  listManagedRoles(
+    target: AwsTarget,
+    pathPrefix: string,
+  ): Promise<ManagedRoleSummary[]>;
 
   // Roles
   getRole(target: AwsTarget, roleName: string): Promise<RoleInfo>;

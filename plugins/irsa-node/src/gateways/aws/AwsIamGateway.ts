@@ -17,6 +17,8 @@ import {
   ListAttachedRolePoliciesCommand,
   ListPolicyVersionsCommand,
   ListRolePoliciesCommand,
+  ListRolesCommand,
+  ListRoleTagsCommand,
   TagPolicyCommand,
   TagRoleCommand,
   UntagPolicyCommand,
@@ -26,6 +28,7 @@ import {
   type Role,
 } from '@aws-sdk/client-iam';
 import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
+import { MANAGED_BY, OWNERSHIP } from '../../provisioner/ownership';
 import { isGatewayError } from '../errors';
 import type {
   AccountQuotas,
@@ -35,6 +38,7 @@ import type {
   CreateRoleInput,
   IamGateway,
   ManagedPolicyInfo,
+  ManagedRoleSummary,
   OidcProviderInfo,
   PolicyVersionInfo,
   RoleInfo,
@@ -70,6 +74,8 @@ export const IAM_API = defineAwsApi({
     ListRolePoliciesCommand,
     GetRolePolicyCommand,
     GetAccountSummaryCommand,
+    ListRolesCommand,
+    ListRoleTagsCommand,
   ],
   createClient: config => new IAMClient(config),
 });
@@ -157,6 +163,42 @@ export class AwsIamGateway implements IamGateway {
   }
 
   // --- Roles
+
+  async listManagedRoles(
+    target: AwsTarget,
+    pathPrefix: string,
+  ): Promise<ManagedRoleSummary[]> {
+    const roles = await allPages(
+      Marker =>
+        this.iam.send(
+          target,
+          new ListRolesCommand({ PathPrefix: pathPrefix, Marker }),
+        ),
+      page => ({ items: page.Roles ?? [], next: nextMarker(page) }),
+    );
+    const managed: ManagedRoleSummary[] = [];
+    // One at a time: the account's IAM request budget is shared with provisioning.
+    for (const role of roles) {
+      const name = role.RoleName ?? '';
+      const tags = await allPages(
+        Marker =>
+          this.iam.send(
+            target,
+            new ListRoleTagsCommand({ RoleName: name, Marker }),
+          ),
+        page => ({ items: page.Tags ?? [], next: nextMarker(page) }),
+      );
+      const record = tagRecord(tags);
+      if (record[OWNERSHIP.managedBy] !== MANAGED_BY) continue;
+      managed.push({
+        arn: role.Arn ?? '',
+        name,
+        path: role.Path ?? '/',
+        tags: record,
+      });
+    }
+    return managed;
+  }
 
   async getRole(target: AwsTarget, roleName: string): Promise<RoleInfo> {
     const out = await this.iam.send(
