@@ -5,10 +5,8 @@
  */
 import { ConfigReader } from '@backstage/config';
 import { silentLogger as logger } from './_support';
-import {
-  createSandboxIrsaService,
-  DefaultProvisioner,
-} from '@backstage-irsa/plugin-irsa-node';
+import { DefaultProvisioner } from '@backstage-irsa/plugin-irsa-node';
+import { createSandboxIrsaService } from '@backstage-irsa/plugin-irsa-sandbox';
 
 const policy = {
   Version: '2012-10-17',

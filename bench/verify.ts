@@ -7,11 +7,13 @@
 import { ConfigReader } from '@backstage/config';
 import { silentLogger as logger } from './_support';
 import {
-  createSandboxIrsaService,
   DefaultProvisioner,
   DefaultVerifier,
-  SANDBOX_SCENARIOS,
 } from '@backstage-irsa/plugin-irsa-node';
+import {
+  createSandboxIrsaService,
+  SANDBOX_SCENARIOS,
+} from '@backstage-irsa/plugin-irsa-sandbox';
 
 const LATENCY_MS = 25;
 

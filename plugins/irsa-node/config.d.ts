@@ -1,23 +1,6 @@
 export interface Config {
   irsa?: {
     /**
-     * Run on the embedded in-memory sandbox (one AWS account, clusters
-     * `sandbox` and `sandbox-legacy`, seeded healthy and broken workloads)
-     * instead of real AWS and EKS. The demo default; never a production path:
-     * with NODE_ENV=production the backend refuses to start on it unless the
-     * object form opts in with `allowInProduction: true`. Every report made
-     * on it is marked `environment: sandbox`.
-     * @visibility backend
-     */
-    sandbox?:
-      | boolean
-      | {
-          /** Run on the sandbox. Default true when the object is given. */
-          enabled?: boolean;
-          /** Allow the sandbox under NODE_ENV=production. Default false. */
-          allowInProduction?: boolean;
-        };
-    /**
      * The EKS clusters IRSA works with. `name` is what entity annotations and
      * templates use, and the name of the cluster under
      * kubernetes.clusterLocatorMethods (so a cluster is configured once).

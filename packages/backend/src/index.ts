@@ -1,11 +1,13 @@
 /*
  * The demo portal's backend: catalog, scaffolder, permissions, guest sign-in,
  * and the IRSA plugin with its scaffolder module. On the embedded default
- * (`irsa.sandbox: true`) every AWS and Kubernetes call goes to the in-memory
- * sandbox, so it runs without an AWS account or a cluster.
+ * (`irsa.sandbox: true`) it adds the in-memory sandbox, so every AWS and
+ * Kubernetes call stays in the process and it runs without an AWS account or
+ * a cluster. A production backend leaves the sandbox out.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { guestSignInLoader } from './guestSignIn';
+import { irsaSandboxLoader } from './irsaSandbox';
 import { irsaPermissionPolicyModule } from './irsaPermissionPolicy';
 import { demoPermissionPolicyModule } from './permissionPolicy';
 import {
@@ -41,6 +43,9 @@ backend.add(demoFileLocationsModule);
 // irsa plugin, also across backend instances.
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage-irsa/plugin-irsa-backend'));
+// The demo's AWS and EKS: the in-memory sandbox replaces the irsa service's
+// gateways when irsa.sandbox is true (app-config.yaml); off in production.
+backend.add(irsaSandboxLoader);
 // The example check module: irsa.tagPolicy (app-config.yaml) requires cost-center.
 backend.add(import('@backstage-irsa/plugin-irsa-backend-module-tag-policy'));
 

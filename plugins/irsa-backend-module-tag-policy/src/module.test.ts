@@ -9,7 +9,9 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 // The test starts the plugin this module extends.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import irsaPlugin from '@backstage-irsa/plugin-irsa-backend';
-import { SANDBOX_SCENARIOS } from '@backstage-irsa/plugin-irsa-node';
+import irsaSandbox, {
+  SANDBOX_SCENARIOS,
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import request from 'supertest';
 import irsaModuleTagPolicy from '.';
 
@@ -29,12 +31,13 @@ const entity: Entity = {
   spec: { type: 'service', owner: 'guests', lifecycle: 'production' },
 };
 
-/** The irsa plugin on the sandbox (irsa.sandbox: true) with this module. */
+/** The irsa plugin on the sandbox (the package and irsa.sandbox: true) with this module. */
 async function start(tagPolicy?: object) {
   const { server } = await startTestBackend({
     features: [
       irsaPlugin,
       irsaModuleTagPolicy,
+      irsaSandbox,
       catalogServiceMock.factory({ entities: [entity] }),
       mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
       mockServices.rootConfig.factory({

@@ -3,10 +3,12 @@ import { ConfigReader } from '@backstage/config';
 import {
   builtInChecks,
   CheckRegistry,
-  createSandboxIrsaService,
   DefaultVerifier,
-  SANDBOX_SCENARIOS,
 } from '@backstage-irsa/plugin-irsa-node';
+import {
+  createSandboxIrsaService,
+  SANDBOX_SCENARIOS,
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import {
   createTagPolicyCheck,
   readTagPolicy,

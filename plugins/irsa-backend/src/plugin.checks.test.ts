@@ -13,14 +13,16 @@ import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
-  createSandboxIrsaService,
   irsaChecksExtensionPoint,
   irsaServiceRef,
   irsaVerifierServiceRef,
-  SANDBOX_SCENARIOS,
   type IrsaCheck,
   type Verifier,
 } from '@backstage-irsa/plugin-irsa-node';
+import {
+  createSandboxIrsaService,
+  SANDBOX_SCENARIOS,
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import request from 'supertest';
 import irsaPlugin from '.';
 

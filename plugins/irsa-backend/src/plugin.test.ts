@@ -17,11 +17,11 @@ import {
   type EventsService,
 } from '@backstage/plugin-events-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { irsaServiceRef } from '@backstage-irsa/plugin-irsa-node';
 import {
   createSandboxIrsaService,
-  irsaServiceRef,
   SANDBOX_SCENARIOS,
-} from '@backstage-irsa/plugin-irsa-node';
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import request from 'supertest';
 import irsaPlugin from '.';
 

@@ -14,11 +14,11 @@ import {
   AuthorizeResult,
   type EvaluatePermissionRequest,
 } from '@backstage/plugin-permission-common';
+import { irsaServiceRef } from '@backstage-irsa/plugin-irsa-node';
 import {
   createSandboxIrsaService,
-  irsaServiceRef,
   SANDBOX_SCENARIOS,
-} from '@backstage-irsa/plugin-irsa-node';
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import request from 'supertest';
 import irsaPlugin from '.';
 

@@ -12,7 +12,6 @@ export * from './service/clusters';
 export * from './service/facts';
 export * from './service/irsaServiceRef';
 export * from './service/authorizeCaller';
-export * from './sandbox';
 export * from './verifier/DefaultVerifier';
 export * from './verifier/checkTypes';
 export {

@@ -3,7 +3,7 @@ import type {
   CloudTrailEventInfo,
   CloudTrailGateway,
   LookupEventsInput,
-} from '../gateways/types';
+} from '@backstage-irsa/plugin-irsa-node';
 import { clone, SandboxState } from './state';
 
 /** CloudTrail of the sandbox: the events the sandbox controls recorded. */

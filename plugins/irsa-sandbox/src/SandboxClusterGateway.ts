@@ -4,18 +4,18 @@ import {
   EKS_ROLE_ARN_ANNOTATION,
   STS_AUDIENCE,
 } from '@backstage-irsa/plugin-irsa-common';
-import type {
-  AccessCheck,
-  AccessReviewResult,
-  ClusterGateway,
-  PodInfo,
-  PodOwner,
-  ServiceAccountInfo,
-  ServiceAccountMetadataPatch,
-  ServiceAccountToken,
-  WorkloadRef,
-} from '../gateways/types';
-import { isRestartableWorkload } from '../gateways/workloads';
+import {
+  isRestartableWorkload,
+  type AccessCheck,
+  type AccessReviewResult,
+  type ClusterGateway,
+  type PodInfo,
+  type PodOwner,
+  type ServiceAccountInfo,
+  type ServiceAccountMetadataPatch,
+  type ServiceAccountToken,
+  type WorkloadRef,
+} from '@backstage-irsa/plugin-irsa-node';
 import { sandboxError, type SandboxCluster, SandboxState } from './state';
 
 /**

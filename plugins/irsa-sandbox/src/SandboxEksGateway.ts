@@ -2,7 +2,7 @@ import type {
   AwsTarget,
   ClusterDescription,
   EksGateway,
-} from '../gateways/types';
+} from '@backstage-irsa/plugin-irsa-node';
 import { sandboxError, SandboxState } from './state';
 
 /** EKS of the sandbox: its clusters' issuers and networks. */

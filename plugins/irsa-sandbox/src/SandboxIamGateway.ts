@@ -10,10 +10,11 @@ import type {
   CreateRoleInput,
   IamGateway,
   ManagedPolicyInfo,
+  ManagedRoleSummary,
   OidcProviderInfo,
   PolicyVersionInfo,
   RoleInfo,
-} from '../gateways/types';
+} from '@backstage-irsa/plugin-irsa-node';
 import {
   clone,
   sandboxError,
@@ -74,6 +75,25 @@ export class SandboxIamGateway implements IamGateway {
       );
     }
     return role;
+  }
+
+  async listManagedRoles(
+    target: AwsTarget,
+    pathPrefix: string,
+  ): Promise<ManagedRoleSummary[]> {
+    return [...this.state.account(target.accountId).roles.values()]
+      .map(role => role.info)
+      .filter(
+        info =>
+          info.path.startsWith(pathPrefix) &&
+          info.tags['irsa.dev/managed-by'] === 'backstage-irsa',
+      )
+      .map(info => ({
+        arn: info.arn,
+        name: info.name,
+        path: info.path,
+        tags: { ...info.tags },
+      }));
   }
 
   async getRole(target: AwsTarget, roleName: string): Promise<RoleInfo> {

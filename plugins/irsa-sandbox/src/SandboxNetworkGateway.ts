@@ -3,7 +3,7 @@ import type {
   NetworkGateway,
   SubnetFilter,
   SubnetInfo,
-} from '../gateways/types';
+} from '@backstage-irsa/plugin-irsa-node';
 import { clone, type SandboxCluster, SandboxState } from './state';
 
 /** EC2 of the sandbox: the subnets, NAT gateways, route tables and endpoints of its clusters' VPCs. */

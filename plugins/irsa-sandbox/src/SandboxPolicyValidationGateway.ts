@@ -4,7 +4,7 @@ import type {
   PolicyFinding,
   PolicyValidationGateway,
   ValidatePolicyInput,
-} from '../gateways/types';
+} from '@backstage-irsa/plugin-irsa-node';
 
 const matchesAction = (pattern: string, value: string) =>
   iamWildcardToRegExp(pattern, { ignoreCase: true }).test(value);

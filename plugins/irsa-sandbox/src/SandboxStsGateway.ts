@@ -3,7 +3,7 @@ import type {
   AssumeRoleWithWebIdentityInput,
   AwsTarget,
   StsGateway,
-} from '../gateways/types';
+} from '@backstage-irsa/plugin-irsa-node';
 import { sandboxError, SandboxState } from './state';
 import { trustAllows } from './trust';
 

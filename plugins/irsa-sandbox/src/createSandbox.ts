@@ -1,15 +1,16 @@
-import { DefaultClusterFactsService } from '../service/facts';
-import { StaticClusterRegistry } from '../service/clusters';
-import type { IrsaCluster, IrsaService } from '../service/types';
 import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
-import type {
-  AwsGateways,
-  AwsTarget,
-  ClusterGateway,
-  IamGateway,
-  PodInfo,
-} from '../gateways/types';
-import type { GatewayError } from '../gateways/errors';
+import {
+  DefaultClusterFactsService,
+  StaticClusterRegistry,
+  type AwsGateways,
+  type AwsTarget,
+  type ClusterGateway,
+  type GatewayError,
+  type IamGateway,
+  type IrsaCluster,
+  type IrsaService,
+  type PodInfo,
+} from '@backstage-irsa/plugin-irsa-node';
 import { SandboxFaults, type SandboxCall } from './instrument';
 import {
   SandboxClusterGateway,

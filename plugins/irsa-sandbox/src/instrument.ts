@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayError } from '../gateways/errors';
-import type { AwsGateways } from '../gateways/types';
+import {
+  GatewayError,
+  type AwsGateways,
+} from '@backstage-irsa/plugin-irsa-node';
 import { sandboxError } from './state';
 
 /** Which sandbox gateway served a call: an AWS one by its service name, or Kubernetes. */

@@ -2,7 +2,7 @@ import {
   EKS_ROLE_ARN_ANNOTATION,
   buildTrustPolicy,
 } from '@backstage-irsa/plugin-irsa-common';
-import { GatewayError } from '../gateways/errors';
+import { GatewayError } from '@backstage-irsa/plugin-irsa-node';
 import {
   createSandbox,
   SANDBOX_ACCOUNT_ID,

@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
-import { GatewayError, type GatewayErrorKind } from '../gateways/errors';
-import type {
-  AwsTarget,
-  CloudTrailEventInfo,
-  ManagedPolicyInfo,
-  NatGatewayInfo,
-  OidcProviderInfo,
-  PodInfo,
-  RoleInfo,
-  RouteTableInfo,
-  ServiceAccountInfo,
-  SubnetInfo,
-  VpcEndpointInfo,
-} from '../gateways/types';
+import {
+  GatewayError,
+  type AwsTarget,
+  type CloudTrailEventInfo,
+  type GatewayErrorKind,
+  type ManagedPolicyInfo,
+  type NatGatewayInfo,
+  type OidcProviderInfo,
+  type PodInfo,
+  type RoleInfo,
+  type RouteTableInfo,
+  type ServiceAccountInfo,
+  type SubnetInfo,
+  type VpcEndpointInfo,
+} from '@backstage-irsa/plugin-irsa-node';
 import { SandboxTokenIssuer } from './tokens';
 
 /** A role and what hangs off it. */

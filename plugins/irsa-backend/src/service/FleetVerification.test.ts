@@ -1,11 +1,11 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { DefaultVerifier } from '@backstage-irsa/plugin-irsa-node';
 import {
   createSandboxIrsaService,
-  DefaultVerifier,
   SANDBOX_SCENARIOS,
-} from '@backstage-irsa/plugin-irsa-node';
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import { FleetVerification } from './FleetVerification';
 import { DatabaseReportStore, migrateReportStore } from './ReportStore';
 import { DatabaseVerificationClaims } from './VerificationClaims';

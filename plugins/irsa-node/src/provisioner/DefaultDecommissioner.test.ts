@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { GatewayError } from '../gateways/errors';
-import { createSandboxIrsaService } from '../sandbox';
+import { createSandboxIrsaService } from '@backstage-irsa/plugin-irsa-sandbox';
 import {
   DecommissionError,
   DefaultDecommissioner,

@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
 import { ConfigReader } from '@backstage/config';
-import { createSandboxIrsaService } from '../sandbox';
+import { createSandboxIrsaService } from '@backstage-irsa/plugin-irsa-sandbox';
 import { DefaultProvisioner } from './DefaultProvisioner';
 import type { ProvisionInput } from './input';
 

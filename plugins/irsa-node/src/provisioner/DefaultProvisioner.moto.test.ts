@@ -14,6 +14,10 @@ import { mockServices } from '@backstage/backend-test-utils';
 import type { Config } from '@backstage/config';
 import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
 import {
+  SandboxClusterGateway,
+  SandboxState,
+} from '@backstage-irsa/plugin-irsa-sandbox';
+import {
   createMotoAwsGateways,
   motoAppConfig,
   motoClients,
@@ -26,8 +30,6 @@ import {
   useDummyAwsEnvironment,
   type MotoServer,
 } from '../__testUtils__/motoServer';
-import { SandboxClusterGateway } from '../sandbox/SandboxClusterGateway';
-import { SandboxState } from '../sandbox/state';
 import { readClusterConfig, StaticClusterRegistry } from '../service/clusters';
 import { DefaultClusterFactsService } from '../service/facts';
 import type { IrsaService } from '../service/types';

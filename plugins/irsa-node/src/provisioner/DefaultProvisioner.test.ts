@@ -3,7 +3,7 @@ import { ConfigReader } from '@backstage/config';
 import { ConflictError, InputError } from '@backstage/errors';
 import { CHECK_IDS } from '@backstage-irsa/plugin-irsa-common';
 import { GatewayError } from '../gateways/errors';
-import { createSandboxIrsaService } from '../sandbox';
+import { createSandboxIrsaService } from '@backstage-irsa/plugin-irsa-sandbox';
 import { DefaultVerifier } from '../verifier/DefaultVerifier';
 import { ProvisionError } from './ApplyRun';
 import { DefaultProvisioner } from './DefaultProvisioner';

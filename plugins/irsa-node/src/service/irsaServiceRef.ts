@@ -12,50 +12,51 @@ import {
 } from '@backstage/integration-aws-node';
 import { createAwsGateways } from '../gateways/aws';
 import { createKubernetesClusterGateway } from '../gateways/kubernetes';
-import { createSandboxIrsaService } from '../sandbox';
 import { readClusterConfig, StaticClusterRegistry } from './clusters';
 import { DefaultClusterFactsService } from './facts';
 import type { IrsaService } from './types';
 
-/**
- * Whether config selects the sandbox: `irsa.sandbox: true`, or the object
- * form `irsa.sandbox: { enabled: true, allowInProduction?: boolean }`.
- * Under NODE_ENV=production the sandbox is refused unless
- * `irsa.sandbox.allowInProduction: true` says it is meant, so a demo setting
- * left on can never silently stand in for AWS.
- */
-export function readSandboxSetting(
-  config: Config,
-  nodeEnv: string | undefined = process.env.NODE_ENV,
-): boolean {
-  const raw = config.getOptional('irsa.sandbox');
-  let enabled = false;
-  let allowInProduction = false;
-  if (typeof raw === 'boolean') {
-    enabled = raw;
-  } else if (raw !== undefined) {
-    try {
-      enabled = config.getOptionalBoolean('irsa.sandbox.enabled') ?? true;
-      allowInProduction =
-        config.getOptionalBoolean('irsa.sandbox.allowInProduction') ?? false;
-    } catch {
-      throw new InputError(
-        'irsa.sandbox: must be true, false, or { enabled: boolean, allowInProduction: boolean }',
-      );
-    }
-  }
-  if (enabled && nodeEnv === 'production' && !allowInProduction) {
-    throw new InputError(
-      'irsa.sandbox: the in-memory sandbox refuses to start with NODE_ENV=production; configure irsa.clusters for AWS, or set irsa.sandbox.allowInProduction: true (with irsa.sandbox.enabled: true) to run the demo on purpose',
-    );
-  }
-  return enabled;
+/** What `irsa.sandbox` asks for. */
+export interface IrsaSandboxSetting {
+  /** `irsa.sandbox: true`, or the object form without `enabled: false`. */
+  enabled: boolean;
+  /** `irsa.sandbox.allowInProduction: true`: the demo under NODE_ENV=production on purpose. */
+  allowInProduction: boolean;
 }
 
 /**
- * Builds the shared service from config. `irsa.sandbox: true` selects the
- * in-memory sandbox (the embedded demo default); see readSandboxSetting for
- * the production guard.
+ * Reads `irsa.sandbox`: `true`, or the object form
+ * `{ enabled?: boolean, allowInProduction?: boolean }` (enabled by default
+ * when the object is given). The sandbox itself and the key's schema live in
+ * `@backstage-irsa/plugin-irsa-sandbox`; the key is read here too so that a
+ * backend without that package refuses it instead of ignoring it.
+ */
+export function readSandboxSetting(config: Config): IrsaSandboxSetting {
+  const raw = config.getOptional('irsa.sandbox');
+  if (raw === undefined) return { enabled: false, allowInProduction: false };
+  if (typeof raw === 'boolean') {
+    return { enabled: raw, allowInProduction: false };
+  }
+  try {
+    return {
+      enabled: config.getOptionalBoolean('irsa.sandbox.enabled') ?? true,
+      allowInProduction:
+        config.getOptionalBoolean('irsa.sandbox.allowInProduction') ?? false,
+    };
+  } catch {
+    throw new InputError(
+      'irsa.sandbox: must be true, false, or { enabled: boolean, allowInProduction: boolean }',
+    );
+  }
+}
+
+/**
+ * Builds the shared service on real AWS and EKS for `irsa.clusters`. The
+ * in-memory sandbox is not here: a backend runs it only by adding
+ * `@backstage-irsa/plugin-irsa-sandbox`, which overrides
+ * {@link irsaServiceRef}. So `irsa.sandbox: true` reaching this function
+ * means the backend lacks that package, and start-up stops rather than
+ * guessing whether a demo or AWS was meant.
  */
 export async function createIrsaService(options: {
   config: Config;
@@ -63,20 +64,15 @@ export async function createIrsaService(options: {
   credentialsManager?: AwsCredentialsManager;
 }): Promise<IrsaService> {
   const { config, logger } = options;
-  if (readSandboxSetting(config)) {
-    const { service } = await createSandboxIrsaService();
-    logger.info(
-      `IRSA running on the embedded sandbox (clusters: ${service.clusters
-        .list()
-        .map(c => c.name)
-        .join(', ')}); no AWS or Kubernetes calls leave this process`,
+  if (readSandboxSetting(config).enabled) {
+    throw new InputError(
+      "irsa.sandbox: true asks for the in-memory sandbox, but this backend does not add it; for the demo add @backstage-irsa/plugin-irsa-sandbox to the backend (backend.add(import('@backstage-irsa/plugin-irsa-sandbox'))), for AWS remove irsa.sandbox and configure irsa.clusters",
     );
-    return service;
   }
   const list = readClusterConfig(config);
   if (!list.length) {
     throw new InputError(
-      'irsa.clusters: configure at least one cluster (name, accountId, region), or set irsa.sandbox: true for the embedded demo',
+      'irsa.clusters: configure at least one cluster (name, accountId, region); for the embedded demo add @backstage-irsa/plugin-irsa-sandbox to the backend and set irsa.sandbox: true',
     );
   }
   const clusters = new StaticClusterRegistry(list);
@@ -102,8 +98,10 @@ export async function createIrsaService(options: {
 
 /**
  * The one IRSA service per backend process: the irsa backend plugin and the
- * scaffolder module share its gateways, caches and request budgets (and, in
- * sandbox mode, the same in-memory AWS and clusters).
+ * scaffolder module share its gateways, caches and request budgets. The
+ * default factory is {@link createIrsaService} (real AWS and EKS); the demo
+ * backend overrides it with the sandbox package's factory (the same
+ * in-memory AWS and clusters for both).
  */
 export const irsaServiceRef = createServiceRef<IrsaService>({
   id: 'irsa.service',

@@ -1,22 +1,55 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import type { JsonValue } from '@backstage/types';
 import { readClusterConfig, StaticClusterRegistry } from './clusters';
-import { createIrsaService } from './irsaServiceRef';
+import { createIrsaService, readSandboxSetting } from './irsaServiceRef';
 
 const logger = mockServices.logger.mock();
 const credentialsManager = { getCredentialProvider: jest.fn() };
 
 describe('createIrsaService', () => {
-  it('runs on the sandbox with irsa.sandbox: true', async () => {
-    const service = await createIrsaService({
-      config: new ConfigReader({ irsa: { sandbox: true } }),
-      logger,
-    });
-    expect(service.mode).toBe('sandbox');
-    expect(service.clusters.list().map(c => c.name)).toEqual([
-      'sandbox',
-      'sandbox-legacy',
-    ]);
+  it.each([true, { enabled: true }, { allowInProduction: true }])(
+    'refuses irsa.sandbox: %j, since this backend lacks the sandbox package',
+    async sandbox => {
+      await expect(
+        createIrsaService({
+          config: new ConfigReader({
+            irsa: {
+              sandbox,
+              clusters: [
+                {
+                  name: 'prod',
+                  accountId: '111122223333',
+                  region: 'eu-west-1',
+                },
+              ],
+            },
+          }),
+          logger,
+          credentialsManager,
+        }),
+      ).rejects.toThrow(
+        "irsa.sandbox: true asks for the in-memory sandbox, but this backend does not add it; for the demo add @backstage-irsa/plugin-irsa-sandbox to the backend (backend.add(import('@backstage-irsa/plugin-irsa-sandbox'))), for AWS remove irsa.sandbox and configure irsa.clusters",
+      );
+    },
+  );
+
+  it('runs on AWS with irsa.sandbox: false or { enabled: false }', async () => {
+    for (const sandbox of [false, { enabled: false }]) {
+      const service = await createIrsaService({
+        config: new ConfigReader({
+          irsa: {
+            sandbox,
+            clusters: [
+              { name: 'prod', accountId: '111122223333', region: 'eu-west-1' },
+            ],
+          },
+        }),
+        logger,
+        credentialsManager,
+      });
+      expect(service.mode).toBe('aws');
+    }
   });
 
   it('builds the real gateways for configured clusters without calling AWS', async () => {
@@ -51,7 +84,36 @@ describe('createIrsaService', () => {
         logger,
         credentialsManager,
       }),
-    ).rejects.toThrow(/^irsa.clusters: configure at least one cluster/);
+    ).rejects.toThrow(
+      'irsa.clusters: configure at least one cluster (name, accountId, region); for the embedded demo add @backstage-irsa/plugin-irsa-sandbox to the backend and set irsa.sandbox: true',
+    );
+  });
+});
+
+describe('readSandboxSetting', () => {
+  const read = (sandbox?: JsonValue) =>
+    readSandboxSetting(
+      new ConfigReader(sandbox === undefined ? {} : { irsa: { sandbox } }),
+    );
+
+  it('reads the boolean and the object form', () => {
+    expect(read()).toEqual({ enabled: false, allowInProduction: false });
+    expect(read(true)).toEqual({ enabled: true, allowInProduction: false });
+    expect(read(false)).toEqual({ enabled: false, allowInProduction: false });
+    expect(read({})).toEqual({ enabled: true, allowInProduction: false });
+    expect(read({ enabled: false, allowInProduction: true })).toEqual({
+      enabled: false,
+      allowInProduction: true,
+    });
+  });
+
+  it('refuses a malformed value naming the key', () => {
+    expect(() => read({ enabled: 7 })).toThrow(
+      'irsa.sandbox: must be true, false, or { enabled: boolean, allowInProduction: boolean }',
+    );
+    expect(() => read('yes')).toThrow(
+      'irsa.sandbox: must be true, false, or { enabled: boolean, allowInProduction: boolean }',
+    );
   });
 });
 

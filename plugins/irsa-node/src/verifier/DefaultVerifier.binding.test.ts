@@ -1,6 +1,9 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import type { VerificationReport } from '@backstage-irsa/plugin-irsa-common';
-import { createSandboxIrsaService, SANDBOX_SCENARIOS } from '../sandbox';
+import {
+  createSandboxIrsaService,
+  SANDBOX_SCENARIOS,
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import { DefaultVerifier } from './DefaultVerifier';
 
 const scenario = (id: string) => SANDBOX_SCENARIOS.find(s => s.id === id)!;

@@ -5,7 +5,10 @@ import {
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
 import { GatewayError } from '../gateways/errors';
-import { createSandboxIrsaService, SANDBOX_SCENARIOS } from '../sandbox';
+import {
+  createSandboxIrsaService,
+  SANDBOX_SCENARIOS,
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import { DefaultVerifier } from './DefaultVerifier';
 
 const scenario = (id: string) => SANDBOX_SCENARIOS.find(s => s.id === id)!;

@@ -1,5 +1,8 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { createSandboxIrsaService, SANDBOX_SCENARIOS } from '../sandbox';
+import {
+  createSandboxIrsaService,
+  SANDBOX_SCENARIOS,
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import { DefaultVerifier } from './DefaultVerifier';
 
 const scenario = (id: string) => SANDBOX_SCENARIOS.find(s => s.id === id)!;

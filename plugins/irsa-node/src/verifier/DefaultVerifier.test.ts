@@ -1,7 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { CHECK_IDS, type CheckId } from '@backstage-irsa/plugin-irsa-common';
 import { GatewayError } from '../gateways/errors';
-import { createSandboxIrsaService, SANDBOX_SCENARIOS } from '../sandbox';
+import {
+  createSandboxIrsaService,
+  SANDBOX_SCENARIOS,
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import { DefaultVerifier } from './DefaultVerifier';
 
 async function setup(

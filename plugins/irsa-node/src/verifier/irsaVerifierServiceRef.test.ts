@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import irsaSandbox from '@backstage-irsa/plugin-irsa-sandbox';
 import type { Verifier } from '../service/types';
 import { DefaultVerifier } from './DefaultVerifier';
 import { irsaVerifierServiceRef } from './irsaVerifierServiceRef';
@@ -124,6 +125,7 @@ describe('irsaVerifierServiceRef', () => {
       features: [
         first,
         second,
+        irsaSandbox,
         mockServices.rootConfig.factory({ data: { irsa: { sandbox: true } } }),
       ],
     });
@@ -138,6 +140,7 @@ describe('irsaVerifierServiceRef', () => {
       startTestBackend({
         features: [
           probe([]),
+          irsaSandbox,
           mockServices.rootConfig.factory({
             data: {
               irsa: { sandbox: true, verification: { checkTimeoutMs: -5 } },

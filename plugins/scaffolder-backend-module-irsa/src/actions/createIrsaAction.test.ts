@@ -6,8 +6,8 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import {
   DefaultProvisioner,
   DefaultVerifier,
-  createSandboxIrsaService,
 } from '@backstage-irsa/plugin-irsa-node';
+import { createSandboxIrsaService } from '@backstage-irsa/plugin-irsa-sandbox';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -7,8 +7,8 @@ import {
   DefaultDecommissioner,
   DefaultProvisioner,
   InMemoryProvisionLock,
-  createSandboxIrsaService,
 } from '@backstage-irsa/plugin-irsa-node';
+import { createSandboxIrsaService } from '@backstage-irsa/plugin-irsa-sandbox';
 import { parse } from 'yaml';
 import { createDeleteIrsaAction } from './deleteIrsaAction';
 import { deleteExamples } from './deleteIrsaAction.examples';

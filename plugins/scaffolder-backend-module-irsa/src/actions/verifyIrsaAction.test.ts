@@ -3,11 +3,11 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { JsonObject } from '@backstage/types';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { DefaultVerifier } from '@backstage-irsa/plugin-irsa-node';
 import {
   createSandboxIrsaService,
-  DefaultVerifier,
   SANDBOX_SCENARIOS,
-} from '@backstage-irsa/plugin-irsa-node';
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import { createVerifyAction } from './verifyIrsaAction';
 
 const scenario = (id: string) => SANDBOX_SCENARIOS.find(s => s.id === id)!;
