@@ -48,8 +48,10 @@ export interface ProvisionInput {
 }
 
 /** The input after validation, with the platform's settings applied. */
-export interface ValidatedInput
-  extends Omit<ProvisionInput, 'policy' | 'tags'> {
+export interface ValidatedInput extends Omit<
+  ProvisionInput,
+  'policy' | 'tags'
+> {
   policy?: PolicyDocument;
   managedPolicyArns: string[];
   ipAllowList: string[];
@@ -66,7 +68,11 @@ const DNS1123_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 /** The namespaces of the cluster's own machinery. */
-export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
+export const SYSTEM_NAMESPACES = [
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+];
 /** Managed policy ARNs are remembered in role tags, whose values hold 256 characters. */
 const MAX_MANAGED_POLICY_ARN = 256;
 
@@ -192,7 +198,10 @@ export function validateProvisionInput(
   managedPolicyArns.forEach((arn, i) => {
     parsePolicyArn(arn, `managedPolicyArns[${i}]`);
     if (arn.length > MAX_MANAGED_POLICY_ARN)
-      fail(`managedPolicyArns[${i}]`, `must be at most ${MAX_MANAGED_POLICY_ARN} characters`);
+      fail(
+        `managedPolicyArns[${i}]`,
+        `must be at most ${MAX_MANAGED_POLICY_ARN} characters`,
+      );
   });
   if (new Set(managedPolicyArns).size !== managedPolicyArns.length)
     fail('managedPolicyArns', 'must not repeat an ARN');
@@ -307,7 +316,11 @@ export function checkNamespace(cluster: IrsaCluster, namespace: string) {
       'namespace',
       `${namespace} belongs to the cluster itself and is refused (list it exactly under ${key}.allow to open it)`,
     );
-  if (matches(deny)) fail('namespace', `${namespace} is refused by ${key}.deny`);
+  if (matches(deny))
+    fail('namespace', `${namespace} is refused by ${key}.deny`);
   if (allow.length && !matches(allow))
-    fail('namespace', `${namespace} is not in ${key}.allow (${allow.join(', ')})`);
+    fail(
+      'namespace',
+      `${namespace} is not in ${key}.allow (${allow.join(', ')})`,
+    );
 }
