@@ -98,7 +98,8 @@ export interface Verifier {
 /**
  * The one shared service (consumers build a Verifier or Provisioner over it) both backend sides get from `irsaServiceRef`, so the
  * scaffolder module and the irsa backend plugin share gateways, caches and
- * request budgets (and, in sandbox mode, the same in-memory AWS and cluster).
+ * request budgets (and, on the sandbox package, the same in-memory AWS and
+ * cluster).
  */
 export interface IrsaService extends AwsGateways {
   readonly mode: 'sandbox' | 'aws';
