@@ -5,7 +5,8 @@ import {
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import type { Entity } from '@backstage/catalog-model';
-import irsaPlugin from './alpha';
+import CloudQueueIcon from '@material-ui/icons/CloudQueue';
+import irsaPlugin, { fleetPageRouteRef } from './alpha';
 
 const annotated: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -40,5 +41,14 @@ describe('irsa plugin (new frontend system)', () => {
     expect(tester.get(EntityCardBlueprint.dataRefs.type)).toBe('content');
     const filter = tester.get(EntityCardBlueprint.dataRefs.filterFunction)!;
     expect([filter(annotated), filter(plain)]).toEqual([true, false]);
+  });
+  it('adds the fleet page at /irsa with a title and icon, so the nav lists it', () => {
+    const tester = createExtensionTester(
+      irsaPlugin.getExtension('page:irsa/fleet'),
+    );
+    expect(tester.get(coreExtensionData.routePath)).toBe('/irsa');
+    expect(tester.get(coreExtensionData.routeRef)).toBe(fleetPageRouteRef);
+    expect(tester.get(coreExtensionData.title)).toBe('IAM fleet');
+    expect(tester.get(coreExtensionData.icon)).toEqual(<CloudQueueIcon />);
   });
 });

@@ -1,6 +1,8 @@
 import {
   ApiBlueprint,
+  PageBlueprint,
   createFrontendPlugin,
+  createRouteRef,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
@@ -10,6 +12,7 @@ import {
 } from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { isIrsaAvailable } from '@backstage-irsa/plugin-irsa-common';
+import CloudQueueIcon from '@material-ui/icons/CloudQueue';
 import { IrsaClient, irsaApiRef } from './api';
 import { IRSA_TAB_PATH, scaffolderTemplateRouteRef } from './routes';
 
@@ -51,6 +54,25 @@ const irsaEntityContent = EntityContentBlueprint.make({
   },
 });
 
+/** The fleet page's route (new frontend system). @alpha */
+export const fleetPageRouteRef = createRouteRef();
+
+/**
+ * The fleet page at /irsa: every entity with IRSA, filters, counts per
+ * status and the orphans. Its title and icon give it a nav item.
+ */
+const fleetPage = PageBlueprint.make({
+  name: 'fleet',
+  params: {
+    path: '/irsa',
+    routeRef: fleetPageRouteRef,
+    title: 'IAM fleet',
+    icon: <CloudQueueIcon />,
+    noHeader: true,
+    loader: () => import('./components/FleetPage').then(m => <m.FleetPage />),
+  },
+});
+
 /** Template field `ui:field: IrsaPolicyDocument`: validates the policy before submit. */
 const policyDocumentField = FormFieldBlueprint.make({
   name: 'irsa-policy-document',
@@ -81,11 +103,13 @@ export default createFrontendPlugin({
   pluginId: 'irsa',
   extensions: [
     irsaApi,
+    fleetPage,
     irsaEntityCard,
     irsaEntityContent,
     policyDocumentField,
     clusterPickerField,
     namespaceField,
   ],
+  routes: { fleet: fleetPageRouteRef },
   externalRoutes: { scaffolderTemplate: scaffolderTemplateRouteRef },
 });

@@ -165,4 +165,40 @@ describe('IrsaClient', () => {
       bad.api.checkServiceAccount('sandbox', 'X', 'y'),
     ).rejects.toMatchObject({ name: 'ResponseError', statusCode: 400 });
   });
+  it('lists the fleet with only the filters given, and the orphans', async () => {
+    const fleet = {
+      items: [],
+      totalItems: 0,
+      counts: { pass: 0, warn: 0, fail: 0, unknown: 0, none: 0 },
+    };
+    const all = client(json(fleet));
+    await expect(all.api.listFleet()).resolves.toEqual(fleet);
+    expect(all.fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/entities',
+    );
+    const filtered = client(json(fleet));
+    await filtered.api.listFleet({
+      status: 'fail',
+      owner: 'group:default/a b',
+      cluster: '',
+      offset: 50,
+      limit: 25,
+    });
+    expect(filtered.fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/entities?status=fail&owner=group%3Adefault%2Fa+b&offset=50&limit=25',
+    );
+    const orphans = { items: [], errors: ['Could not list'] };
+    const listed = client(json(orphans));
+    await expect(listed.api.listOrphans()).resolves.toEqual(orphans);
+    expect(listed.fetch).toHaveBeenCalledWith(
+      'http://localhost:7007/api/irsa/v1/orphans',
+    );
+    const denied = client(
+      json({ error: { name: 'NotAllowedError', message: 'no' } }, 403),
+    );
+    await expect(denied.api.listOrphans()).rejects.toMatchObject({
+      name: 'ResponseError',
+      statusCode: 403,
+    });
+  });
 });

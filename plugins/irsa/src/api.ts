@@ -10,6 +10,9 @@ import {
 } from '@backstage/catalog-model';
 import type {
   ClustersResponse,
+  FleetResponse,
+  FleetStatus,
+  OrphansResponse,
   ReportHistoryResponse,
   ServiceAccountCheckResponse,
   StoredReportResponse,
@@ -22,6 +25,18 @@ export class IrsaCooldownError extends Error {
   constructor(readonly retryAfterSeconds: number) {
     super(`Re-verify is available again in ${retryAfterSeconds} s`);
   }
+}
+
+/** Filters and page of the fleet list; absent filters match everything. */
+export interface FleetListQuery {
+  cluster?: string;
+  /** An owner ref; a bare name means a group in the default namespace. */
+  owner?: string;
+  status?: FleetStatus;
+  /** A check id that must be failing. */
+  check?: string;
+  offset?: number;
+  limit?: number;
 }
 
 /** The irsa backend's REST API, as the card uses it. */
@@ -51,6 +66,10 @@ export interface IrsaApi {
     namespace: string,
     name: string,
   ): Promise<ServiceAccountCheckResponse>;
+  /** The entities with IRSA the caller may read, filtered and paged. */
+  listFleet(query?: FleetListQuery): Promise<FleetResponse>;
+  /** What belongs to nobody. Needs irsa.fleet.read. */
+  listOrphans(): Promise<OrphansResponse>;
 }
 
 /** @public */
@@ -111,6 +130,27 @@ export class IrsaClient implements IrsaApi {
       await this.options.fetchApi.fetch(
         `${base}/v1/clusters/${c}/namespaces/${ns}/serviceaccounts/${sa}`,
       ),
+    );
+  }
+
+  async listFleet(query: FleetListQuery = {}) {
+    const base = await this.options.discoveryApi.getBaseUrl('irsa');
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== '') params.set(key, String(value));
+    }
+    const search = params.toString();
+    return this.json<FleetResponse>(
+      await this.options.fetchApi.fetch(
+        `${base}/v1/entities${search ? `?${search}` : ''}`,
+      ),
+    );
+  }
+
+  async listOrphans() {
+    const base = await this.options.discoveryApi.getBaseUrl('irsa');
+    return this.json<OrphansResponse>(
+      await this.options.fetchApi.fetch(`${base}/v1/orphans`),
     );
   }
 

@@ -5,7 +5,18 @@
  *
  * @packageDocumentation
  */
-export { irsaPlugin, EntityIrsaCard, EntityIrsaContent } from './plugin';
-export { scaffolderTemplateRouteRef } from './routes';
-export { IrsaClient, irsaApiRef, IrsaCooldownError, type IrsaApi } from './api';
+export {
+  irsaPlugin,
+  EntityIrsaCard,
+  EntityIrsaContent,
+  IrsaFleetPage,
+} from './plugin';
+export { fleetRouteRef, scaffolderTemplateRouteRef } from './routes';
+export {
+  IrsaClient,
+  irsaApiRef,
+  IrsaCooldownError,
+  type IrsaApi,
+  type FleetListQuery,
+} from './api';
 export { isIrsaAvailable } from '@backstage-irsa/plugin-irsa-common';

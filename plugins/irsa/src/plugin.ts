@@ -2,11 +2,12 @@ import {
   createApiFactory,
   createComponentExtension,
   createPlugin,
+  createRoutableExtension,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { IrsaClient, irsaApiRef } from './api';
-import { scaffolderTemplateRouteRef } from './routes';
+import { fleetRouteRef, scaffolderTemplateRouteRef } from './routes';
 
 /** The IRSA frontend plugin (legacy frontend system). */
 export const irsaPlugin = createPlugin({
@@ -19,6 +20,7 @@ export const irsaPlugin = createPlugin({
         new IrsaClient({ discoveryApi, fetchApi }),
     }),
   ],
+  routes: { fleet: fleetRouteRef },
   externalRoutes: { scaffolderTemplate: scaffolderTemplateRouteRef },
 });
 
@@ -51,5 +53,18 @@ export const EntityIrsaContent = irsaPlugin.provide(
       lazy: () =>
         import('./components/EntityIrsaContent').then(m => m.EntityIrsaContent),
     },
+  }),
+);
+
+/**
+ * The fleet page for the platform team: every entity with IRSA, its status,
+ * failing checks and owner, filters and counts per status, and the orphans.
+ * Mount it as `<Route path="/irsa" element={<IrsaFleetPage />} />`.
+ */
+export const IrsaFleetPage = irsaPlugin.provide(
+  createRoutableExtension({
+    name: 'IrsaFleetPage',
+    component: () => import('./components/FleetPage').then(m => m.FleetPage),
+    mountPoint: fleetRouteRef,
   }),
 );

@@ -1,4 +1,7 @@
-import { createExternalRouteRef } from '@backstage/core-plugin-api';
+import {
+  createExternalRouteRef,
+  createRouteRef,
+} from '@backstage/core-plugin-api';
 
 /**
  * The scaffolder's template page, where the IAM tab's Decommission button
@@ -14,3 +17,6 @@ export const scaffolderTemplateRouteRef = createExternalRouteRef({
 
 /** Where the IAM tab is mounted under the entity page, as the card links to it. */
 export const IRSA_TAB_PATH = 'irsa';
+
+/** The fleet page (legacy frontend system), mounted at `/irsa`. */
+export const fleetRouteRef = createRouteRef({ id: 'irsa-fleet' });
