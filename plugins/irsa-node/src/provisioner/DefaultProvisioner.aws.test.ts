@@ -6,6 +6,7 @@ import {
   GetPolicyCommand,
   GetRoleCommand,
   IAMClient,
+  ListAttachedRolePoliciesCommand,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import { mockServices } from '@backstage/backend-test-utils';
@@ -63,6 +64,7 @@ describe('DefaultProvisioner on the real IAM gateway (aws-sdk-client-mock)', () 
         },
       });
     iam.on(GetPolicyCommand).rejects(notFound());
+    iam.on(ListAttachedRolePoliciesCommand).rejects(notFound());
     iam.on(CreateRoleCommand).resolves({
       Role: {
         RoleName: 'irsa-prod-shop-cart',
@@ -137,13 +139,14 @@ describe('DefaultProvisioner on the real IAM gateway (aws-sdk-client-mock)', () 
       .calls()
       .map(c => (c.args[0] as any).constructor.name.replace(/Command$/, ''));
     // Preflight reads (concurrent), then role, then both policies, then both attachments, then the wait.
-    expect(names.slice(0, 4).sort()).toEqual([
+    expect(names.slice(0, 5).sort()).toEqual([
       'GetAccountSummary',
       'GetPolicy',
       'GetPolicy',
       'GetRole',
+      'ListAttachedRolePolicies',
     ]);
-    expect(names.slice(4)).toEqual([
+    expect(names.slice(5)).toEqual([
       'CreateRole',
       'CreatePolicy',
       'CreatePolicy',

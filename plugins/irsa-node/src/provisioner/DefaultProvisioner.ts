@@ -245,6 +245,7 @@ export class DefaultProvisioner {
       existingServiceAccount,
       access,
       managedDocuments,
+      attached,
     ] = await Promise.all([
       service.facts.get(cluster.name),
       service.iam.getAccountQuotas(target),
@@ -269,6 +270,8 @@ export class DefaultProvisioner {
       Promise.all(
         input.managedPolicyArns.map(arn => this.readManagedPolicy(target, arn)),
       ),
+      // Read at once rather than after GetRole: one round trip less on a re-run.
+      orUndefined(service.iam.listAttachedRolePolicies(target, roleName)),
     ]);
 
     this.checkManagedPolicies(cluster, managedDocuments);
@@ -401,11 +404,7 @@ export class DefaultProvisioner {
       ]);
     }
 
-    const attachedPolicyArns = existingRole
-      ? (await service.iam.listAttachedRolePolicies(target, roleName)).map(
-          p => p.arn,
-        )
-      : [];
+    const attachedPolicyArns = (attached ?? []).map(p => p.arn);
     const ours = [
       ...(input.policy ? [policyArn(roleName)] : []),
       policyArn(allowlistName),
