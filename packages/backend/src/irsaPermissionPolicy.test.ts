@@ -7,6 +7,7 @@ import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   irsaEntityReadPermission,
   irsaEntityVerifyPermission,
+  irsaFleetReadPermission,
   irsaRoleAdoptPermission,
   irsaRoleCreatePermission,
   irsaWorkloadRestartPermission,
@@ -43,6 +44,7 @@ describe('IrsaPermissionPolicy', () => {
       irsaRoleAdoptPermission,
       irsaEntityVerifyPermission,
       irsaEntityReadPermission,
+      irsaFleetReadPermission,
     ]) {
       expect(await policy.handle({ permission }, platform)).toEqual({
         result: AuthorizeResult.ALLOW,
@@ -75,6 +77,7 @@ describe('IrsaPermissionPolicy', () => {
     for (const permission of [
       irsaRoleCreatePermission,
       irsaRoleAdoptPermission,
+      irsaFleetReadPermission,
       createPermission({ name: 'irsa.future', attributes: {} }),
     ]) {
       expect(await policy.handle({ permission }, developer)).toEqual({
