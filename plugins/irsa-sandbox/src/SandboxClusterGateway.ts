@@ -5,15 +5,17 @@ import {
   STS_AUDIENCE,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
-  isRestartableWorkload,
+  describeRestart,
   type AccessCheck,
   type AccessReviewResult,
   type ClusterGateway,
+  type CreateServiceAccountInput,
   type PodInfo,
   type PodOwner,
   type ServiceAccountInfo,
   type ServiceAccountMetadataPatch,
   type ServiceAccountToken,
+  type ServiceAccountTokenRequest,
   type WorkloadRef,
 } from '@backstage-irsa/plugin-irsa-node';
 import { sandboxError, type SandboxCluster, SandboxState } from './state';
@@ -38,6 +40,14 @@ export interface SandboxDeniedAccess {
 export interface SandboxPodOwner {
   kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job';
   name: string;
+}
+
+/** A pod {@link SandboxClusterGateway.createPod} starts. */
+export interface SandboxPodSpec {
+  name: string;
+  serviceAccountName: string;
+  /** Default: a Deployment named after the ServiceAccount. `null`: a bare pod. */
+  owner?: SandboxPodOwner | null;
 }
 
 /** The identity the sandbox's API server sees Backstage as (for 403 messages). */
@@ -155,6 +165,22 @@ export class SandboxClusterGateway implements ClusterGateway {
     );
   }
 
+  /**
+   * The cluster's state once the call may go on: the cluster exists, the
+   * caller has not given up, and RBAC allows `check`.
+   */
+  private authorized(
+    cluster: string,
+    operation: string,
+    check: AccessCheck & { name?: string },
+    signal?: AbortSignal,
+  ): SandboxCluster {
+    const state = this.cluster(cluster, operation);
+    throwIfAborted(signal, operation);
+    this.authorize(cluster, operation, check);
+    return state;
+  }
+
   async reviewAccess(
     cluster: string,
     checks: AccessCheck[],
@@ -184,9 +210,7 @@ export class SandboxClusterGateway implements ClusterGateway {
   }
 
   async getServiceAccount(cluster: string, namespace: string, name: string) {
-    const operation = 'k8s:get serviceaccounts';
-    const state = this.cluster(cluster, operation);
-    this.authorize(cluster, operation, {
+    const state = this.authorized(cluster, 'k8s:get serviceaccounts', {
       verb: 'get',
       resource: 'serviceaccounts',
       namespace,
@@ -198,16 +222,10 @@ export class SandboxClusterGateway implements ClusterGateway {
 
   async createServiceAccount(
     cluster: string,
-    input: {
-      namespace: string;
-      name: string;
-      annotations: Record<string, string>;
-      labels?: Record<string, string>;
-    },
+    input: CreateServiceAccountInput,
   ): Promise<ServiceAccountInfo> {
     const operation = 'k8s:create serviceaccounts';
-    const state = this.cluster(cluster, operation);
-    this.authorize(cluster, operation, {
+    const state = this.authorized(cluster, operation, {
       verb: 'create',
       resource: 'serviceaccounts',
       namespace: input.namespace,
@@ -315,8 +333,7 @@ export class SandboxClusterGateway implements ClusterGateway {
     options: { expectedResourceVersion: string },
   ): Promise<void> {
     const operation = 'k8s:delete serviceaccounts';
-    const state = this.cluster(cluster, operation);
-    this.authorize(cluster, operation, {
+    const state = this.authorized(cluster, operation, {
       verb: 'delete',
       resource: 'serviceaccounts',
       namespace,
@@ -361,14 +378,12 @@ export class SandboxClusterGateway implements ClusterGateway {
     serviceAccount: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<PodInfo[]> {
-    const operation = 'k8s:list pods';
-    const state = this.cluster(cluster, operation);
-    throwIfAborted(options.signal, operation);
-    this.authorize(cluster, operation, {
-      verb: 'list',
-      resource: 'pods',
-      namespace,
-    });
+    const state = this.authorized(
+      cluster,
+      'k8s:list pods',
+      { verb: 'list', resource: 'pods', namespace },
+      options.signal,
+    );
     return clone(
       state.pods.filter(
         p =>
@@ -381,11 +396,7 @@ export class SandboxClusterGateway implements ClusterGateway {
     cluster: string,
     namespace: string,
     serviceAccount: string,
-    options: {
-      audience?: string;
-      expirationSeconds: number;
-      signal?: AbortSignal;
-    },
+    options: ServiceAccountTokenRequest,
   ): Promise<ServiceAccountToken> {
     const operation = 'k8s:create serviceaccounts/token';
     const state = this.cluster(cluster, operation);
@@ -440,16 +451,7 @@ export class SandboxClusterGateway implements ClusterGateway {
    * the role ARN is read from the ServiceAccount NOW, so annotating the
    * ServiceAccount later leaves this pod without credentials until restarted.
    */
-  createPod(
-    cluster: string,
-    namespace: string,
-    pod: {
-      name: string;
-      serviceAccountName: string;
-      /** Default: a Deployment named after the ServiceAccount. `null`: a bare pod. */
-      owner?: SandboxPodOwner | null;
-    },
-  ): PodInfo {
+  createPod(cluster: string, namespace: string, pod: SandboxPodSpec): PodInfo {
     const state = this.cluster(cluster, 'k8s:create pods');
     const owner =
       pod.owner === undefined
@@ -656,16 +658,10 @@ export class SandboxClusterGateway implements ClusterGateway {
     namespace: string,
     workload: WorkloadRef,
   ): Promise<{ restartedAt: string }> {
-    const resource = `${workload.kind.toLowerCase()}s`;
-    const operation = `k8s:patch ${resource}`;
+    const { resource, operation, refusal } = describeRestart(workload);
     const state = this.cluster(cluster, operation);
-    if (!isRestartableWorkload(workload)) {
-      throw sandboxError(
-        'invalid-input',
-        operation,
-        'InvalidInput',
-        `kind: a ${workload.kind} cannot be restarted; only a Deployment, StatefulSet or DaemonSet`,
-      );
+    if (refusal) {
+      throw sandboxError('invalid-input', operation, 'InvalidInput', refusal);
     }
     this.authorize(cluster, operation, {
       verb: 'patch',

@@ -15,7 +15,7 @@ import { SandboxFaults, type SandboxCall } from './instrument';
 import {
   SandboxClusterGateway,
   type SandboxDeniedAccess,
-  type SandboxPodOwner,
+  type SandboxPodSpec,
 } from './SandboxClusterGateway';
 import { SandboxCloudTrailGateway } from './SandboxCloudTrailGateway';
 import { SandboxEksGateway } from './SandboxEksGateway';
@@ -35,6 +35,7 @@ export type { SandboxCall, SandboxService } from './instrument';
 export type {
   SandboxDeniedAccess,
   SandboxPodOwner,
+  SandboxPodSpec,
 } from './SandboxClusterGateway';
 
 /** Options of {@link createSandbox}. */
@@ -68,15 +69,7 @@ export interface SandboxControls {
    * owner defaults to a Deployment named after the ServiceAccount (through a
    * ReplicaSet); `owner: null` starts a bare pod.
    */
-  createPod(
-    cluster: string,
-    namespace: string,
-    pod: {
-      name: string;
-      serviceAccountName: string;
-      owner?: SandboxPodOwner | null;
-    },
-  ): PodInfo;
+  createPod(cluster: string, namespace: string, pod: SandboxPodSpec): PodInfo;
   /** `kubectl rollout restart`: recreates the ServiceAccount's pods. */
   restartPods(
     cluster: string,

@@ -499,6 +499,22 @@ export interface PodOwner {
   owner?: WorkloadRef;
 }
 
+/** What {@link ClusterGateway.createServiceAccount} creates. */
+export interface CreateServiceAccountInput {
+  namespace: string;
+  name: string;
+  annotations: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+/** The TokenRequest {@link ClusterGateway.requestServiceAccountToken} sends. */
+export interface ServiceAccountTokenRequest {
+  /** `sts.amazonaws.com` when absent; never empty. */
+  audience?: string;
+  expirationSeconds: number;
+  signal?: AbortSignal;
+}
+
 /**
  * Kubernetes access per configured cluster (names from `irsa.clusters[]`).
  * Every method throws the typed errors of ./errors.ts, with short messages
@@ -525,12 +541,7 @@ export interface ClusterGateway {
   /** Creates the ServiceAccount with these annotations and labels; `already-exists` when it exists. */
   createServiceAccount(
     cluster: string,
-    input: {
-      namespace: string;
-      name: string;
-      annotations: Record<string, string>;
-      labels?: Record<string, string>;
-    },
+    input: CreateServiceAccountInput,
   ): Promise<ServiceAccountInfo>;
   /**
    * Merge-patches only `metadata.annotations` and `metadata.labels` (null
@@ -585,11 +596,7 @@ export interface ClusterGateway {
     cluster: string,
     namespace: string,
     serviceAccount: string,
-    options: {
-      audience?: string;
-      expirationSeconds: number;
-      signal?: AbortSignal;
-    },
+    options: ServiceAccountTokenRequest,
   ): Promise<ServiceAccountToken>;
   /**
    * The workload that owns each named pod, in the order given: the pod's

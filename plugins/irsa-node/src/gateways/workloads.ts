@@ -26,3 +26,30 @@ export function isRestartableWorkload(
 
 /** The annotation `kubectl rollout restart` sets on the pod template. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+
+/** What {@link describeRestart} says of one workload. */
+export interface RestartDescription {
+  /** The apps/v1 resource patched, for example `deployments`. */
+  resource: string;
+  /** The gateway operation name, `k8s:patch <resource>`. */
+  operation: string;
+  /** Why this kind cannot be restarted; absent when it can. */
+  refusal?: string;
+}
+
+/**
+ * What `ClusterGateway.restartWorkload` patches for this workload, and the
+ * refusal every implementation gives a kind that cannot be restarted.
+ */
+export function describeRestart(workload: WorkloadRef): RestartDescription {
+  const resource = `${workload.kind.toLowerCase()}s`;
+  return {
+    resource,
+    operation: `k8s:patch ${resource}`,
+    ...(isRestartableWorkload(workload)
+      ? {}
+      : {
+          refusal: `kind: a ${workload.kind} cannot be restarted; only a Deployment, StatefulSet or DaemonSet`,
+        }),
+  };
+}

@@ -33,7 +33,7 @@ import { CheckRegistry, type IrsaCheckRegistry } from './CheckRegistry';
 import { builtInChecks } from './checks';
 import { podsNeedingRestart } from './checks/pod-injection';
 import { runChecks } from './runChecks';
-import { DEFAULT_VERIFIER_OPTIONS } from './options';
+import { DEFAULT_VERIFIER_OPTIONS, type VerifierOptions } from './options';
 import {
   cancelled,
   chain,
@@ -55,6 +55,20 @@ const DNS1123_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const NOT_BOUND = 'not read: role not bound to this entity';
+
+/**
+ * What {@link DefaultVerifier} is built from: the verifier settings of
+ * {@link VerifierOptions}, each defaulting as there when left out.
+ */
+export interface DefaultVerifierOptions extends Partial<
+  Omit<VerifierOptions, 'cloudTrail'>
+> {
+  service: IrsaService;
+  logger: LoggerService;
+  cloudTrail?: Partial<VerifierOptions['cloudTrail']>;
+  /** The checks to run; default: the built-in checks only. */
+  checks?: IrsaCheckRegistry;
+}
 
 /**
  * Runs the checks, binding first. Nothing that shows or uses the role or
@@ -80,22 +94,7 @@ export class DefaultVerifier implements Verifier {
     { at: number; events: Promise<CloudTrailEventInfo[]> }
   >();
 
-  constructor(options: {
-    service: IrsaService;
-    logger: LoggerService;
-    checkTimeoutMs?: number;
-    /** Default true: an unproven binding fails and hides the role's documents. */
-    requireBinding?: boolean;
-    cloudTrail?: {
-      lookbackMinutes?: number;
-      cacheSeconds?: number;
-      maxEntries?: number;
-    };
-    /** The same guardrail settings the provisioner enforces. */
-    guardrails?: GuardrailOptions;
-    /** The checks to run; default: the built-in checks only. */
-    checks?: IrsaCheckRegistry;
-  }) {
+  constructor(options: DefaultVerifierOptions) {
     const defaults = DEFAULT_VERIFIER_OPTIONS;
     this.service = options.service;
     this.logger = options.logger;

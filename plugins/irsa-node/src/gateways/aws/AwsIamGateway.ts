@@ -94,9 +94,19 @@ function decodePolicy(text: string | undefined): PolicyDocument {
   ) as PolicyDocument;
 }
 
-// IAM's Marker is meaningful only while IsTruncated says there is more.
-const nextMarker = (page: { IsTruncated?: boolean; Marker?: string }) =>
-  page.IsTruncated ? page.Marker : undefined;
+/**
+ * Every item of an IAM list call: `fetchPage(marker)` from the first page on.
+ * IAM's Marker is meaningful only while IsTruncated says there is more.
+ */
+function iamPages<Page extends { IsTruncated?: boolean; Marker?: string }, T>(
+  fetchPage: (marker: string | undefined) => Promise<Page>,
+  items: (page: Page) => T[] | undefined,
+): Promise<T[]> {
+  return allPages(fetchPage, page => ({
+    items: items(page) ?? [],
+    next: page.IsTruncated ? page.Marker : undefined,
+  }));
+}
 
 const iso = (date: Date | undefined) => (date ? date.toISOString() : '');
 
@@ -168,25 +178,25 @@ export class AwsIamGateway implements IamGateway {
     target: AwsTarget,
     pathPrefix: string,
   ): Promise<ManagedRoleSummary[]> {
-    const roles = await allPages(
+    const roles = await iamPages(
       Marker =>
         this.iam.send(
           target,
           new ListRolesCommand({ PathPrefix: pathPrefix, Marker }),
         ),
-      page => ({ items: page.Roles ?? [], next: nextMarker(page) }),
+      page => page.Roles,
     );
     const managed: ManagedRoleSummary[] = [];
     // One at a time: the account's IAM request budget is shared with provisioning.
     for (const role of roles) {
       const name = role.RoleName ?? '';
-      const tags = await allPages(
+      const tags = await iamPages(
         Marker =>
           this.iam.send(
             target,
             new ListRoleTagsCommand({ RoleName: name, Marker }),
           ),
-        page => ({ items: page.Tags ?? [], next: nextMarker(page) }),
+        page => page.Tags,
       );
       const record = tagRecord(tags);
       if (record[OWNERSHIP.managedBy] !== MANAGED_BY) continue;
@@ -422,19 +432,17 @@ export class AwsIamGateway implements IamGateway {
     target: AwsTarget,
     roleName: string,
   ): Promise<AttachedPolicyRef[]> {
-    return allPages(
+    return iamPages(
       Marker =>
         this.iam.send(
           target,
           new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker }),
         ),
-      page => ({
-        items: (page.AttachedPolicies ?? []).map(policy => ({
+      page =>
+        page.AttachedPolicies?.map(policy => ({
           arn: policy.PolicyArn ?? '',
           name: policy.PolicyName ?? '',
         })),
-        next: nextMarker(page),
-      }),
     );
   }
 
@@ -466,13 +474,13 @@ export class AwsIamGateway implements IamGateway {
     target: AwsTarget,
     roleName: string,
   ): Promise<string[]> {
-    return allPages(
+    return iamPages(
       Marker =>
         this.iam.send(
           target,
           new ListRolePoliciesCommand({ RoleName: roleName, Marker }),
         ),
-      page => ({ items: page.PolicyNames ?? [], next: nextMarker(page) }),
+      page => page.PolicyNames,
     );
   }
 

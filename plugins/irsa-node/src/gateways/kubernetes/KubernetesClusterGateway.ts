@@ -30,13 +30,15 @@ import type {
   AccessCheck,
   AccessReviewResult,
   ClusterGateway,
+  CreateServiceAccountInput,
   PodInfo,
   PodOwner,
   ServiceAccountInfo,
   ServiceAccountMetadataPatch,
+  ServiceAccountTokenRequest,
   WorkloadRef,
 } from '../types';
-import { isRestartableWorkload, RESTARTED_AT_ANNOTATION } from '../workloads';
+import { describeRestart, RESTARTED_AT_ANNOTATION } from '../workloads';
 import { EksTokenProvider } from './eksToken';
 
 /** One cluster as the Kubernetes plugin's `clusterLocatorMethods` config describes it. */
@@ -544,12 +546,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
 
   async createServiceAccount(
     cluster: string,
-    input: {
-      namespace: string;
-      name: string;
-      annotations: Record<string, string>;
-      labels?: Record<string, string>;
-    },
+    input: CreateServiceAccountInput,
   ) {
     const created = await this.call(
       cluster,
@@ -741,11 +738,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
     cluster: string,
     namespace: string,
     serviceAccount: string,
-    options: {
-      audience?: string;
-      expirationSeconds: number;
-      signal?: AbortSignal;
-    },
+    options: ServiceAccountTokenRequest,
   ) {
     const operation = 'k8s:create serviceaccounts/token';
     if (options.audience === '') {
@@ -856,13 +849,12 @@ export class KubernetesClusterGateway implements ClusterGateway {
     namespace: string,
     workload: WorkloadRef,
   ): Promise<{ restartedAt: string }> {
-    const resource = `${workload.kind.toLowerCase()}s`;
-    const operation = `k8s:patch ${resource}`;
-    if (!isRestartableWorkload(workload)) {
+    const { operation, refusal } = describeRestart(workload);
+    if (refusal) {
       throw new GatewayError({
         kind: 'invalid-input',
         operation,
-        message: `kind: a ${workload.kind} cannot be restarted; only a Deployment, StatefulSet or DaemonSet`,
+        message: refusal,
       });
     }
     const restartedAt = new Date().toISOString();
