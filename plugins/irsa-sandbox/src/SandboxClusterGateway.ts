@@ -181,6 +181,40 @@ export class SandboxClusterGateway implements ClusterGateway {
     return state;
   }
 
+  /**
+   * The ServiceAccount as stored (`not-found` when absent); with
+   * `expectedResourceVersion`, `conflict` unless it is still at that version.
+   */
+  private existingAccount(
+    state: SandboxCluster,
+    operation: string,
+    namespace: string,
+    name: string,
+    expectedResourceVersion?: string,
+  ): ServiceAccountInfo {
+    const account = state.serviceAccounts.get(`${namespace}/${name}`);
+    if (!account) {
+      throw sandboxError(
+        'not-found',
+        operation,
+        '404',
+        `serviceaccounts "${name}" not found`,
+      );
+    }
+    if (
+      expectedResourceVersion !== undefined &&
+      expectedResourceVersion !== account.resourceVersion
+    ) {
+      throw sandboxError(
+        'conflict',
+        operation,
+        '409',
+        `serviceaccounts "${name}" in namespace ${namespace} changed since resourceVersion ${expectedResourceVersion} was read`,
+      );
+    }
+    return account;
+  }
+
   async reviewAccess(
     cluster: string,
     checks: AccessCheck[],
@@ -287,26 +321,13 @@ export class SandboxClusterGateway implements ClusterGateway {
       namespace,
       name,
     });
-    const account = state.serviceAccounts.get(`${namespace}/${name}`);
-    if (!account) {
-      throw sandboxError(
-        'not-found',
-        operation,
-        '404',
-        `serviceaccounts "${name}" not found`,
-      );
-    }
-    if (
-      options.expectedResourceVersion !== undefined &&
-      options.expectedResourceVersion !== account.resourceVersion
-    ) {
-      throw sandboxError(
-        'conflict',
-        operation,
-        '409',
-        `serviceaccounts "${name}" in namespace ${namespace} changed since resourceVersion ${options.expectedResourceVersion} was read`,
-      );
-    }
+    const account = this.existingAccount(
+      state,
+      operation,
+      namespace,
+      name,
+      options.expectedResourceVersion,
+    );
     const labelError = invalidLabel(patch.labels ?? {});
     if (labelError)
       throw sandboxError('invalid-input', operation, '422', labelError);
@@ -339,26 +360,15 @@ export class SandboxClusterGateway implements ClusterGateway {
       namespace,
       name,
     });
-    const key = `${namespace}/${name}`;
-    const account = state.serviceAccounts.get(key);
-    if (!account) {
-      throw sandboxError(
-        'not-found',
-        operation,
-        '404',
-        `serviceaccounts "${name}" not found`,
-      );
-    }
-    if (options.expectedResourceVersion !== account.resourceVersion) {
-      throw sandboxError(
-        'conflict',
-        operation,
-        '409',
-        `serviceaccounts "${name}" in namespace ${namespace} changed since resourceVersion ${options.expectedResourceVersion} was read`,
-      );
-    }
+    this.existingAccount(
+      state,
+      operation,
+      namespace,
+      name,
+      options.expectedResourceVersion,
+    );
     // Like the API server: running pods of the ServiceAccount stay.
-    state.serviceAccounts.delete(key);
+    state.serviceAccounts.delete(`${namespace}/${name}`);
   }
 
   async patchServiceAccountAnnotations(
@@ -416,14 +426,7 @@ export class SandboxClusterGateway implements ClusterGateway {
       namespace,
       name: serviceAccount,
     });
-    if (!state.serviceAccounts.has(`${namespace}/${serviceAccount}`)) {
-      throw sandboxError(
-        'not-found',
-        operation,
-        '404',
-        `serviceaccounts "${serviceAccount}" not found`,
-      );
-    }
+    this.existingAccount(state, operation, namespace, serviceAccount);
     if (options.expirationSeconds < 600) {
       throw sandboxError(
         'invalid-input',
