@@ -78,6 +78,7 @@ export const CheckSummary = ({ checks }: { checks: CheckResult[] }) => {
             size="small"
             onClick={() => setOpen(!open)}
             aria-expanded={open}
+            style={{ textTransform: 'none' }}
           >
             {label}
           </Button>
