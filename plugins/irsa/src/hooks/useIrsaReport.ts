@@ -23,6 +23,8 @@ export interface IrsaReportState {
   /** Seconds until the server accepts another Re-verify; 0 when it does. */
   cooldown: number;
   verify: () => Promise<void>;
+  /** Shows a report made elsewhere (a restart's re-verification) in place of the stored one. */
+  showReport: (response: StoredReportResponse) => void;
 }
 
 /** Loads the entity's stored report and runs Re-verify with progress and cooldown. */
@@ -64,6 +66,11 @@ export function useIrsaReport(entityRef: string): IrsaReportState {
     }
   }, [api, entityRef]);
 
+  const showReport = useCallback(
+    (response: StoredReportResponse) => setVerified({ entityRef, response }),
+    [entityRef],
+  );
+
   return {
     loading: loaded.loading,
     loadError: loaded.error,
@@ -73,5 +80,6 @@ export function useIrsaReport(entityRef: string): IrsaReportState {
     verifyError,
     cooldown,
     verify,
+    showReport,
   };
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Collapse from '@material-ui/core/Collapse';
@@ -31,9 +31,16 @@ export const needsAttention = (check: CheckResult) =>
 
 /**
  * The card's view of the checklist: one line per check that needs attention,
- * with its fix; the passing (and skipped) checks folded into a count.
+ * with its fix and whatever `action` offers for it (such as "Restart pods");
+ * the passing (and skipped) checks folded into a count.
  */
-export const CheckSummary = ({ checks }: { checks: CheckResult[] }) => {
+export const CheckSummary = ({
+  checks,
+  action,
+}: {
+  checks: CheckResult[];
+  action?: (check: CheckResult) => ReactNode;
+}) => {
   const classes = useStyles();
   const [open, setOpen] = useState(false);
   const problems = checks.filter(needsAttention);
@@ -70,6 +77,7 @@ export const CheckSummary = ({ checks }: { checks: CheckResult[] }) => {
               {check.remediation}
             </Typography>
           )}
+          {action?.(check)}
         </Box>
       ))}
       {folded.length > 0 && (

@@ -6,19 +6,70 @@ import { ResponseError } from '@backstage/errors';
 import type {
   StoredReportResponse,
   VerificationReport,
+  WorkloadRestartResponse,
 } from '@backstage-irsa/plugin-irsa-common';
 import { IrsaCooldownError, type IrsaApi } from '../../api';
 import { Providers, report, stored } from '../../__testUtils__/fixtures';
 import { EntityIrsaCard } from './EntityIrsaCard';
 
-async function renderCard(api: Partial<IrsaApi>, allowVerify = true) {
+async function renderCard(
+  api: Partial<IrsaApi>,
+  allowVerify = true,
+  deny: string[] = [],
+) {
   return renderInTestApp(
-    <Providers api={api} deny={allowVerify ? [] : ['irsa.entity.verify']}>
+    <Providers
+      api={api}
+      deny={allowVerify ? deny : ['irsa.entity.verify', ...deny]}
+    >
       <EntityIrsaCard />
     </Providers>,
     { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
   );
 }
+
+/** billing-api's pod started before the annotation, as the verifier reports it. */
+function restartNeeded(): VerificationReport {
+  return report({
+    checks: report().checks.map(check =>
+      check.id === 'pod-injection'
+        ? {
+            ...check,
+            message:
+              'Restart needed: billing-api-5d8f7-x2k9q started before the ServiceAccount was annotated and have no (or an old) AWS_ROLE_ARN',
+            evidence: {
+              pods: [
+                {
+                  name: 'billing-api-5d8f7-x2k9q',
+                  createdAt: '2026-11-24T09:00:00.000Z',
+                  roleArn: null,
+                  tokenFile: null,
+                },
+              ],
+              restartNeeded: ['billing-api-5d8f7-x2k9q'],
+              owners: [
+                {
+                  pod: 'billing-api-5d8f7-x2k9q',
+                  kind: 'Deployment',
+                  name: 'billing-api',
+                },
+              ],
+            },
+            remediation:
+              'kubectl rollout restart deployment/billing-api -n billing   (or "Restart pods" in the portal)',
+          }
+        : check,
+    ),
+  });
+}
+
+const allPassing = () =>
+  report({
+    status: 'pass',
+    verifiedAt: '2026-11-24T11:00:00.000Z',
+    trigger: 'manual',
+    checks: report().checks.map(c => ({ ...c, status: 'pass' as const })),
+  });
 
 describe('EntityIrsaCard', () => {
   it('shows status, mechanism, role ARN, and one line per check needing attention with its fix', async () => {
@@ -302,5 +353,164 @@ describe('EntityIrsaCard', () => {
       'Error: Request failed with 500 Internal Server Error',
     );
     expect(alert).toHaveTextContent('MessageboomRequestGET /x');
+  });
+  describe('Restart pods', () => {
+    it('is offered on the pod-injection line when its pods need a restart', async () => {
+      await renderCard({
+        getReport: jest.fn().mockResolvedValue(stored(restartNeeded())),
+      });
+      const line = await screen.findByTestId('irsa-problem-pod-injection');
+      expect(line.textContent).toBe(
+        'Pod credential injectionkubectl rollout restart deployment/billing-api -n billing   (or "Restart pods" in the portal)Restart pods',
+      );
+      expect(
+        screen.getAllByRole('button', { name: 'Restart pods' }),
+      ).toHaveLength(1);
+    });
+
+    it('is not offered when the pod-injection result names no pod to restart', async () => {
+      await renderCard({
+        getReport: jest.fn().mockResolvedValue(stored(report())),
+      });
+      await screen.findByTestId('irsa-problem-pod-injection');
+      expect(
+        screen.queryByRole('button', { name: 'Restart pods' }),
+      ).not.toBeInTheDocument();
+    });
+
+    it('is hidden without irsa.workload.restart', async () => {
+      await renderCard(
+        { getReport: jest.fn().mockResolvedValue(stored(restartNeeded())) },
+        true,
+        ['irsa.workload.restart'],
+      );
+      await screen.findByTestId('irsa-problem-pod-injection');
+      // usePermission may answer from its cache first, then revalidates.
+      await waitFor(() =>
+        expect(
+          screen.queryByRole('button', { name: 'Restart pods' }),
+        ).not.toBeInTheDocument(),
+      );
+      expect(
+        screen.getByRole('button', { name: 'Re-verify' }),
+      ).toBeInTheDocument();
+    });
+
+    it('restarts the owners with progress, then shows the new report and what happened', async () => {
+      let finish!: (value: WorkloadRestartResponse) => void;
+      const restartWorkloads = jest.fn(
+        () =>
+          new Promise<WorkloadRestartResponse>(resolve => (finish = resolve)),
+      );
+      await renderCard({
+        getReport: jest.fn().mockResolvedValue(stored(restartNeeded())),
+        restartWorkloads,
+      });
+      await userEvent.click(
+        await screen.findByRole('button', { name: 'Restart pods' }),
+      );
+      expect(restartWorkloads).toHaveBeenCalledWith(
+        'component:default/payments-api',
+      );
+      expect(
+        screen.getByText(
+          "Restarting the pods' workloads, then verifying again…",
+        ),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByRole('button', { name: 'Restart pods' }),
+      ).toBeDisabled();
+      finish({
+        restarted: [
+          {
+            kind: 'Deployment',
+            name: 'billing-api',
+            pods: ['billing-api-5d8f7-x2k9q'],
+            restartedAt: '2026-11-24T10:59:58.000Z',
+          },
+        ],
+        failed: [],
+        skipped: [],
+        verification: { report: stored(allPassing()) },
+      });
+      expect(
+        await screen.findByTestId('irsa-restart-result'),
+      ).toHaveTextContent('Restarted deployment/billing-api; verified again');
+      expect(screen.getByTestId('irsa-overall')).toHaveAttribute(
+        'data-status',
+        'pass',
+      );
+      expect(screen.getByTestId('irsa-verified-at')).toHaveAttribute(
+        'data-verified-at',
+        '2026-11-24T11:00:00.000Z',
+      );
+      expect(
+        screen.queryByTestId('irsa-problem-pod-injection'),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.queryByText(
+          "Restarting the pods' workloads, then verifying again…",
+        ),
+      ).not.toBeInTheDocument();
+    });
+
+    it('names what failed or was skipped, and keeps the report when verifying again failed', async () => {
+      await renderCard({
+        getReport: jest.fn().mockResolvedValue(stored(restartNeeded())),
+        restartWorkloads: jest.fn().mockResolvedValue({
+          restarted: [],
+          failed: [
+            {
+              kind: 'Deployment',
+              name: 'billing-api',
+              pods: ['billing-api-5d8f7-x2k9q'],
+              message: 'the cluster refused the patch (403)',
+            },
+          ],
+          skipped: [
+            {
+              pod: 'billing-once',
+              reason: 'no Deployment, StatefulSet or DaemonSet replaces it',
+            },
+          ],
+          verification: { error: 'verification is cooling down' },
+        } satisfies WorkloadRestartResponse),
+      });
+      await userEvent.click(
+        await screen.findByRole('button', { name: 'Restart pods' }),
+      );
+      expect(
+        await screen.findByTestId('irsa-restart-result'),
+      ).toHaveTextContent(
+        'Could not restart deployment/billing-api: the cluster refused the patch (403); Not restarted: pod billing-once (no Deployment, StatefulSet or DaemonSet replaces it); verifying again failed: verification is cooling down',
+      );
+      expect(screen.getByTestId('irsa-verified-at')).toHaveAttribute(
+        'data-verified-at',
+        '2026-11-24T10:00:00.000Z',
+      );
+      expect(
+        screen.getByRole('button', { name: 'Restart pods' }),
+      ).toBeEnabled();
+    });
+
+    it('shows a refused restart in an error panel', async () => {
+      await renderCard({
+        getReport: jest.fn().mockResolvedValue(stored(restartNeeded())),
+        restartWorkloads: jest
+          .fn()
+          .mockRejectedValue(
+            new Error('no workload of this entity to restart'),
+          ),
+      });
+      await userEvent.click(
+        await screen.findByRole('button', { name: 'Restart pods' }),
+      );
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'Error: no workload of this entity to restart',
+      );
+      expect(
+        screen.queryByTestId('irsa-restart-result'),
+      ).not.toBeInTheDocument();
+    });
   });
 });

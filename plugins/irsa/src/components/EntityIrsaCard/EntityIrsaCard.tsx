@@ -15,8 +15,10 @@ import {
   useEntity,
 } from '@backstage/plugin-catalog-react';
 import { useIrsaReport } from '../../hooks/useIrsaReport';
+import { useWorkloadRestart } from '../../hooks/useWorkloadRestart';
 import { IRSA_TAB_PATH } from '../../routes';
 import { CheckSummary } from './CheckSummary';
+import { RestartFeedback, RestartPodsButton } from './RestartPods';
 import {
   OverallStatus,
   RoleArn,
@@ -28,12 +30,15 @@ import {
 
 /**
  * The compact IAM card: overall status, mechanism, role ARN, one line per
- * check that needs attention with its fix, the passing checks as a count,
- * Re-verify, and a link to the IAM tab with the full report and its history.
+ * check that needs attention with its fix ("Restart pods" on a restart
+ * needed), the passing checks as a count, Re-verify, and a link to the IAM
+ * tab with the full report and its history.
  */
 export const EntityIrsaCard = () => {
   const { entity } = useEntity();
-  const state = useIrsaReport(stringifyEntityRef(entity));
+  const entityRef = stringifyEntityRef(entity);
+  const state = useIrsaReport(entityRef);
+  const restart = useWorkloadRestart(entityRef, state.showReport);
   const entityRoute = useRouteRef(entityRouteRef);
   const detailsUrl = `${entityRoute(entityRouteParams(entity))}/${IRSA_TAB_PATH}`;
 
@@ -62,6 +67,7 @@ export const EntityIrsaCard = () => {
       deepLink={stored ? { title: 'Details', link: detailsUrl } : undefined}
     >
       <VerifyFeedback state={state} />
+      <RestartFeedback state={restart} />
       {!stored ? (
         <EmptyState
           missing="data"
@@ -89,7 +95,12 @@ export const EntityIrsaCard = () => {
             <RoleArn report={stored.report} />
           </Typography>
           <Box mt={1}>
-            <CheckSummary checks={stored.report.checks} />
+            <CheckSummary
+              checks={stored.report.checks}
+              action={check => (
+                <RestartPodsButton check={check} state={restart} />
+              )}
+            />
           </Box>
         </>
       )}
