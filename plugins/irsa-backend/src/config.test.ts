@@ -17,6 +17,7 @@ describe('readIrsaBackendConfig', () => {
       historyLimit: 20,
       historyMaxAgeMs: 30 * 24 * 3600_000,
       cooldownSeconds: 30,
+      rolePath: '/',
     });
   });
 
@@ -40,11 +41,23 @@ describe('readIrsaBackendConfig', () => {
       historyLimit: 1,
       historyMaxAgeMs: 7 * 24 * 3600_000,
       cooldownSeconds: 0,
+      rolePath: '/',
     });
     expect(read({ historyMaxAge: 'P2D' }).historyMaxAgeMs).toBe(
       2 * 24 * 3600_000,
     );
     expect(read({ historyMaxAge: '12h' }).historyMaxAgeMs).toBe(12 * 3600_000);
+  });
+
+  it('takes the role path from irsa.provisioning, validated where the provisioner reads it', () => {
+    const withPath = (rolePath: string) =>
+      readIrsaBackendConfig(
+        new ConfigReader({ irsa: { provisioning: { rolePath } } }),
+      );
+    expect(withPath('/irsa/').rolePath).toBe('/irsa/');
+    expect(() => withPath('irsa')).toThrow(
+      'irsa.provisioning.rolePath: must start and end with "/" (for example /irsa/)',
+    );
   });
 
   it('uses the default interval for staleness under a cron schedule', () => {

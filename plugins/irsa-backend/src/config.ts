@@ -5,6 +5,7 @@ import {
 import { readDurationFromConfig, type Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { durationToMilliseconds, type HumanDuration } from '@backstage/types';
+import { readProvisioningSettings } from '@backstage-irsa/plugin-irsa-node';
 
 /** The irsa backend plugin's settings, read and validated once at start-up. */
 export interface IrsaBackendConfig {
@@ -20,6 +21,8 @@ export interface IrsaBackendConfig {
   historyMaxAgeMs: number;
   /** Seconds after a verification during which another one is refused. */
   cooldownSeconds: number;
+  /** Where this project's roles live (`irsa.provisioning.rolePath`), for the orphans. */
+  rolePath: string;
 }
 
 const KEY = 'irsa.verification';
@@ -92,5 +95,6 @@ export function readIrsaBackendConfig(config: Config): IrsaBackendConfig {
       DEFAULTS.cooldownSeconds,
       0,
     ),
+    rolePath: readProvisioningSettings(config).rolePath,
   };
 }

@@ -161,9 +161,7 @@ export const irsaPlugin = createBackendPlugin({
               iam: irsa.iam,
               logger,
               staleAfterMs: settings.staleAfterMs,
-              rolePath:
-                deps.config.getOptionalString('irsa.provisioning.rolePath') ??
-                '/',
+              rolePath: settings.rolePath,
             }),
           }),
         );
