@@ -70,7 +70,11 @@ describe('sandbox', () => {
     it('accepts a trust policy without an aud condition (the check warns, STS does not)', async () => {
       await expect(
         exchange(sandbox, 'trust-no-audience'),
-      ).resolves.toBeDefined();
+      ).resolves.toMatchObject({
+        assumedRoleArn: expect.stringMatching(
+          /^arn:aws:sts::111122223333:assumed-role\/irsa-sandbox-[a-z-]+\/test$/,
+        ),
+      });
     });
 
     it('rejects an audience the OIDC provider does not list', async () => {
@@ -165,7 +169,10 @@ describe('sandbox', () => {
         allowWildcardSubject: true,
       }).document;
       await sandbox.iam.updateTrustPolicy(target, roleName, wildcard);
-      await expect(exchange(sandbox, 'healthy')).resolves.toBeDefined();
+      await expect(exchange(sandbox, 'healthy')).resolves.toMatchObject({
+        assumedRoleArn:
+          'arn:aws:sts::111122223333:assumed-role/irsa-sandbox-payments-payments-api/test',
+      });
       await sandbox.iam.updateTrustPolicy(target, roleName, {
         ...wildcard,
         Statement: [
@@ -409,7 +416,10 @@ describe('sandbox', () => {
             s.namespace,
             s.serviceAccount,
           ),
-        ).resolves.toBeDefined();
+        ).resolves.toMatchObject({
+          namespace: s.namespace,
+          name: s.serviceAccount,
+        });
       }
     });
   });
@@ -443,7 +453,7 @@ describe('sandbox', () => {
       ).rejects.toMatchObject({ kind: 'unavailable' });
       await expect(
         sandbox.iam.getRole(target, 'irsa-sandbox-payments-payments-api'),
-      ).resolves.toBeDefined();
+      ).resolves.toMatchObject({ name: 'irsa-sandbox-payments-payments-api' });
 
       sandbox.controls.setThrottleRate(0.5);
       const outcomes = await Promise.allSettled(
