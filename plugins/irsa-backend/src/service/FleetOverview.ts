@@ -126,7 +126,8 @@ export class FleetOverview {
     const filtered = query.status
       ? matching.filter(row => row.status === query.status)
       : matching;
-    filtered.sort((a, b) => a.entityRef.localeCompare(b.entityRef, 'en-US'));
+    // Code-unit order: refs are ASCII, and 5,000 localeCompare calls are slow.
+    filtered.sort((a, b) => compareRefs(a.entityRef, b.entityRef));
     return {
       items: filtered.slice(query.offset, query.offset + query.limit),
       totalItems: filtered.length,
@@ -205,22 +206,26 @@ export class FleetOverview {
     credentials: BackstageCredentials,
   ): Promise<Entity[]> {
     const { permissions, catalog } = this.options;
-    const [decision] = await permissions.authorizeConditional(
-      [{ permission: irsaEntityReadPermission }],
-      { credentials },
-    );
-    if (decision.result === AuthorizeResult.DENY) return [];
-    // The catalog answers only the entities the caller may read.
-    const { items } = await catalog.getEntities(
-      {
-        filter: {
-          [`metadata.annotations.${ANNOTATION_IRSA_SERVICE_ACCOUNT}`]:
-            CATALOG_FILTER_EXISTS,
+    // Asked together: the catalog read is the slow part, and a denied
+    // caller's listing is simply dropped.
+    const [[decision], { items }] = await Promise.all([
+      permissions.authorizeConditional(
+        [{ permission: irsaEntityReadPermission }],
+        { credentials },
+      ),
+      // The catalog answers only the entities the caller may read.
+      catalog.getEntities(
+        {
+          filter: {
+            [`metadata.annotations.${ANNOTATION_IRSA_SERVICE_ACCOUNT}`]:
+              CATALOG_FILTER_EXISTS,
+          },
+          fields: ENTITY_FIELDS,
         },
-        fields: ENTITY_FIELDS,
-      },
-      { credentials },
-    );
+        { credentials },
+      ),
+    ]);
+    if (decision.result === AuthorizeResult.DENY) return [];
     if (decision.result === AuthorizeResult.ALLOW) return items;
     // Conditional (for instance: owners only): the permission framework
     // applies the conditions per entity, in batches.
@@ -240,6 +245,11 @@ export class FleetOverview {
     }
     return allowed;
   }
+}
+
+function compareRefs(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 /** The owner as a full ref; an unparseable owner is kept as written. */
