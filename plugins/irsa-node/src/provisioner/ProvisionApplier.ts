@@ -1,0 +1,323 @@
+import {
+  ANNOTATION_IRSA_CLUSTER,
+  ANNOTATION_IRSA_ROLE_ARN,
+  ANNOTATION_IRSA_SERVICE_ACCOUNT,
+  EKS_ROLE_ARN_ANNOTATION,
+} from '@backstage-irsa/plugin-irsa-common';
+import type { IrsaService } from '../service/types';
+import { ApplyRun, ProvisionError, type StepRunner } from './ApplyRun';
+import { OWNERSHIP, attachedPolicyTag, describeAdoption } from './ownership';
+import type {
+  Log,
+  PlannedPolicy,
+  ProvisionPlan,
+  ProvisionResult,
+} from './provisionTypes';
+
+const same = (a: unknown, b: unknown) =>
+  JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Writes a plan, concurrently where calls are independent, and undoes what
+ * the run changed when a step fails.
+ */
+export class ProvisionApplier {
+  constructor(private readonly service: IrsaService) {}
+
+  async apply(
+    plan: ProvisionPlan,
+    options: { log?: Log; step?: StepRunner } = {},
+  ): Promise<ProvisionResult> {
+    const { iam } = this.service;
+    const log = options.log ?? (() => {});
+    const { target, roleName, input } = plan;
+    const run = await ApplyRun.start(
+      options.step ?? ((_key, fn) => fn()),
+      `irsa:${roleName}`,
+    );
+    try {
+      if (plan.adoptions.length)
+        log(`Adopting: ${plan.adoptions.map(describeAdoption).join('; ')}`);
+      await this.writeRole(plan, run, log);
+
+      // The two customer-managed policies are independent: write them together.
+      const policies = [plan.permissionsPolicy, plan.allowlistPolicy].filter(
+        (p): p is PlannedPolicy => Boolean(p),
+      );
+      await run.all(policies.map(p => this.writePolicy(plan, p, run, log)));
+
+      if (plan.toAttach.length) log(`Attaching ${plan.toAttach.join(', ')}`);
+      await run.all(
+        plan.toAttach.map(async arn => {
+          await run.run(`attach ${arn}`, `attach-${arn}`, async () =>
+            iam.attachRolePolicy(target, roleName, arn),
+          );
+          run.onRollback(`attachment of ${arn}`, () =>
+            iam.detachRolePolicy(target, roleName, arn),
+          );
+        }),
+      );
+      if (plan.toDetach.length) {
+        log(
+          `Detaching policies no longer requested: ${plan.toDetach.join(', ')}`,
+        );
+        await run.all(
+          plan.toDetach.map(async arn => {
+            await run.run(`detach ${arn}`, `detach-${arn}`, async () =>
+              iam.detachRolePolicy(target, roleName, arn),
+            );
+            run.onRollback(`detachment of ${arn}`, () =>
+              iam.attachRolePolicy(target, roleName, arn),
+            );
+          }),
+        );
+        const forgotten = plan.toDetach
+          .map(attachedPolicyTag)
+          .filter(key => plan.existingRole?.tags[key] !== undefined);
+        if (forgotten.length)
+          await run.run('untag role', 'untag-detached', async () =>
+            iam.untagRole(target, roleName, forgotten),
+          );
+      }
+      if (plan.kept.length)
+        log(
+          `Left in place (attached by someone else, not by this project): ${plan.kept.join(', ')}`,
+        );
+
+      log(`Waiting until IAM shows the role (IAM is eventually consistent)`);
+      await run.run('wait for role', 'wait-role', async () =>
+        iam.waitUntilRoleExists(target, roleName, 60_000),
+      );
+
+      const manifest = await this.writeServiceAccount(plan, run, log);
+      log(`Done: ${plan.roleArn}`);
+      return {
+        roleArn: plan.roleArn,
+        roleName,
+        ...(plan.permissionsPolicy
+          ? { policyArn: plan.permissionsPolicy.arn }
+          : {}),
+        allowlistPolicyArn: plan.allowlistPolicy.arn,
+        serviceAccountAnnotations: plan.serviceAccountAnnotations,
+        entityAnnotations: {
+          [ANNOTATION_IRSA_CLUSTER]: input.cluster,
+          [ANNOTATION_IRSA_SERVICE_ACCOUNT]: `${input.namespace}/${input.serviceAccount}`,
+          [ANNOTATION_IRSA_ROLE_ARN]: plan.roleArn,
+        },
+        keptPolicyArns: plan.kept,
+        ...(manifest ? { manifest } : {}),
+      };
+    } catch (error) {
+      const failedStep = run.stepOf(error);
+      const { rolledBack, leftBehind } = await run.rollback();
+      const failure = new ProvisionError(
+        failedStep,
+        error as Error,
+        rolledBack,
+        leftBehind,
+      );
+      log(failure.message);
+      throw failure;
+    }
+  }
+
+  private async writeRole(plan: ProvisionPlan, run: ApplyRun, log: Log) {
+    const { iam } = this.service;
+    const { target, roleName, input } = plan;
+    const existing = plan.existingRole;
+    if (!existing) {
+      log(
+        `Creating role ${roleName} trusting ${plan.facts.oidcProviderArn} for system:serviceaccount:${input.namespace}:${input.serviceAccount}`,
+      );
+      await run.run('create role', 'create-role', async () => {
+        await iam.createRole(target, {
+          name: roleName,
+          path: input.rolePath,
+          trustPolicy: plan.trustPolicy,
+          description: `IRSA role for ${input.entityRef} (${input.namespace}/${input.serviceAccount} on ${input.cluster})`,
+          maxSessionDuration: input.maxSessionDuration,
+          permissionsBoundaryArn: input.permissionsBoundaryArn,
+          tags: plan.tags,
+        });
+        return 'created';
+      });
+      run.onRollback(`role ${plan.roleArn}`, () =>
+        iam.deleteRole(target, roleName),
+      );
+      return;
+    }
+    log(
+      `Role ${roleName} exists${plan.adoptions.length ? ' (adopting it)' : ''}: updating its trust policy and tags to match`,
+    );
+    await run.all([
+      same(existing.trustPolicy, plan.trustPolicy)
+        ? undefined
+        : run
+            .run('update trust policy', 'update-trust', async () =>
+              iam.updateTrustPolicy(target, roleName, plan.trustPolicy),
+            )
+            .then(() =>
+              run.onRollback(`trust policy of ${plan.roleArn}`, () =>
+                iam.updateTrustPolicy(target, roleName, existing.trustPolicy),
+              ),
+            ),
+      this.convergeTags(run, `role ${roleName}`, existing.tags, plan.tags, {
+        tag: tags => iam.tagRole(target, roleName, tags),
+        untag: keys => iam.untagRole(target, roleName, keys),
+      }),
+    ]);
+  }
+
+  /** Writes the tags that differ and registers how to restore the old ones. */
+  private async convergeTags(
+    run: ApplyRun,
+    what: string,
+    current: Record<string, string>,
+    wanted: Record<string, string>,
+    write: {
+      tag(tags: Record<string, string>): Promise<void>;
+      untag(keys: string[]): Promise<void>;
+    },
+  ) {
+    const changed = Object.entries(wanted).filter(([k, v]) => current[k] !== v);
+    if (!changed.length) return;
+    await run.run(`tag ${what}`, `tag-${what}`, async () =>
+      write.tag(Object.fromEntries(changed)),
+    );
+    run.onRollback(`tags of ${what}`, async () => {
+      const added = changed.map(([k]) => k).filter(k => !(k in current));
+      const overwritten = changed.filter(([k]) => k in current);
+      if (added.length) await write.untag(added);
+      if (overwritten.length)
+        await write.tag(
+          Object.fromEntries(overwritten.map(([k]) => [k, current[k]])),
+        );
+    });
+  }
+
+  private async writePolicy(
+    plan: ProvisionPlan,
+    policy: PlannedPolicy,
+    run: ApplyRun,
+    log: Log,
+  ) {
+    const { iam } = this.service;
+    const { target } = plan;
+    if (!policy.existing) {
+      log(`Creating policy ${policy.name}`);
+      await run.run(
+        `create policy ${policy.name}`,
+        `create-policy-${policy.name}`,
+        async () => {
+          await iam.createPolicy(target, {
+            name: policy.name,
+            path: plan.input.rolePath,
+            document: policy.document,
+            tags: plan.tags,
+          });
+          return 'created';
+        },
+      );
+      run.onRollback(`policy ${policy.arn}`, () =>
+        iam.deletePolicy(target, policy.arn),
+      );
+      return;
+    }
+    const existing = policy.existing;
+    const ownershipTags = Object.fromEntries(
+      Object.values(OWNERSHIP).map(key => [key, plan.tags[key]]),
+    );
+    await this.convergeTags(
+      run,
+      `policy ${policy.name}`,
+      existing.tags,
+      ownershipTags,
+      {
+        tag: tags => iam.tagPolicy(target, policy.arn, tags),
+        untag: keys => iam.untagPolicy(target, policy.arn, keys),
+      },
+    );
+    const current = await iam.getPolicyVersion(
+      target,
+      policy.arn,
+      existing.defaultVersionId,
+    );
+    if (same(current, policy.document)) {
+      log(`Policy ${policy.name} is up to date`);
+      return;
+    }
+    log(
+      `Updating policy ${policy.name} (new default version; the oldest is pruned at IAM's limit of 5)`,
+    );
+    await run.run(
+      `update policy ${policy.name}`,
+      `version-${policy.name}`,
+      async () => iam.createPolicyVersion(target, policy.arn, policy.document),
+    );
+    run.onRollback(`new version of ${policy.arn}`, () =>
+      iam.createPolicyVersion(target, policy.arn, current),
+    );
+  }
+
+  private async writeServiceAccount(
+    plan: ProvisionPlan,
+    run: ApplyRun,
+    log: Log,
+  ): Promise<string | undefined> {
+    const { input } = plan;
+    if (input.serviceAccountMode === 'manifest') return plan.manifest;
+    if (input.serviceAccountMode === 'none' || !input.annotateServiceAccount) {
+      log(
+        'Leaving the ServiceAccount alone (serviceAccountMode none or annotateServiceAccount false)',
+      );
+      return undefined;
+    }
+    const { kubernetes } = this.service;
+    const ref = `${input.namespace}/${input.serviceAccount}`;
+    const annotations = {
+      ...plan.serviceAccountAnnotations,
+      [OWNERSHIP.entityRef]: input.entityRef,
+      [OWNERSHIP.owner]: input.owner,
+    };
+    const existing = plan.existingServiceAccount;
+    if (!existing) {
+      log(
+        `Creating ServiceAccount ${ref} annotated with ${EKS_ROLE_ARN_ANNOTATION}`,
+      );
+      await run.run('create ServiceAccount', 'create-sa', async () => {
+        await kubernetes.createServiceAccount(input.cluster, {
+          namespace: input.namespace,
+          name: input.serviceAccount,
+          annotations,
+          labels: plan.serviceAccountLabels,
+        });
+      });
+      return undefined;
+    }
+    const stale =
+      Object.entries(annotations).some(
+        ([k, v]) => existing.annotations[k] !== v,
+      ) ||
+      Object.entries(plan.serviceAccountLabels).some(
+        ([k, v]) => existing.labels[k] !== v,
+      );
+    if (!stale) {
+      log(`ServiceAccount ${ref} is already annotated`);
+      return undefined;
+    }
+    log(
+      `Annotating ServiceAccount ${ref} (only ${Object.keys(annotations).join(', ')} and its managed-by label; everything else untouched). Restart its pods to pick up the role.`,
+    );
+    // Guarded by the version the plan read: a change since then is refused, not overwritten.
+    await run.run('annotate ServiceAccount', 'annotate-sa', async () => {
+      await kubernetes.patchServiceAccountMetadata(
+        input.cluster,
+        input.namespace,
+        input.serviceAccount,
+        { annotations, labels: plan.serviceAccountLabels },
+        { expectedResourceVersion: existing.resourceVersion },
+      );
+    });
+    return undefined;
+  }
+}
