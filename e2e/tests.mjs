@@ -175,37 +175,52 @@ async function fillServiceAndCluster(page, appUrl, name) {
   await page.getByRole('button', { name: /next/i }).click();
 }
 
+/**
+ * Runs the service template for `name` (S3 read of demo-bucket) to the end,
+ * opens the new component and reloads until the catalog has ingested it.
+ * `screenshot` receives the review page and the finished task, when given.
+ */
+async function createServiceFromTemplate(page, appUrl, name, log, screenshot) {
+  log(`filling in the template form for ${name}`);
+  await fillServiceAndCluster(page, appUrl, name);
+  await page.getByLabel(/bucket name/i).fill('demo-bucket');
+  await page.getByRole('button', { name: /review/i }).click();
+  await screenshot?.('01-template-review');
+  await page.getByRole('button', { name: /create/i }).click();
+  log('task started; waiting for every step');
+  await page
+    .getByText('Create the IAM role and ServiceAccount')
+    .first()
+    .waitFor();
+  await page
+    .getByRole('link', { name: /open the component/i })
+    .waitFor({ timeout: 180_000 });
+  await screenshot?.('02-task-log');
+  await page.getByRole('link', { name: /open the component/i }).click();
+  // The catalog ingests the new location within seconds; reload until it has.
+  const card = page.getByText('IAM role (IRSA)').first();
+  const deadline = Date.now() + 120_000;
+  while (!(await card.isVisible())) {
+    if (Date.now() > deadline) {
+      throw new Error(`${name} did not reach the catalog in 120 s`);
+    }
+    await page.reload();
+    await card.waitFor({ timeout: 5_000 }).catch(() => {});
+  }
+}
+
 export const fullPortalTests = [
   {
     name: 'create a service from the template; its card shows the role and every check passes',
     async run({ page, appUrl, screenshot, log }) {
       await signIn(page, appUrl, log);
-      log('filling in the template form');
-      await fillServiceAndCluster(page, appUrl, NEW_SERVICE);
-      await page.getByLabel(/bucket name/i).fill('demo-bucket');
-      await page.getByRole('button', { name: /review/i }).click();
-      await screenshot('01-template-review');
-      await page.getByRole('button', { name: /create/i }).click();
-      log('task started; waiting for every step');
-      await page
-        .getByText('Create the IAM role and ServiceAccount')
-        .first()
-        .waitFor();
-      await page
-        .getByRole('link', { name: /open the component/i })
-        .waitFor({ timeout: 180_000 });
-      await screenshot('02-task-log');
-      await page.getByRole('link', { name: /open the component/i }).click();
-      // The catalog ingests the new location within seconds; reload until it has.
-      const card = page.getByText('IAM role (IRSA)').first();
-      const deadline = Date.now() + 120_000;
-      while (!(await card.isVisible())) {
-        if (Date.now() > deadline) {
-          throw new Error(`${NEW_SERVICE} did not reach the catalog in 120 s`);
-        }
-        await page.reload();
-        await card.waitFor({ timeout: 5_000 }).catch(() => {});
-      }
+      await createServiceFromTemplate(
+        page,
+        appUrl,
+        NEW_SERVICE,
+        log,
+        screenshot,
+      );
       await ensureReport(page, log);
       const arn = await page.getByTestId('irsa-role-arn').innerText();
       if (!arn.includes(`:role/irsa-sandbox-default-${NEW_SERVICE}`)) {
@@ -304,6 +319,31 @@ export const fullPortalTests = [
         await screenshot(`04-broken-${name}`);
         if (name === 'reports-job') await screenshot('card-compact');
       }
+    },
+  },
+  {
+    name: 'Restart pods fixes restart needed',
+    async run({ page, appUrl, screenshot, log }) {
+      // billing-api's pods were created before its ServiceAccount was annotated.
+      await openEntity(page, appUrl, 'billing-api');
+      await ensureReport(page, log);
+      const line = page.getByTestId('irsa-problem-pod-injection');
+      await line.waitFor();
+      log(`pod-injection is ${await line.getAttribute('data-status')}`);
+      await line.getByRole('button', { name: 'Restart pods' }).click();
+      const result = page.getByTestId('irsa-restart-result');
+      await result.waitFor({ timeout: 90_000 });
+      const text = await result.innerText();
+      log(`restart: ${text}`);
+      if (text !== 'Restarted deployment/billing-api; verified again') {
+        throw new Error(`unexpected restart result: ${text}`);
+      }
+      // The re-verification's report replaces the card's: pod-injection passes.
+      await line.waitFor({ state: 'detached' });
+      await page
+        .locator('[data-testid="irsa-overall"][data-status="pass"]')
+        .waitFor();
+      await screenshot('restart-pods');
     },
   },
   {
@@ -439,6 +479,60 @@ export const fullPortalTests = [
         .waitFor();
       log(`Broken: ${broken.map(([n]) => n).join(', ')}`);
       await screenshot('fleet-page');
+    },
+  },
+  {
+    name: 'decommission through the template: the task deletes the role',
+    async run({ page, appUrl, screenshot, log }) {
+      const name = 'throwaway-irsa';
+      const entityRef = `component:default/${name}`;
+      await createServiceFromTemplate(page, appUrl, name, log);
+      await ensureReport(page, log);
+      const roleArn = await page.getByTestId('irsa-role-arn').innerText();
+      // As the IAM tab's Decommission button opens it.
+      await page.goto(
+        `${appUrl}/create/templates/default/irsa-decommission?formData=${encodeURIComponent(
+          JSON.stringify({ entityRef }),
+        )}`,
+      );
+      await page
+        .getByText('Decommission IRSA for a component')
+        .first()
+        .waitFor();
+      await page.waitForFunction(
+        entity =>
+          [...document.querySelectorAll('input')].some(input =>
+            input.value.includes(entity),
+          ),
+        name,
+        { timeout: 30_000 },
+      );
+      await page
+        .getByRole('checkbox', { name: /I understand that the component/ })
+        .check();
+      await page.getByRole('button', { name: /review/i }).click();
+      await page.getByRole('button', { name: /create/i }).click();
+      log(`decommissioning ${roleArn}`);
+      // The output's link appears once every step has finished.
+      await page
+        .getByRole('link', { name: /open the component/i })
+        .waitFor({ timeout: 120_000 });
+      // The task page shows the log while the task runs; open it if it is hidden.
+      const logsToggle = page.getByRole('button', {
+        name: /^(show|hide) logs$/i,
+      });
+      if (/show/i.test(await logsToggle.innerText())) await logsToggle.click();
+      const deleted = `deleted role ${roleArn}`;
+      await page.waitForFunction(
+        expected =>
+          document.body.innerText
+            .split('\n')
+            .some(line => line.includes('Done: ') && line.includes(expected)),
+        deleted,
+        { timeout: 30_000 },
+      );
+      log(`the task log says: ${deleted}`);
+      await screenshot('decommission-run');
     },
   },
 ];
