@@ -1,0 +1,108 @@
+import { AuthorizationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { STS_AUDIENCE } from '@backstage-irsa/plugin-irsa-common';
+import { GatewayError } from '../errors';
+import type {
+  AccessCheck,
+  AccessReviewResult,
+  ServiceAccountToken,
+  ServiceAccountTokenRequest,
+} from '../types';
+import type { ClusterConnection } from './ClusterConnection';
+
+/** One SelfSubjectAccessReview per check: what Backstage's own identity may do. */
+export async function reviewAccess(
+  connection: ClusterConnection,
+  cluster: string,
+  checks: AccessCheck[],
+  options: { signal?: AbortSignal } = {},
+): Promise<AccessReviewResult[]> {
+  return Promise.all(
+    checks.map(async check => {
+      const review = await connection.call(
+        cluster,
+        'k8s:create selfsubjectaccessreviews',
+        (kc, request) =>
+          kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview(
+            {
+              body: {
+                apiVersion: 'authorization.k8s.io/v1',
+                kind: 'SelfSubjectAccessReview',
+                spec: {
+                  resourceAttributes: {
+                    namespace: check.namespace,
+                    verb: check.verb,
+                    resource: check.resource,
+                    subresource: check.subresource,
+                    group: check.group ?? '',
+                  },
+                },
+              },
+            },
+            request,
+          ),
+        { signal: options.signal },
+      );
+      // `denied` wins over `allowed` when an authorizer says both.
+      const allowed =
+        review.status?.allowed === true && review.status.denied !== true;
+      const reason =
+        review.status?.reason || review.status?.evaluationError || undefined;
+      return {
+        verb: check.verb,
+        resource: check.resource,
+        ...(check.subresource !== undefined
+          ? { subresource: check.subresource }
+          : {}),
+        namespace: check.namespace,
+        ...(check.group !== undefined ? { group: check.group } : {}),
+        allowed,
+        ...(reason ? { reason } : {}),
+      };
+    }),
+  );
+}
+
+/** A TokenRequest for the ServiceAccount (audience sts.amazonaws.com unless given). */
+export async function requestServiceAccountToken(
+  connection: ClusterConnection,
+  cluster: string,
+  namespace: string,
+  serviceAccount: string,
+  options: ServiceAccountTokenRequest,
+): Promise<ServiceAccountToken> {
+  const operation = 'k8s:create serviceaccounts/token';
+  if (options.audience === '') {
+    throw new GatewayError({
+      kind: 'invalid-input',
+      operation,
+      message: 'audience: must not be empty (omit it for sts.amazonaws.com)',
+    });
+  }
+  const response = await connection.call(
+    cluster,
+    operation,
+    (kc, request) =>
+      kc.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken(
+        {
+          name: serviceAccount,
+          namespace,
+          body: {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'TokenRequest',
+            spec: {
+              audiences: [options.audience ?? STS_AUDIENCE],
+              expirationSeconds: options.expirationSeconds,
+            },
+          },
+        },
+        request,
+      ),
+    { signal: options.signal },
+  );
+  return {
+    token: response.status?.token ?? '',
+    expirationTimestamp: response.status?.expirationTimestamp
+      ? new Date(response.status.expirationTimestamp).toISOString()
+      : '',
+  };
+}
