@@ -34,6 +34,7 @@ import {
 import {
   checkNamespace,
   isCallerAllowed,
+  isPermissionNamedForService,
   isGatewayError,
   ownershipFromServiceAccount,
   validateNamespace,
@@ -163,12 +164,7 @@ export async function createRouter(
     });
     // As for every IAM-report read, a service principal's access
     // restrictions must name irsa.entity.read.
-    if (
-      credentials.principal.type === 'service' &&
-      !(
-        credentials.principal.accessRestrictions?.permissionNames ?? []
-      ).includes(irsaEntityReadPermission.name)
-    ) {
+    if (!isPermissionNamedForService(credentials, irsaEntityReadPermission)) {
       throw new NotAllowedError(
         `You are not allowed to list IAM reports (permission ${irsaEntityReadPermission.name})`,
       );

@@ -4,7 +4,10 @@ import {
   irsaRoleAdoptPermission,
   irsaRoleCreatePermission,
 } from '@backstage-irsa/plugin-irsa-common';
-import { isCallerAllowed } from './authorizeCaller';
+import {
+  isCallerAllowed,
+  isPermissionNamedForService,
+} from './authorizeCaller';
 
 describe('isCallerAllowed', () => {
   it('asks the policy about a user and follows its decision', async () => {
@@ -69,5 +72,30 @@ describe('isCallerAllowed', () => {
       [{ permission: irsaRoleCreatePermission }],
       { credentials },
     );
+  });
+});
+
+describe('isPermissionNamedForService', () => {
+  it('holds for users, and for a service principal only when its access restrictions name the permission', () => {
+    expect(
+      isPermissionNamedForService(
+        mockCredentials.user('user:default/ada'),
+        irsaRoleCreatePermission,
+      ),
+    ).toBe(true);
+    expect(
+      isPermissionNamedForService(
+        mockCredentials.service('external:ci'),
+        irsaRoleCreatePermission,
+      ),
+    ).toBe(false);
+    expect(
+      isPermissionNamedForService(
+        mockCredentials.service('external:ci', {
+          permissionNames: ['irsa.role.create'],
+        }),
+        irsaRoleCreatePermission,
+      ),
+    ).toBe(true);
   });
 });

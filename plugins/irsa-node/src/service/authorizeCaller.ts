@@ -21,6 +21,20 @@ function isServicePrincipal(
 }
 
 /**
+ * False for a service principal whose access restrictions do not name the
+ * permission (Backstage's permission client would otherwise allow it without
+ * asking the policy); true for everyone else.
+ */
+export function isPermissionNamedForService(
+  credentials: BackstageCredentials,
+  permission: { name: string },
+): boolean {
+  if (!isServicePrincipal(credentials)) return true;
+  const named = credentials.principal.accessRestrictions?.permissionNames ?? [];
+  return named.includes(permission.name);
+}
+
+/**
  * Asks the permission framework about the real caller and answers true only
  * on ALLOW. Backstage's permission client allows every service principal
  * unless its access restrictions say otherwise, so for IAM-writing
@@ -33,11 +47,8 @@ export async function isCallerAllowed(
   credentials: BackstageCredentials,
   request: CallerPermissionRequest,
 ): Promise<boolean> {
-  if (isServicePrincipal(credentials)) {
-    const named =
-      credentials.principal.accessRestrictions?.permissionNames ?? [];
-    if (!named.includes(request.permission.name)) return false;
-  }
+  if (!isPermissionNamedForService(credentials, request.permission))
+    return false;
   const [decision] =
     'resourceRef' in request
       ? await permissions.authorize(
