@@ -18,3 +18,4 @@ export * from './policyDocument';
 export * from './guardrails';
 export * from './managedPolicyGuardrail';
 export * from './wildcard';
+export * from './podIdentity';

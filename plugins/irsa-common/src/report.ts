@@ -1,3 +1,4 @@
+import type { IdentityMechanism } from './podIdentity';
 /**
  * The verification report: what the IAM card shows and what the store keeps.
  * docs/architecture.md (section 3) describes the checks; their ids are stable API.
@@ -182,6 +183,21 @@ export interface VerificationReport {
   accountId?: string;
   region?: string;
   roleLastUsed?: { lastUsedDate?: string; region?: string };
+  /**
+   * How the workload gets its role (absent on reports stored before Pod
+   * Identity: those are IRSA).
+   */
+  mechanism?: IdentityMechanism;
+  /** Set while a migration between mechanisms is under way. */
+  migration?: {
+    from: IdentityMechanism;
+    to: IdentityMechanism;
+    /** Running pods still on the old mechanism, of all running pods. */
+    podsOnOld: number;
+    pods: number;
+  };
+  /** The Pod Identity association, when there is one for the ServiceAccount. */
+  podIdentityAssociationId?: string;
   policies: AttachedPolicy[];
   allowlist: AllowlistEntry[];
   checks: CheckResult[];

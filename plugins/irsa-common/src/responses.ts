@@ -1,3 +1,4 @@
+import type { IdentityMechanism } from './podIdentity';
 import type { OverallStatus, StoredReportResponse } from './report';
 
 /*
@@ -12,7 +13,7 @@ export interface ClusterSummary {
   accountId: string;
   region: string;
   /** How a new component on this cluster gets its role. */
-  defaultMechanism: 'irsa';
+  defaultMechanism: IdentityMechanism;
 }
 
 /** Body of `GET /v1/clusters`. */
@@ -92,8 +93,8 @@ export interface FleetEntity {
   cluster: string;
   namespace: string;
   serviceAccount: string;
-  /** How the entity gets its role (EKS Pod Identity is not supported yet). */
-  mechanism: 'irsa';
+  /** How the entity gets its role. */
+  mechanism: IdentityMechanism;
   status: FleetStatus;
   /** Ids of the checks that did not pass or skip in the newest report. */
   failingChecks: string[];

@@ -183,11 +183,14 @@ export interface CloudTrailEventInfo {
   errorCode?: string;
   errorMessage?: string;
   sourceIp?: string;
+  /** The event's `Resources[].ResourceName` (how a batched lookup finds a role's events). */
+  resources?: string[];
 }
 
 /** Filters for CloudTrail LookupEvents (one lookup attribute per request). */
 export interface LookupEventsInput {
-  attribute: {
+  /** None: every management event of the account and region in the window. */
+  attribute?: {
     key: 'ResourceName' | 'Username' | 'EventName' | 'AccessKeyId';
     value: string;
   };
@@ -302,6 +305,35 @@ export interface IamGateway {
   ): Promise<PolicyDocument>;
 
   getAccountQuotas(target: AwsTarget): Promise<AccountQuotas>;
+
+  /**
+   * GetAccountAuthorizationDetails (filter Role, LocalManagedPolicy,
+   * AWSManagedPolicy), all pages: the whole account in a few calls, for
+   * fleet runs.
+   */
+  getAccountAuthorizationDetails(
+    target: AwsTarget,
+    options?: { signal?: AbortSignal },
+  ): Promise<AccountAuthorizationDetails>;
+}
+
+/** A role as GetAccountAuthorizationDetails returns it. */
+export interface RoleDetail
+  extends Omit<RoleInfo, 'maxSessionDuration' | 'description'> {
+  attachedPolicies: AttachedPolicyRef[];
+  inlinePolicies: Array<{ name: string; document: PolicyDocument }>;
+}
+
+/** A managed policy as GetAccountAuthorizationDetails returns it. */
+export interface ManagedPolicyDetail extends ManagedPolicyInfo {
+  /** The default version's document. */
+  defaultDocument: PolicyDocument;
+}
+
+/** An account's roles and managed policies, from GetAccountAuthorizationDetails. */
+export interface AccountAuthorizationDetails {
+  roles: RoleDetail[];
+  policies: ManagedPolicyDetail[];
 }
 
 /** Input of AssumeRoleWithWebIdentity. */
@@ -319,12 +351,120 @@ export interface StsGateway {
   ): Promise<AssumedIdentity>;
 }
 
-/** EKS: the cluster's issuer and network. */
+/** An EKS Pod Identity association as ListPodIdentityAssociations lists it (no role). */
+export interface PodIdentityAssociationSummary {
+  associationId: string;
+  associationArn: string;
+  clusterName: string;
+  namespace: string;
+  serviceAccount: string;
+  /** Set when an EKS add-on owns the association. */
+  ownerArn?: string;
+}
+
+/** An EKS Pod Identity association as DescribePodIdentityAssociation returns it. */
+export interface PodIdentityAssociationInfo extends PodIdentityAssociationSummary {
+  /** The role the agent assumes (in the cluster's account). */
+  roleArn: string;
+  /** Cross-account: the role EKS chains into from `roleArn`. */
+  targetRoleArn?: string;
+  /** The external id EKS passes to `targetRoleArn`'s trust (EKS generates it). */
+  externalId?: string;
+  disableSessionTags: boolean;
+  tags: Record<string, string>;
+  /** ISO 8601 */
+  createdAt?: string;
+  /** ISO 8601 */
+  modifiedAt?: string;
+}
+
+/** Input of CreatePodIdentityAssociation. */
+export interface CreatePodIdentityAssociationInput {
+  clusterName: string;
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+  targetRoleArn?: string;
+  disableSessionTags?: boolean;
+  tags: Record<string, string>;
+}
+
+/** Input of UpdatePodIdentityAssociation: only the fields given change. */
+export interface UpdatePodIdentityAssociationInput {
+  roleArn?: string;
+  /** An empty string removes the target role. */
+  targetRoleArn?: string;
+  disableSessionTags?: boolean;
+}
+
+/** An EKS add-on as DescribeAddon returns it. */
+export interface AddonInfo {
+  name: string;
+  /** `ACTIVE`, `CREATING`, `DEGRADED`, ... */
+  status: string;
+  version?: string;
+}
+
+/** EKS: the cluster's issuer and network, add-ons, Pod Identity associations. */
 export interface EksGateway {
   describeCluster(
     target: AwsTarget,
     clusterName: string,
   ): Promise<ClusterDescription>;
+  /** DescribeAddon; `not-found` when the add-on is not installed. */
+  describeAddon(
+    target: AwsTarget,
+    clusterName: string,
+    addonName: string,
+  ): Promise<AddonInfo>;
+  /** ListPodIdentityAssociations, all pages, filtered when given. */
+  listPodIdentityAssociations(
+    target: AwsTarget,
+    clusterName: string,
+    filter?: { namespace?: string; serviceAccount?: string },
+  ): Promise<PodIdentityAssociationSummary[]>;
+  describePodIdentityAssociation(
+    target: AwsTarget,
+    clusterName: string,
+    associationId: string,
+  ): Promise<PodIdentityAssociationInfo>;
+  createPodIdentityAssociation(
+    target: AwsTarget,
+    input: CreatePodIdentityAssociationInput,
+  ): Promise<PodIdentityAssociationInfo>;
+  updatePodIdentityAssociation(
+    target: AwsTarget,
+    clusterName: string,
+    associationId: string,
+    input: UpdatePodIdentityAssociationInput,
+  ): Promise<PodIdentityAssociationInfo>;
+  deletePodIdentityAssociation(
+    target: AwsTarget,
+    clusterName: string,
+    associationId: string,
+  ): Promise<void>;
+}
+
+/**
+ * What eks-auth:AssumeRoleForPodIdentity proved. The credentials are dropped
+ * inside the gateway, like {@link AssumedIdentity}'s.
+ */
+export interface PodIdentityExchangeResult {
+  assumedRoleArn: string;
+  associationId?: string;
+  subject?: { namespace?: string; serviceAccount?: string };
+  audience?: string;
+  /** ISO 8601 */
+  expiration?: string;
+}
+
+/** The EKS Auth API (what the Pod Identity agent calls), for the live Pod Identity exchange. */
+export interface EksAuthGateway {
+  assumeRoleForPodIdentity(
+    target: AwsTarget,
+    clusterName: string,
+    token: string,
+  ): Promise<PodIdentityExchangeResult>;
 }
 
 /** Which subnets DescribeSubnets returns (all given filters apply). */
@@ -382,6 +522,7 @@ export interface AwsGateways {
   readonly iam: IamGateway;
   readonly sts: StsGateway;
   readonly eks: EksGateway;
+  readonly eksAuth: EksAuthGateway;
   readonly network: NetworkGateway;
   readonly cloudTrail: CloudTrailGateway;
   readonly policyValidation: PolicyValidationGateway;
@@ -409,13 +550,19 @@ export interface ServiceAccountInfo {
   labels: Record<string, string>;
 }
 
-/** One container's view of the injected IRSA wiring. */
+/** One container's view of the injected IRSA or Pod Identity wiring. */
 export interface ContainerInfo {
   name: string;
   /** Literal env values; `valueFrom` entries appear with value undefined. */
   env: Record<string, string | undefined>;
+  /** Env variable names whose value comes from a Secret (`valueFrom.secretKeyRef`). */
+  secretEnv: string[];
+  /** Secrets whose every key becomes an env variable (`envFrom[].secretRef`). */
+  envFromSecrets: string[];
   /** Mount paths of the container's volume mounts. */
   volumeMountPaths: string[];
+  /** Mounts of Secret volumes (including projected volumes with a Secret source). */
+  secretMounts: Array<{ path: string; secretName: string }>;
 }
 
 /** A pod of the ServiceAccount, reduced to what the pod-injection check needs. */
@@ -431,6 +578,24 @@ export interface PodInfo {
   containers: ContainerInfo[];
   /** The projected serviceAccountToken volume the webhook adds, if any. */
   projectedToken?: { volumeName: string; audience?: string; path: string };
+  /** Every projected serviceAccountToken source (IRSA's and Pod Identity's). */
+  projectedTokens: Array<{ volumeName: string; audience?: string; path: string }>;
+  labels: Record<string, string>;
+  nodeName?: string;
+  /** Scheduled on Fargate (`eks.amazonaws.com/fargate-profile` label or the fargate scheduler). */
+  fargate: boolean;
+  /** `spec.os.name`, else the `kubernetes.io/os` node selector; absent when unspecified. */
+  os?: string;
+}
+
+/** A DaemonSet's rollout, for the self-managed Pod Identity agent. */
+export interface DaemonSetInfo {
+  namespace: string;
+  name: string;
+  desiredNumberScheduled: number;
+  numberReady: number;
+  /** The first container's image. */
+  image?: string;
 }
 
 /** A token from the TokenRequest API. Callers keep it in memory for one call only. */
@@ -512,6 +677,8 @@ export interface ServiceAccountTokenRequest {
   /** `sts.amazonaws.com` when absent; never empty. */
   audience?: string;
   expirationSeconds: number;
+  /** Bind the token to this pod (`boundObjectRef`), as the kubelet does for projected tokens. */
+  boundPod?: { name: string; uid: string };
   signal?: AbortSignal;
 }
 
@@ -581,6 +748,24 @@ export interface ClusterGateway {
     name: string,
     options: { expectedResourceVersion: string },
   ): Promise<void>;
+  /** Every ServiceAccount of the namespace (all pages): fleet runs read a namespace at once. */
+  listServiceAccounts(
+    cluster: string,
+    namespace: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<ServiceAccountInfo[]>;
+  /** Every pod of the namespace (all pages). */
+  listPods(
+    cluster: string,
+    namespace: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<PodInfo[]>;
+  /** Undefined when the DaemonSet does not exist. */
+  getDaemonSet(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Promise<DaemonSetInfo | undefined>;
   /** Pods whose `spec.serviceAccountName` is the ServiceAccount (all pages). */
   listPodsForServiceAccount(
     cluster: string,
