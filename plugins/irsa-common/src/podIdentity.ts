@@ -97,3 +97,43 @@ export function buildPodIdentityTrustPolicy(
     Statement: [buildPodIdentityTrustStatement(input)],
   };
 }
+
+/**
+ * ServiceAccount annotation a migration writes at its first step and removes
+ * at its last: the mechanism the workload is moving to.
+ */
+export const ANNOTATION_IRSA_MIGRATING_TO = 'irsa.dev/migrating-to';
+
+/** What decides a workload's mechanism, read live. */
+export interface MechanismSignals {
+  /** The entity's `irsa.dev/mechanism` (what the template chose). */
+  declared?: IdentityMechanism;
+  /** The ServiceAccount's annotations (absent: no ServiceAccount). */
+  serviceAccountAnnotations?: Record<string, string>;
+  /** An EKS Pod Identity association exists for the ServiceAccount. */
+  hasAssociation: boolean;
+}
+
+/**
+ * The mechanism new pods actually get, and the migration under way if any.
+ * A migration annotation wins (both mechanisms are wired on purpose); then
+ * the role annotation (the SDKs' default chains try web identity before
+ * container credentials, so IRSA wins when both are wired); then an
+ * association; then what the entity declares.
+ */
+export function effectiveMechanism(signals: MechanismSignals): {
+  mechanism: IdentityMechanism;
+  migratingFrom?: IdentityMechanism;
+} {
+  const annotations = signals.serviceAccountAnnotations ?? {};
+  const migratingTo = annotations[ANNOTATION_IRSA_MIGRATING_TO];
+  if (migratingTo === 'irsa' || migratingTo === 'pod-identity') {
+    return {
+      mechanism: migratingTo,
+      migratingFrom: migratingTo === 'irsa' ? 'pod-identity' : 'irsa',
+    };
+  }
+  if (annotations['eks.amazonaws.com/role-arn']) return { mechanism: 'irsa' };
+  if (signals.hasAssociation) return { mechanism: 'pod-identity' };
+  return { mechanism: signals.declared ?? 'irsa' };
+}
