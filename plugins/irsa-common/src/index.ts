@@ -19,3 +19,4 @@ export * from './guardrails';
 export * from './managedPolicyGuardrail';
 export * from './wildcard';
 export * from './podIdentity';
+export * from './restart';
