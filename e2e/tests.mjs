@@ -51,7 +51,7 @@ async function signIn(page, appUrl, log) {
 
 async function openEntity(page, appUrl, name) {
   await page.goto(`${appUrl}/catalog/default/component/${name}`);
-  await page.getByText('IAM role (IRSA)').first().waitFor();
+  await page.getByText('AWS IAM role').first().waitFor();
 }
 
 /** The compact card's line for a check that needs attention, and its status. */
@@ -198,7 +198,7 @@ async function createServiceFromTemplate(page, appUrl, name, log, screenshot) {
   await screenshot?.('02-task-log');
   await page.getByRole('link', { name: /open the component/i }).click();
   // The catalog ingests the new location within seconds; reload until it has.
-  const card = page.getByText('IAM role (IRSA)').first();
+  const card = page.getByText('AWS IAM role').first();
   const deadline = Date.now() + 120_000;
   while (!(await card.isVisible())) {
     if (Date.now() > deadline) {
@@ -303,7 +303,7 @@ export const fullPortalTests = [
           .innerText();
         // The card comes before the catalog's relation cards.
         const cardBox = await page
-          .getByText('IAM role (IRSA)')
+          .getByText('AWS IAM role')
           .first()
           .boundingBox();
         const relations = page.getByText(/^Depends on (components|resources)$/);

@@ -98,6 +98,15 @@ const namespaceField = FormFieldBlueprint.make({
   },
 });
 
+/** Template field `ui:field: IrsaMechanismPicker`: IRSA or Pod Identity, the cluster's default first. */
+const mechanismPickerField = FormFieldBlueprint.make({
+  name: 'irsa-mechanism-picker',
+  params: {
+    field: () =>
+      import('./scaffolder').then(m => m.irsaMechanismPickerFormField),
+  },
+});
+
 /** The IRSA frontend plugin (new frontend system). @alpha */
 export default createFrontendPlugin({
   pluginId: 'irsa',
@@ -109,6 +118,7 @@ export default createFrontendPlugin({
     policyDocumentField,
     clusterPickerField,
     namespaceField,
+    mechanismPickerField,
   ],
   routes: { fleet: fleetPageRouteRef },
   externalRoutes: { scaffolderTemplate: scaffolderTemplateRouteRef },

@@ -5,12 +5,14 @@ import {
   InputError,
   ServiceUnavailableError,
 } from '@backstage/errors';
-import type {
-  FailedWorkloadRestart,
-  RestartedWorkload,
-  SkippedPod,
-  VerificationReport,
-  WorkloadRestartResponse,
+import {
+  RESTART_CHECK_IDS,
+  reportPodsNeedingRestart,
+  type FailedWorkloadRestart,
+  type RestartedWorkload,
+  type SkippedPod,
+  type VerificationReport,
+  type WorkloadRestartResponse,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
   isGatewayError,
@@ -37,17 +39,16 @@ export function workloadKey(workload: WorkloadRef): string {
 }
 
 /**
- * The pods the report's `pod-injection` check named as started before the
- * ServiceAccount was annotated: its `restartNeeded` evidence, or (reports
- * stored before it existed) the pods whose first container lacks the role
- * or the token file.
+ * The pods the report's checks named as needing a restart (see
+ * `reportPodsNeedingRestart`), or, for reports stored before
+ * `restartNeeded` existed, the pods whose first container lacks the role or
+ * the token file.
  */
 export function restartNeededPods(report: VerificationReport): string[] {
+  const named = reportPodsNeedingRestart(report);
   const check = report.checks.find(c => c.id === 'pod-injection');
-  if (check?.status !== 'fail') return [];
-  const listed = check.evidence.restartNeeded;
-  if (Array.isArray(listed))
-    return listed.filter((p): p is string => typeof p === 'string');
+  if (named.length || check?.status !== 'fail' || check.evidence.restartNeeded)
+    return named;
   const pods = Array.isArray(check.evidence.pods) ? check.evidence.pods : [];
   return pods.flatMap(p => {
     if (typeof p !== 'object' || p === null || Array.isArray(p)) return [];
@@ -138,10 +139,12 @@ export class WorkloadRestarter {
     }
     const pods = restartNeededPods(report);
     if (!pods.length) {
-      const status =
-        report.checks.find(c => c.id === 'pod-injection')?.status ?? 'absent';
+      const statuses = RESTART_CHECK_IDS.flatMap(id => {
+        const check = report.checks.find(c => c.id === id);
+        return check ? [`${id}: ${check.status}`] : [];
+      });
       throw new ConflictError(
-        `The latest report of ${ref} shows no pods that need a restart (pod-injection: ${status})`,
+        `The latest report of ${ref} shows no pods that need a restart (${statuses.join(', ') || 'no pod check'})`,
       );
     }
 

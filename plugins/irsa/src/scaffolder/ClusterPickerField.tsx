@@ -13,7 +13,7 @@ import { irsaApiRef } from '../api';
 
 /** How a cluster reads in the picker: name, AWS account and region, mechanism. */
 export function describeCluster(cluster: ClusterSummary): string {
-  return `${cluster.name} — account ${cluster.accountId}, ${cluster.region}, ${cluster.defaultMechanism.toUpperCase()}`;
+  return `${cluster.name} — account ${cluster.accountId}, ${cluster.region}, ${cluster.defaultMechanism === 'pod-identity' ? 'EKS Pod Identity' : 'IRSA'} by default`;
 }
 
 /**

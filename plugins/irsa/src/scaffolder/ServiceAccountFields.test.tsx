@@ -62,7 +62,7 @@ const badRequest = (message: string) =>
 describe('IrsaClusterPicker', () => {
   it('describes a cluster by account, region and mechanism', () => {
     expect(describeCluster(clusters.items[1])).toBe(
-      'sandbox-legacy — account 111122223333, us-west-2, IRSA',
+      'sandbox-legacy — account 111122223333, us-west-2, IRSA by default',
     );
   });
 
@@ -119,7 +119,7 @@ describe('IrsaClusterPicker', () => {
     );
     expect(
       await screen.findByText(
-        'sandbox-legacy — account 111122223333, us-west-2, IRSA',
+        'sandbox-legacy — account 111122223333, us-west-2, IRSA by default',
       ),
     ).toBeInTheDocument();
     const input = screen.getByTestId('irsa-cluster-picker');

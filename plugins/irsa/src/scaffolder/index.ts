@@ -3,6 +3,10 @@ import {
   ClusterPickerField,
   validateClusterPicker,
 } from './ClusterPickerField';
+import {
+  MechanismPickerField,
+  validateMechanismPicker,
+} from './MechanismPickerField';
 import { NamespaceField, validateNamespaceField } from './NamespaceField';
 import {
   PolicyDocumentField,
@@ -28,4 +32,11 @@ export const irsaNamespaceFormField = createFormField({
   name: 'IrsaNamespace',
   component: NamespaceField,
   validation: validateNamespaceField,
+});
+
+/** Template field `ui:field: IrsaMechanismPicker` (new frontend system). */
+export const irsaMechanismPickerFormField = createFormField({
+  name: 'IrsaMechanismPicker',
+  component: MechanismPickerField,
+  validation: validateMechanismPicker,
 });

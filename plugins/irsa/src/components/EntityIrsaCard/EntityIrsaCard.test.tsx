@@ -76,7 +76,7 @@ describe('EntityIrsaCard', () => {
     await renderCard({
       getReport: jest.fn().mockResolvedValue(stored(report())),
     });
-    expect(await screen.findByText('IAM role (IRSA)')).toBeInTheDocument();
+    expect(await screen.findByText('AWS IAM role')).toBeInTheDocument();
     expect(screen.getByTestId('irsa-overall')).toHaveAttribute(
       'data-status',
       'fail',
@@ -177,16 +177,76 @@ describe('EntityIrsaCard', () => {
   });
 
   it('names a mechanism the report states', async () => {
-    const withMechanism = {
+    const withMechanism: VerificationReport = {
       ...report(),
       mechanism: 'pod-identity',
-    } as VerificationReport;
+    };
     await renderCard({
       getReport: jest.fn().mockResolvedValue(stored(withMechanism)),
     });
     expect(await screen.findByTestId('irsa-mechanism')).toHaveTextContent(
       'EKS Pod Identity',
     );
+  });
+
+  it('shows a migration under way with the pods still on the old mechanism', async () => {
+    const migrating: VerificationReport = {
+      ...report(),
+      mechanism: 'pod-identity',
+      migration: { from: 'irsa', to: 'pod-identity', podsOnOld: 2, pods: 3 },
+    };
+    await renderCard({
+      getReport: jest.fn().mockResolvedValue(stored(migrating)),
+    });
+    expect(await screen.findByTestId('irsa-migration')).toHaveTextContent(
+      'Migrating to EKS Pod Identity: 2 of 3 pods still on IRSA',
+    );
+  });
+
+  it('says a migration can finish once no pod is on the old mechanism', async () => {
+    const done: VerificationReport = {
+      ...report(),
+      mechanism: 'irsa',
+      migration: { from: 'pod-identity', to: 'irsa', podsOnOld: 0, pods: 1 },
+    };
+    await renderCard({ getReport: jest.fn().mockResolvedValue(stored(done)) });
+    expect(await screen.findByTestId('irsa-migration')).toHaveTextContent(
+      'Migrating to IRSA: every running pod is on IRSA: finish the migration',
+    );
+  });
+
+  it('shows no migration line outside a migration', async () => {
+    await renderCard({
+      getReport: jest.fn().mockResolvedValue(stored(report())),
+    });
+    await screen.findByTestId('irsa-mechanism');
+    expect(screen.queryByTestId('irsa-migration')).not.toBeInTheDocument();
+  });
+
+  it('offers Restart pods on a Pod Identity restart-needed line too', async () => {
+    const podIdentity: VerificationReport = {
+      ...report(),
+      mechanism: 'pod-identity',
+      checks: [
+        {
+          id: 'pod-identity-injection',
+          title: 'Pod Identity injection',
+          mechanism: 'pod-identity',
+          status: 'fail',
+          message: 'Restart needed: 1 pod started before the association',
+          evidence: { restartNeeded: ['orders-7c9d-abcde'] },
+          durationMs: 1,
+        },
+      ],
+      status: 'fail',
+    };
+    await renderCard({
+      getReport: jest.fn().mockResolvedValue(stored(podIdentity)),
+      restartWorkloads: jest.fn(),
+    });
+    expect(
+      await screen.findByRole('button', { name: 'Restart pods' }),
+    ).toBeInTheDocument();
   });
 
   it('marks a stale report', async () => {
@@ -323,7 +383,7 @@ describe('EntityIrsaCard', () => {
       { getReport: jest.fn().mockResolvedValue(stored(report())) },
       false,
     );
-    expect(await screen.findByText('IAM role (IRSA)')).toBeInTheDocument();
+    expect(await screen.findByText('AWS IAM role')).toBeInTheDocument();
     // usePermission may answer from its cache first, then revalidates.
     await waitFor(() =>
       expect(

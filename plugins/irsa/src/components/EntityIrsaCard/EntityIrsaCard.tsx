@@ -1,5 +1,4 @@
 import Box from '@material-ui/core/Box';
-import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import {
   EmptyState,
@@ -25,11 +24,12 @@ import {
   VerifiedAt,
   VerifyButton,
   VerifyFeedback,
-  mechanismLabel,
+  MechanismLine,
 } from './ReportParts';
 
 /**
- * The compact IAM card: overall status, mechanism, role ARN, one line per
+ * The compact IAM card: overall status, mechanism (and a migration's
+ * progress), role ARN, one line per
  * check that needs attention with its fix ("Restart pods" on a restart
  * needed), the passing checks as a count, Re-verify, and a link to the IAM
  * tab with the full report and its history.
@@ -42,7 +42,7 @@ export const EntityIrsaCard = () => {
   const entityRoute = useRouteRef(entityRouteRef);
   const detailsUrl = `${entityRoute(entityRouteParams(entity))}/${IRSA_TAB_PATH}`;
 
-  const title = 'IAM role (IRSA)';
+  const title = 'AWS IAM role';
   if (state.loading) {
     return (
       <InfoCard title={title}>
@@ -83,13 +83,7 @@ export const EntityIrsaCard = () => {
         <>
           <Box display="flex" alignItems="center" flexWrap="wrap">
             <OverallStatus report={stored.report} />
-            <Chip
-              size="small"
-              label={mechanismLabel(stored.report)}
-              title="How the workload gets its AWS credentials"
-              data-testid="irsa-mechanism"
-              style={{ marginLeft: 8 }}
-            />
+            <MechanismLine report={stored.report} />
           </Box>
           <Typography variant="body2" component="div">
             <RoleArn report={stored.report} />

@@ -139,13 +139,48 @@ const MECHANISM_LABELS: Record<string, string> = {
   'pod-identity': 'EKS Pod Identity',
 };
 
-/**
- * How the workload gets its credentials. Reports name it once the verifier
- * distinguishes mechanisms; until then every report is IRSA.
- */
+/** How the workload gets its credentials (reports from before Pod Identity are IRSA). */
 export function mechanismLabel(report: VerificationReport): string {
-  const mechanism = (report as { mechanism?: unknown }).mechanism;
-  return typeof mechanism === 'string' && mechanism in MECHANISM_LABELS
-    ? MECHANISM_LABELS[mechanism]
-    : 'IRSA';
+  return MECHANISM_LABELS[report.mechanism ?? 'irsa'] ?? 'IRSA';
 }
+
+/** "Migrating to EKS Pod Identity: 2 of 3 pods still on IRSA". */
+export function migrationSummary(report: VerificationReport): string | undefined {
+  const migration = report.migration;
+  if (!migration) return undefined;
+  const to = MECHANISM_LABELS[migration.to] ?? migration.to;
+  const from = MECHANISM_LABELS[migration.from] ?? migration.from;
+  const { podsOnOld, pods } = migration;
+  const progress =
+    podsOnOld === 0
+      ? `every running pod is on ${to}: finish the migration`
+      : `${podsOnOld} of ${pods} pod${pods === 1 ? '' : 's'} still on ${from}`;
+  return `Migrating to ${to}: ${progress}`;
+}
+
+/** The mechanism chip, and the migration's progress while one is under way. */
+export const MechanismLine = ({ report }: { report: VerificationReport }) => {
+  const migration = migrationSummary(report);
+  return (
+    <>
+      <Chip
+        size="small"
+        label={mechanismLabel(report)}
+        title="How the workload gets its AWS credentials"
+        data-testid="irsa-mechanism"
+        data-mechanism={report.mechanism ?? 'irsa'}
+        style={{ marginLeft: 8 }}
+      />
+      {migration && (
+        <Chip
+          size="small"
+          color="primary"
+          variant="outlined"
+          label={migration}
+          data-testid="irsa-migration"
+          style={{ marginLeft: 8 }}
+        />
+      )}
+    </>
+  );
+};

@@ -3,25 +3,19 @@ import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
 import { ResponseErrorPanel } from '@backstage/core-components';
-import type {
-  CheckResult,
-  WorkloadRestartResponse,
+import {
+  podsNeedingRestart,
+  type CheckResult,
+  type WorkloadRestartResponse,
 } from '@backstage-irsa/plugin-irsa-common';
 import type { WorkloadRestartState } from '../../hooks/useWorkloadRestart';
 
 /**
- * Whether a check result says pods must restart to get their credentials:
- * pod-injection failing with a non-empty `restartNeeded` in its evidence
- * (plugins/irsa-node/src/verifier/checks/pod-injection.ts).
+ * Whether a check result says pods must restart to get their credentials
+ * (pod-injection or pod-identity-injection naming pods in `restartNeeded`).
  */
 export function needsPodRestart(check: CheckResult): boolean {
-  const stale = check.evidence.restartNeeded;
-  return (
-    check.id === 'pod-injection' &&
-    check.status === 'fail' &&
-    Array.isArray(stale) &&
-    stale.length > 0
-  );
+  return podsNeedingRestart(check).length > 0;
 }
 
 const workloadName = (w: { kind: string; name: string }) =>
@@ -45,7 +39,7 @@ export function describeRestartResult(result: WorkloadRestartResponse): string {
   return parts.join('; ');
 }
 
-/** "Restart pods" on the pod-injection line, for callers who may restart. */
+/** "Restart pods" on a restart-needed line, for callers who may restart. */
 export const RestartPodsButton = ({
   check,
   state,

@@ -1,5 +1,4 @@
 import Box from '@material-ui/core/Box';
-import Chip from '@material-ui/core/Chip';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import {
@@ -24,7 +23,7 @@ import {
   VerifyButton,
   VerifyFeedback,
   consoleUrl,
-  mechanismLabel,
+  MechanismLine,
 } from '../EntityIrsaCard/ReportParts';
 import { DecommissionButton } from './DecommissionButton';
 import { HistoryTimeline } from './HistoryTimeline';
@@ -55,7 +54,7 @@ export const EntityIrsaContent = () => {
     <Grid container spacing={3} data-testid="irsa-content">
       <Grid item xs={12} md={7}>
         <InfoCard
-          title="IAM role (IRSA)"
+          title="AWS IAM role"
           subheader={stored && <VerifiedAt stored={stored} />}
           action={actions}
         >
@@ -70,12 +69,7 @@ export const EntityIrsaContent = () => {
             <>
               <Box display="flex" alignItems="center" flexWrap="wrap">
                 <OverallStatus report={report} />
-                <Chip
-                  size="small"
-                  label={mechanismLabel(report)}
-                  data-testid="irsa-mechanism"
-                  style={{ marginLeft: 8 }}
-                />
+                <MechanismLine report={report} />
               </Box>
               <Typography variant="body2" component="div">
                 <RoleArn report={report} />
@@ -84,6 +78,9 @@ export const EntityIrsaContent = () => {
               <Typography variant="caption" color="textSecondary">
                 ServiceAccount {report.namespace}/{report.serviceAccount} on
                 cluster {report.cluster}
+                {report.podIdentityAssociationId
+                  ? ` · Pod Identity association ${report.podIdentityAssociationId}`
+                  : ''}
                 {report.roleLastUsed?.lastUsedDate
                   ? ` · last used ${new Date(report.roleLastUsed.lastUsedDate).toLocaleString()}`
                   : ''}
