@@ -31,7 +31,8 @@ describe('buildPodIdentityTrustPolicy', () => {
               'aws:RequestTag/kubernetes-service-account': 'api',
             },
             ArnEquals: {
-              'aws:SourceArn': 'arn:aws:eks:eu-west-1:111122223333:cluster/prod',
+              'aws:SourceArn':
+                'arn:aws:eks:eu-west-1:111122223333:cluster/prod',
             },
           },
         },
@@ -41,7 +42,9 @@ describe('buildPodIdentityTrustPolicy', () => {
 });
 
 describe('effectiveMechanism', () => {
-  const roleAnnotation = { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/r' };
+  const roleAnnotation = {
+    'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/r',
+  };
 
   it('a migration annotation wins, naming where it comes from', () => {
     expect(
@@ -61,12 +64,22 @@ describe('effectiveMechanism', () => {
     ).toEqual({ mechanism: 'irsa', migratingFrom: 'pod-identity' });
   });
 
-  it('the role annotation beats an association (the SDKs try web identity first)', () => {
+  it('an association beats the role annotation (the webhook injects only container credentials then)', () => {
+    expect(
+      effectiveMechanism({
+        declared: 'irsa',
+        serviceAccountAnnotations: roleAnnotation,
+        hasAssociation: true,
+      }),
+    ).toEqual({ mechanism: 'pod-identity' });
+  });
+
+  it('the role annotation without an association is IRSA, whatever the declaration', () => {
     expect(
       effectiveMechanism({
         declared: 'pod-identity',
         serviceAccountAnnotations: roleAnnotation,
-        hasAssociation: true,
+        hasAssociation: false,
       }),
     ).toEqual({ mechanism: 'irsa' });
   });

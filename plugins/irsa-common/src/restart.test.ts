@@ -27,7 +27,9 @@ describe('podsNeedingRestart', () => {
       podsNeedingRestart(check({ evidence: { restartNeeded: 'api-1' } })),
     ).toEqual([]);
     expect(
-      podsNeedingRestart(check({ evidence: { restartNeeded: ['a', 3, null] } })),
+      podsNeedingRestart(
+        check({ evidence: { restartNeeded: ['a', 3, null] } }),
+      ),
     ).toEqual(['a']);
   });
 });

@@ -12,6 +12,7 @@ import type {
   ClustersResponse,
   FleetResponse,
   FleetStatus,
+  IdentityMechanism,
   OrphansResponse,
   ReportHistoryResponse,
   ServiceAccountCheckResponse,
@@ -35,6 +36,7 @@ export interface FleetListQuery {
   status?: FleetStatus;
   /** A check id that must be failing. */
   check?: string;
+  mechanism?: IdentityMechanism;
   offset?: number;
   limit?: number;
 }

@@ -5,6 +5,7 @@ import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
 import { CopyTextButton, ResponseErrorPanel } from '@backstage/core-components';
 import type {
+  IdentityMechanism,
   StoredReportResponse,
   VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
@@ -134,7 +135,8 @@ export const RoleArn = ({ report }: { report: VerificationReport }) =>
     <span data-testid="irsa-role-arn-missing">No role ARN found.</span>
   );
 
-const MECHANISM_LABELS: Record<string, string> = {
+/** What each mechanism is called on the card and the fleet page. */
+export const MECHANISM_LABELS: Record<IdentityMechanism, string> = {
   irsa: 'IRSA',
   'pod-identity': 'EKS Pod Identity',
 };
@@ -145,11 +147,13 @@ export function mechanismLabel(report: VerificationReport): string {
 }
 
 /** "Migrating to EKS Pod Identity: 2 of 3 pods still on IRSA". */
-export function migrationSummary(report: VerificationReport): string | undefined {
+export function migrationSummary(
+  report: VerificationReport,
+): string | undefined {
   const migration = report.migration;
   if (!migration) return undefined;
-  const to = MECHANISM_LABELS[migration.to] ?? migration.to;
-  const from = MECHANISM_LABELS[migration.from] ?? migration.from;
+  const to = MECHANISM_LABELS[migration.to];
+  const from = MECHANISM_LABELS[migration.from];
   const { podsOnOld, pods } = migration;
   const progress =
     podsOnOld === 0

@@ -194,6 +194,38 @@ describe('FleetPage', () => {
     // Menus, typing and a table on two shared cores: slower than the default.
   }, 30_000);
 
+  it("filters by mechanism and names each row's mechanism", async () => {
+    const queries: FleetListQuery[] = [];
+    const podIdentity = row({
+      entityRef: 'component:default/orders',
+      title: 'Orders',
+      mechanism: 'pod-identity',
+    });
+    const listFleet = jest.fn(async (query: FleetListQuery = {}) => {
+      queries.push(query);
+      const items = [healthy, podIdentity].filter(
+        r => !query.mechanism || r.mechanism === query.mechanism,
+      );
+      return { items, totalItems: items.length, counts };
+    });
+    await renderPage({ listFleet });
+    await screen.findByText('Orders');
+    expect(screen.getByText('EKS Pod Identity')).toBeInTheDocument();
+
+    await userEvent.click(screen.getByLabelText('Mechanism'));
+    await userEvent.click(
+      within(screen.getByRole('listbox')).getByText('EKS Pod Identity'),
+    );
+    await waitFor(() =>
+      expect(screen.queryByText('Payments API')).not.toBeInTheDocument(),
+    );
+    expect(queries.at(-1)).toEqual({
+      mechanism: 'pod-identity',
+      offset: 0,
+      limit: 25,
+    });
+  }, 30_000);
+
   it('hides the orphans without irsa.fleet.read and shows an error the API returns', async () => {
     const listOrphans = jest.fn();
     await renderPage(

@@ -22,13 +22,16 @@ import Typography from '@material-ui/core/Typography';
 import {
   CHECK_IDS,
   FLEET_STATUSES,
+  IDENTITY_MECHANISMS,
   checkTitle,
   irsaFleetReadPermission,
   type FleetEntity,
   type FleetOrphan,
   type FleetStatus,
+  type IdentityMechanism,
 } from '@backstage-irsa/plugin-irsa-common';
 import { irsaApiRef, type FleetListQuery } from '../../api';
+import { MECHANISM_LABELS } from '../EntityIrsaCard/ReportParts';
 import { StatusLine } from '../EntityIrsaCard/StatusIcon';
 
 /** What each fleet status is called on the page. */
@@ -82,7 +85,7 @@ const columns: TableColumn<FleetEntity>[] = [
   {
     title: 'Mechanism',
     field: 'mechanism',
-    render: row => (row.mechanism === 'irsa' ? 'IRSA' : row.mechanism),
+    render: row => MECHANISM_LABELS[row.mechanism] ?? row.mechanism,
   },
   {
     title: 'Last verified',
@@ -202,8 +205,9 @@ export function FleetPageContent() {
   const [filters, setFilters] = useState<
     Required<Pick<FleetListQuery, 'cluster' | 'owner' | 'check'>> & {
       status: FleetStatus | '';
+      mechanism: IdentityMechanism | '';
     }
-  >({ cluster: '', owner: '', status: '', check: '' });
+  >({ cluster: '', owner: '', status: '', check: '', mechanism: '' });
   const [ownerInput, setOwnerInput] = useState('');
   const [page, setPage] = useState(0);
   const [pageSize, setPageSize] = useState(PAGE_SIZES[0]);
@@ -218,6 +222,7 @@ export function FleetPageContent() {
         owner: filters.owner || undefined,
         status: filters.status || undefined,
         check: filters.check || undefined,
+        mechanism: filters.mechanism || undefined,
         offset: page * pageSize,
         limit: pageSize,
       }),
@@ -266,6 +271,15 @@ export function FleetPageContent() {
           value={filters.status}
           choices={FLEET_STATUSES.map(s => [s, FLEET_STATUS_LABELS[s]])}
           onChange={status => update({ status: status as FleetStatus | '' })}
+        />
+        <FilterSelect
+          label="Mechanism"
+          name="mechanism"
+          value={filters.mechanism}
+          choices={IDENTITY_MECHANISMS.map(m => [m, MECHANISM_LABELS[m]])}
+          onChange={mechanism =>
+            update({ mechanism: mechanism as IdentityMechanism | '' })
+          }
         />
         <FilterSelect
           label="Failing check"
