@@ -117,9 +117,10 @@ export interface MechanismSignals {
 /**
  * The mechanism new pods actually get, and the migration under way if any.
  * A migration annotation wins (both mechanisms are wired on purpose); then
- * the role annotation (the SDKs' default chains try web identity before
- * container credentials, so IRSA wins when both are wired); then an
- * association; then what the entity declares.
+ * an association (when a ServiceAccount has both, the EKS pod identity
+ * webhook gives container credentials precedence and injects only the Pod
+ * Identity variables into new pods); then the role annotation; then what
+ * the entity declares.
  */
 export function effectiveMechanism(signals: MechanismSignals): {
   mechanism: IdentityMechanism;
@@ -133,7 +134,7 @@ export function effectiveMechanism(signals: MechanismSignals): {
       migratingFrom: migratingTo === 'irsa' ? 'pod-identity' : 'irsa',
     };
   }
-  if (annotations['eks.amazonaws.com/role-arn']) return { mechanism: 'irsa' };
   if (signals.hasAssociation) return { mechanism: 'pod-identity' };
+  if (annotations['eks.amazonaws.com/role-arn']) return { mechanism: 'irsa' };
   return { mechanism: signals.declared ?? 'irsa' };
 }
