@@ -565,6 +565,16 @@ export interface ContainerInfo {
   secretMounts: Array<{ path: string; secretName: string }>;
 }
 
+/** A projected serviceAccountToken source of a pod. */
+export interface ProjectedServiceAccountToken {
+  volumeName: string;
+  audience?: string;
+  /** The token file's path inside the volume, for example `token`. */
+  path: string;
+  /** Where the first container that mounts the volume mounts it. */
+  mountPath?: string;
+}
+
 /** A pod of the ServiceAccount, reduced to what the pod-injection check needs. */
 export interface PodInfo {
   namespace: string;
@@ -577,9 +587,9 @@ export interface PodInfo {
   annotations: Record<string, string>;
   containers: ContainerInfo[];
   /** The projected serviceAccountToken volume the webhook adds, if any. */
-  projectedToken?: { volumeName: string; audience?: string; path: string };
+  projectedToken?: ProjectedServiceAccountToken;
   /** Every projected serviceAccountToken source (IRSA's and Pod Identity's). */
-  projectedTokens: Array<{ volumeName: string; audience?: string; path: string }>;
+  projectedTokens: ProjectedServiceAccountToken[];
   labels: Record<string, string>;
   nodeName?: string;
   /** Scheduled on Fargate (`eks.amazonaws.com/fargate-profile` label or the fargate scheduler). */
