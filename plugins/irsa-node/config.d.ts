@@ -16,6 +16,13 @@ export interface Config {
       /** AWS region, for example eu-west-1. */
       region: string;
       /**
+       * What aws:irsa:create provisions when the template names no
+       * mechanism: `irsa` (ServiceAccount annotation, the default) or
+       * `pod-identity` (an EKS Pod Identity association; needs the
+       * eks-pod-identity-agent add-on, not on Fargate or Windows nodes).
+       */
+      defaultMechanism?: 'irsa' | 'pod-identity';
+      /**
        * Where templates may provision ServiceAccounts. kube-system,
        * kube-public and kube-node-lease are refused unless `allow` names
        * them exactly.
@@ -125,6 +132,17 @@ export interface Config {
        * the same ServiceAccount or role before it is refused. Default 30.
        */
       lockWaitSeconds?: number;
+      /** EKS Pod Identity (mechanism pod-identity). */
+      podIdentity?: {
+        /**
+         * 12-digit account ids whose roles an association may chain into
+         * (aws:irsa:create's targetRoleArn, cross-account access). Default
+         * none: a targetRoleArn is refused. Backstage reads each target
+         * role (credentials for the account under aws.accounts) and refuses
+         * one without a Deny on aws:SourceIp covering the cluster's egress.
+         */
+        targetAccounts?: string[];
+      };
       /** Allow admin-equivalent grants (*, iam:*, iam:PassRole on *, ...). Default false. */
       allowAdminEquivalent?: boolean;
       /** Tunes the admin-equivalent guardrail. */

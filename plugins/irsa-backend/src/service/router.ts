@@ -328,7 +328,7 @@ export async function createRouter(
         name: c.name,
         accountId: c.accountId,
         region: c.region,
-        defaultMechanism: 'irsa',
+        defaultMechanism: c.defaultMechanism ?? 'irsa',
       })),
     };
     res.json(body);

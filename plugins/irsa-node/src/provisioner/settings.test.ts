@@ -16,6 +16,7 @@ describe('readProvisioningSettings', () => {
       accessAnalyzer: false,
       allowlist: { minPrefixV4: 16, minPrefixV6: 32 },
       lockWaitMs: 30_000,
+      podIdentity: { targetAccounts: [] },
     });
   });
 
@@ -60,7 +61,21 @@ describe('readProvisioningSettings', () => {
       },
       /^irsa\.provisioning\.managedPolicies\.allow\[1\]: /,
     ],
+    [
+      { podIdentity: { targetAccounts: ['444455556666', '4444'] } },
+      'irsa.provisioning.podIdentity.targetAccounts[1]: must be a 12-digit AWS account id (quote it in YAML)',
+    ],
   ])('refuses %j at start-up, naming the key', (provisioning, message) => {
     expect(() => read(provisioning)).toThrow(message);
+  });
+
+  it('reads the Pod Identity target accounts, once each', () => {
+    expect(
+      read({
+        podIdentity: {
+          targetAccounts: ['444455556666', '777788889999', '444455556666'],
+        },
+      }).podIdentity,
+    ).toEqual({ targetAccounts: ['444455556666', '777788889999'] });
   });
 });

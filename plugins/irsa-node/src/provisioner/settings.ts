@@ -1,6 +1,7 @@
 import { ConfigReader, type Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import {
+  ACCOUNT_ID_PATTERN,
   parsePolicyArn,
   validateManagedPolicyPatterns,
   type GuardrailOptions,
@@ -29,6 +30,13 @@ export interface ProvisioningSettings {
   allowlist: { minPrefixV4: number; minPrefixV6: number };
   /** How long a run waits for another run on the same ServiceAccount or role. */
   lockWaitMs: number;
+  podIdentity: {
+    /**
+     * Accounts whose roles a Pod Identity association may chain into
+     * (`targetRoleArn`); empty: cross-account access is refused.
+     */
+    targetAccounts: string[];
+  };
 }
 
 const KEY = 'irsa.provisioning';
@@ -55,6 +63,18 @@ function integerIn(
       `must be a whole number from ${min} to ${max}`,
     );
   return value;
+}
+
+function readAccountIds(config: Config, key: string): string[] {
+  const ids = config.getOptionalStringArray(key) ?? [];
+  ids.forEach((id, i) => {
+    if (!ACCOUNT_ID_PATTERN.test(id))
+      configError(
+        `${KEY}.${key}[${i}]`,
+        'must be a 12-digit AWS account id (quote it in YAML)',
+      );
+  });
+  return [...new Set(ids)];
 }
 
 /** Reads and validates `irsa.provisioning`; an invalid value names its key. */
@@ -124,5 +144,8 @@ export function readProvisioningSettings(root: Config): ProvisioningSettings {
       minPrefixV6: integerIn(config, 'allowlist.minPrefixV6', 32, [1, 128]),
     },
     lockWaitMs: integerIn(config, 'lockWaitSeconds', 30, [0, 600]) * 1000,
+    podIdentity: {
+      targetAccounts: readAccountIds(config, 'podIdentity.targetAccounts'),
+    },
   };
 }

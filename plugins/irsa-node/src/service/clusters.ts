@@ -2,8 +2,10 @@ import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import {
   ACCOUNT_ID_PATTERN,
+  IDENTITY_MECHANISMS,
   parseOidcProviderArn,
   partitionOfRegion,
+  type IdentityMechanism,
 } from '@backstage-irsa/plugin-irsa-common';
 import type { AwsTarget } from '../gateways/types';
 import type { ClusterRegistry, IrsaCluster } from './types';
@@ -54,12 +56,20 @@ export function readClusterConfig(config: Config): IrsaCluster[] {
           );
       });
     }
+    const defaultMechanism =
+      entry.getOptionalString('defaultMechanism') ?? 'irsa';
+    if (!IDENTITY_MECHANISMS.includes(defaultMechanism as IdentityMechanism))
+      configError(
+        `${key}.defaultMechanism`,
+        `"${defaultMechanism}" must be one of ${IDENTITY_MECHANISMS.join(', ')}`,
+      );
     return {
       name,
       eksClusterName: entry.getOptionalString('eksClusterName') ?? name,
       accountId,
       region,
       partition: partitionOfRegion(region),
+      defaultMechanism: defaultMechanism as IdentityMechanism,
       namespaces,
       ...(natPublicIps || oidcProviderArn || vpcId
         ? { overrides: { natPublicIps, oidcProviderArn, vpcId } }

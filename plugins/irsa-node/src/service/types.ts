@@ -1,4 +1,5 @@
 import type {
+  IdentityMechanism,
   VerificationReport,
   VerificationTrigger,
 } from '@backstage-irsa/plugin-irsa-common';
@@ -14,6 +15,11 @@ export interface IrsaCluster {
   region: string;
   /** AWS partition derived from the region (`aws`, `aws-cn`, `aws-us-gov`). */
   partition: string;
+  /**
+   * What aws:irsa:create provisions when its input names no mechanism
+   * (`irsa.clusters[].defaultMechanism`); absent: IRSA.
+   */
+  defaultMechanism?: IdentityMechanism;
   /**
    * Namespace patterns (`*` and `?` wildcards) the template may provision in:
    * `allow` (empty: any) and `deny`. The system namespaces are refused unless
