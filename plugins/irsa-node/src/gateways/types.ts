@@ -553,7 +553,11 @@ export interface ServiceAccountInfo {
 /** One container's view of the injected IRSA or Pod Identity wiring. */
 export interface ContainerInfo {
   name: string;
-  /** Literal env values; `valueFrom` entries appear with value undefined. */
+  /**
+   * Literal env values; `valueFrom` entries appear with value undefined. A
+   * literal `AWS_SECRET_ACCESS_KEY` or `AWS_SESSION_TOKEN` reads `[redacted]`:
+   * its presence matters, its value never leaves the gateway.
+   */
   env: Record<string, string | undefined>;
   /** Env variable names whose value comes from a Secret (`valueFrom.secretKeyRef`). */
   secretEnv: string[];
