@@ -103,6 +103,18 @@ export interface Config {
         /** Roles kept in the cache (least recently used evicted). Default 500. */
         maxEntries?: number;
       };
+      /**
+       * Prove a Pod Identity workload's credentials live: a TokenRequest
+       * bound to one running pod of the ServiceAccount (audience
+       * pods.eks.amazonaws.com), exchanged with
+       * eks-auth:AssumeRoleForPodIdentity. AWS documents that API as used
+       * only by the EKS Pod Identity Agent, so it is off by default; turning
+       * it on needs eks-auth:AssumeRoleForPodIdentity on the clusters for
+       * Backstage's identity and RBAC create on serviceaccounts/token.
+       * Off, the pod-identity-exchange check is skipped and the association,
+       * trust policy and agent checks stand as the proof. Default false.
+       */
+      podIdentityExchange?: boolean;
     };
     /** How aws:irsa:create provisions. @visibility backend */
     provisioning?: {

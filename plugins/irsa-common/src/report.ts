@@ -17,7 +17,8 @@ export const CHECK_STATUSES: readonly CheckStatus[] = [
 ];
 
 /**
- * The built-in checks, in the order they are registered and run. Adopters
+ * The built-in checks, in the order they are registered and run (a
+ * verification runs those of its mechanism and those for both). Adopters
  * add their own (irsa-node's `irsaChecksExtensionPoint`); a report may carry
  * any check id, so code reading reports takes ids as strings. `binding` runs first: no
  * other check reads a role's documents or mints a token until it has proven
@@ -32,9 +33,17 @@ export const CHECK_IDS = [
   'trust-audience',
   'service-account',
   'pod-injection',
+  'pod-identity-agent',
+  'pod-identity-platform',
+  'pod-identity-association',
+  'pod-identity-trust',
+  'pod-identity-injection',
+  'conflict',
+  'shadowing',
   'permissions',
   'allowlist',
   'credential-exchange',
+  'pod-identity-exchange',
   'cloudtrail',
 ] as const;
 
@@ -54,9 +63,17 @@ export const CHECK_TITLES: Record<CheckId, string> = {
   'trust-audience': 'Trust audience',
   'service-account': 'ServiceAccount annotation',
   'pod-injection': 'Pod credential injection',
+  'pod-identity-agent': 'Pod Identity agent',
+  'pod-identity-platform': 'Pod Identity platform',
+  'pod-identity-association': 'Pod Identity association',
+  'pod-identity-trust': 'Pod Identity trust',
+  'pod-identity-injection': 'Pod Identity injection',
+  conflict: 'IRSA and Pod Identity conflict',
+  shadowing: 'Credential shadowing',
   permissions: 'Permissions policies',
   allowlist: 'IP allowlist',
   'credential-exchange': 'Live credential exchange',
+  'pod-identity-exchange': 'Live Pod Identity exchange',
   cloudtrail: 'CloudTrail errors',
 };
 

@@ -78,6 +78,12 @@ export interface VerifyRequest {
   serviceAccount: string;
   /** From `irsa.dev/role-arn`; when absent the ServiceAccount's annotation is used. */
   roleArn?: string;
+  /**
+   * From `irsa.dev/mechanism`: what the entity declares. The verifier
+   * decides the mechanism live (`effectiveMechanism`); this only counts
+   * when nothing in the cluster says otherwise.
+   */
+  mechanism?: IdentityMechanism;
   entityRef?: string;
   trigger: VerificationTrigger;
 }

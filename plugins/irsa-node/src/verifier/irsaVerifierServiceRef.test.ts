@@ -20,6 +20,7 @@ describe('readVerifierOptions', () => {
       requireBinding: true,
       cloudTrail: { lookbackMinutes: 60, cacheSeconds: 300, maxEntries: 500 },
       guardrails: {},
+      podIdentityExchange: false,
     });
     expect(read({})).toEqual(DEFAULT_VERIFIER_OPTIONS);
   });
@@ -31,6 +32,7 @@ describe('readVerifierOptions', () => {
           checkTimeoutMs: 2500,
           requireBinding: false,
           cloudTrail: { lookbackMinutes: 15, cacheSeconds: 0, maxEntries: 10 },
+          podIdentityExchange: true,
         },
         provisioning: {
           guardrails: {
@@ -47,6 +49,7 @@ describe('readVerifierOptions', () => {
         allowedActions: ['iam:PassRole'],
         deniedActions: ['s3:Delete*'],
       },
+      podIdentityExchange: true,
     });
   });
 
@@ -62,6 +65,10 @@ describe('readVerifierOptions', () => {
     [
       { verification: { requireBinding: 'maybe' } },
       'irsa.verification.requireBinding: must be true or false',
+    ],
+    [
+      { verification: { podIdentityExchange: 'yes' } },
+      'irsa.verification.podIdentityExchange: must be true or false',
     ],
     [
       { verification: { cloudTrail: { lookbackMinutes: 1.5 } } },

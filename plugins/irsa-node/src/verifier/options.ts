@@ -21,6 +21,12 @@ export interface VerifierOptions {
   };
   /** The guardrail settings the provisioner enforces (`irsa.provisioning.guardrails`). */
   guardrails: GuardrailOptions;
+  /**
+   * Whether the pod-identity-exchange check calls
+   * eks-auth:AssumeRoleForPodIdentity with a pod-bound token (AWS reserves
+   * that API for the EKS Pod Identity Agent, so it is opt-in).
+   */
+  podIdentityExchange: boolean;
 }
 
 /** Defaults of every verifier setting. */
@@ -29,6 +35,7 @@ export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   requireBinding: true,
   cloudTrail: { lookbackMinutes: 60, cacheSeconds: 300, maxEntries: 500 },
   guardrails: {},
+  podIdentityExchange: false,
 };
 
 // An IAM action pattern: service prefix, colon, action name; * and ? allowed.
@@ -56,6 +63,14 @@ function readInteger(
   return raw;
 }
 
+function readBoolean(config: Config, key: string): boolean | undefined {
+  try {
+    return config.getOptionalBoolean(key);
+  } catch {
+    throw new InputError(`${key}: must be true or false`);
+  }
+}
+
 function readActions(config: Config, key: string): string[] | undefined {
   let raw: string[] | undefined;
   try {
@@ -79,12 +94,11 @@ function readActions(config: Config, key: string): string[] | undefined {
 export function readVerifierOptions(config: Config): VerifierOptions {
   const key = 'irsa.verification';
   const defaults = DEFAULT_VERIFIER_OPTIONS;
-  let requireBinding: boolean | undefined;
-  try {
-    requireBinding = config.getOptionalBoolean(`${key}.requireBinding`);
-  } catch {
-    throw new InputError(`${key}.requireBinding: must be true or false`);
-  }
+  const requireBinding = readBoolean(config, `${key}.requireBinding`);
+  const podIdentityExchange = readBoolean(
+    config,
+    `${key}.podIdentityExchange`,
+  );
   const allowedActions = readActions(
     config,
     'irsa.provisioning.guardrails.allowedActions',
@@ -129,5 +143,6 @@ export function readVerifierOptions(config: Config): VerifierOptions {
       ...(allowedActions ? { allowedActions } : {}),
       ...(deniedActions ? { deniedActions } : {}),
     },
+    podIdentityExchange: podIdentityExchange ?? defaults.podIdentityExchange,
   };
 }
