@@ -7,6 +7,7 @@ import {
   type ObservableMiddleware,
   type RequestContext,
   type ResponseContext,
+  type V1ListMeta,
 } from '@kubernetes/client-node';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type {
@@ -20,9 +21,19 @@ import { GatewayError } from '../errors';
 import { EksTokenProvider } from './eksToken';
 import type { KubernetesClusterConfig } from './kubernetesClusters';
 import { toGatewayError } from './kubernetesErrors';
+import { declaredKubernetesRequest } from './kubernetesRequests';
 
 /** The per-call timeout when `irsa.kubernetes.timeoutMs` is not set. */
 export const DEFAULT_KUBERNETES_TIMEOUT_MS = 10_000;
+
+/** Items per page of a list: few round trips, bounded responses. */
+export const LIST_PAGE_LIMIT = 500;
+
+/** The paging parameters of one list request. */
+export interface ListPage {
+  limit: number;
+  _continue?: string;
+}
 
 const pass = <T>(value: T) => new Observable(Promise.resolve(value));
 
@@ -190,6 +201,7 @@ export class ClusterConnection {
     fn: (kc: KubeConfig, options: ConfigurationOptions) => Promise<T>,
     extra: { signal?: AbortSignal; headers?: Record<string, string> } = {},
   ): Promise<T> {
+    declaredKubernetesRequest(operation);
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = extra.signal
       ? AbortSignal.any([timeout, extra.signal])
@@ -230,5 +242,35 @@ export class ClusterConnection {
       }
       throw toGatewayError(error, operation, cluster);
     }
+  }
+
+  /**
+   * Every item of a list, page by page (`limit` and `continue`); each page is
+   * one {@link ClusterConnection.call}, with its own timeout.
+   */
+  async listAll<T>(
+    cluster: string,
+    operation: string,
+    fn: (
+      kc: KubeConfig,
+      options: ConfigurationOptions,
+      page: ListPage,
+    ) => Promise<{ items: T[]; metadata?: V1ListMeta }>,
+    extra: { signal?: AbortSignal } = {},
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined;
+    do {
+      const page: ListPage = { limit: LIST_PAGE_LIMIT, _continue: next };
+      const list = await this.call(
+        cluster,
+        operation,
+        (kc, options) => fn(kc, options, page),
+        extra,
+      );
+      items.push(...list.items);
+      next = list.metadata?._continue || undefined;
+    } while (next);
+    return items;
   }
 }

@@ -5,88 +5,18 @@ import {
 } from '@aws-sdk/client-sts';
 import { ConfigReader } from '@backstage/config';
 import { mockClient } from 'aws-sdk-client-mock';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  apiServer,
+  gatewayFor,
+  status,
+  type Recorded,
+} from './__testUtils__/kubernetesApiServer';
 import { EksTokenProvider } from './eksToken';
 import { readKubernetesTimeoutMs } from '.';
 import {
   KubernetesClusterGateway,
   readKubernetesClusters,
 } from './KubernetesClusterGateway';
-
-interface Recorded {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  contentType?: string;
-  authorization?: string;
-  body?: any;
-}
-
-const status = (code: number, message: string, reason = 'Unknown') => ({
-  kind: 'Status',
-  apiVersion: 'v1',
-  status: 'Failure',
-  message,
-  reason,
-  code,
-});
-
-/** An HTTP double of the Kubernetes API answering with the real API's JSON. */
-async function apiServer(
-  routes: Array<
-    (
-      req: Recorded,
-    ) =>
-      | { status: number; body: unknown; contentType?: string }
-      | 'never-answer'
-      | undefined
-  >,
-) {
-  const requests: Recorded[] = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', c => (raw += c));
-    req.on('end', () => {
-      const url = new URL(req.url!, 'http://x');
-      const recorded: Recorded = {
-        method: req.method!,
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        contentType: req.headers['content-type'],
-        authorization: req.headers.authorization,
-        body: raw ? JSON.parse(raw) : undefined,
-      };
-      requests.push(recorded);
-      const answer = routes.map(r => r(recorded)).find(Boolean) ?? {
-        status: 500,
-        body: status(500, 'no route'),
-      };
-      if (answer === 'never-answer') return;
-      res.writeHead(answer.status, {
-        'content-type': answer.contentType ?? 'application/json',
-        'audit-id': 'audit-1',
-      });
-      res.end(
-        typeof answer.body === 'string'
-          ? answer.body
-          : JSON.stringify(answer.body),
-      );
-    });
-  });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    requests,
-    close: () =>
-      new Promise(resolve => {
-        server.close(resolve);
-        // Requests the double never answered would otherwise hold it open.
-        server.closeAllConnections();
-      }),
-  };
-}
 
 const sa = (
   resourceVersion: string,
@@ -144,23 +74,6 @@ const pod = (name: string, env: Array<{ name: string; value: string }>) => ({
   },
   status: { phase: 'Running' },
 });
-
-function gatewayFor(url: string, options?: { timeoutMs?: number }) {
-  // The double speaks plain HTTP, which the client only allows with skipTLSVerify.
-  return new KubernetesClusterGateway(
-    [
-      {
-        name: 'prod',
-        url,
-        authProvider: 'serviceAccount',
-        serviceAccountToken: 'sa-token',
-        skipTLSVerify: true,
-      },
-    ],
-    undefined,
-    options,
-  );
-}
 
 describe('KubernetesClusterGateway (HTTP double of the API server)', () => {
   let server: Awaited<ReturnType<typeof apiServer>>;
@@ -302,12 +215,13 @@ describe('KubernetesClusterGateway (HTTP double of the API server)', () => {
       volumeName: 'aws-iam-token',
       audience: 'sts.amazonaws.com',
       path: 'token',
+      mountPath: '/var/run/secrets/eks.amazonaws.com/serviceaccount',
     });
     expect(server.requests.map(r => r.query)).toEqual([
-      { fieldSelector: 'spec.serviceAccountName=cart', limit: '100' },
+      { fieldSelector: 'spec.serviceAccountName=cart', limit: '500' },
       {
         fieldSelector: 'spec.serviceAccountName=cart',
-        limit: '100',
+        limit: '500',
         continue: 'c1',
       },
     ]);

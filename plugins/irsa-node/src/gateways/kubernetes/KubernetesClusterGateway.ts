@@ -76,6 +76,16 @@ export class KubernetesClusterGateway implements ClusterGateway {
     ...args
   ) => serviceAccounts.deleteServiceAccount(this.connection, ...args);
 
+  readonly listServiceAccounts: ClusterGateway['listServiceAccounts'] = (
+    ...args
+  ) => serviceAccounts.listServiceAccounts(this.connection, ...args);
+
+  readonly listPods: ClusterGateway['listPods'] = (...args) =>
+    pods.listPods(this.connection, ...args);
+
+  readonly getDaemonSet: ClusterGateway['getDaemonSet'] = (...args) =>
+    pods.getDaemonSet(this.connection, ...args);
+
   readonly listPodsForServiceAccount: ClusterGateway['listPodsForServiceAccount'] =
     (...args) => pods.listPodsForServiceAccount(this.connection, ...args);
 

@@ -62,7 +62,23 @@ export async function reviewAccess(
   );
 }
 
-/** A TokenRequest for the ServiceAccount (audience sts.amazonaws.com unless given). */
+/** Why a TokenRequest cannot be sent, naming the field; undefined when it can. */
+function tokenRequestRefusal({
+  audience,
+  boundPod,
+}: ServiceAccountTokenRequest): string | undefined {
+  if (audience === '')
+    return 'audience: must not be empty (omit it for sts.amazonaws.com)';
+  if (boundPod && !boundPod.name) return 'boundPod.name: must not be empty';
+  // Without a uid the API server binds whichever pod has that name now.
+  if (boundPod && !boundPod.uid) return 'boundPod.uid: must not be empty';
+  return undefined;
+}
+
+/**
+ * A TokenRequest for the ServiceAccount (audience sts.amazonaws.com unless
+ * given), bound to a pod when asked, as the kubelet binds projected tokens.
+ */
 export async function requestServiceAccountToken(
   connection: ClusterConnection,
   cluster: string,
@@ -71,13 +87,15 @@ export async function requestServiceAccountToken(
   options: ServiceAccountTokenRequest,
 ): Promise<ServiceAccountToken> {
   const operation = 'k8s:create serviceaccounts/token';
-  if (options.audience === '') {
+  const refusal = tokenRequestRefusal(options);
+  if (refusal) {
     throw new GatewayError({
       kind: 'invalid-input',
       operation,
-      message: 'audience: must not be empty (omit it for sts.amazonaws.com)',
+      message: refusal,
     });
   }
+  const { boundPod } = options;
   const response = await connection.call(
     cluster,
     operation,
@@ -92,6 +110,17 @@ export async function requestServiceAccountToken(
             spec: {
               audiences: [options.audience ?? STS_AUDIENCE],
               expirationSeconds: options.expirationSeconds,
+              // The API server checks the pod runs as this ServiceAccount and still has this uid.
+              ...(boundPod
+                ? {
+                    boundObjectRef: {
+                      kind: 'Pod',
+                      apiVersion: 'v1',
+                      name: boundPod.name,
+                      uid: boundPod.uid,
+                    },
+                  }
+                : {}),
             },
           },
         },

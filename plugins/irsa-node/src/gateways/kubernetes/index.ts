@@ -20,6 +20,10 @@ export {
   type KubernetesClusterGatewayOptions,
 } from './KubernetesClusterGateway';
 export { EksTokenProvider } from './eksToken';
+export {
+  KUBERNETES_REQUESTS,
+  type KubernetesRequest,
+} from './kubernetesRequests';
 
 /** `irsa.kubernetes.timeoutMs`: a positive whole number of milliseconds, 10000 when unset. */
 export function readKubernetesTimeoutMs(config: Config): number {

@@ -49,6 +49,13 @@ export function toGatewayError(
   });
 }
 
+/** A `.catch` for reads where a missing object is an answer: not-found becomes undefined. */
+export function undefinedIfNotFound(error: unknown): undefined {
+  if (error instanceof GatewayError && error.kind === 'not-found')
+    return undefined;
+  throw error;
+}
+
 /** The `message` of a Kubernetes Status object, if the body is one. */
 function statusMessage(body: unknown): string | undefined {
   let parsed = body;

@@ -5,53 +5,13 @@ import {
   type ConfigurationOptions,
   type KubeConfig,
   type V1OwnerReference,
-  type V1Pod,
 } from '@kubernetes/client-node';
 import { GatewayError } from '../errors';
-import type { PodInfo, PodOwner, WorkloadRef } from '../types';
+import type { DaemonSetInfo, PodInfo, PodOwner, WorkloadRef } from '../types';
 import { describeRestart, RESTARTED_AT_ANNOTATION } from '../workloads';
 import type { ClusterConnection } from './ClusterConnection';
-
-function podInfo(pod: V1Pod): PodInfo {
-  const projected = (pod.spec?.volumes ?? [])
-    .flatMap(v =>
-      (v.projected?.sources ?? []).map(s => ({
-        volume: v.name,
-        token: s.serviceAccountToken,
-      })),
-    )
-    .find(
-      s =>
-        s.token &&
-        s.token.audience !== undefined &&
-        s.volume !== 'kube-api-access',
-    );
-  return {
-    namespace: pod.metadata?.namespace ?? '',
-    name: pod.metadata?.name ?? '',
-    uid: pod.metadata?.uid ?? '',
-    phase: pod.status?.phase ?? 'Unknown',
-    creationTimestamp: pod.metadata?.creationTimestamp
-      ? new Date(pod.metadata.creationTimestamp).toISOString()
-      : '',
-    serviceAccountName: pod.spec?.serviceAccountName ?? 'default',
-    annotations: { ...pod.metadata?.annotations },
-    containers: (pod.spec?.containers ?? []).map(c => ({
-      name: c.name,
-      env: Object.fromEntries((c.env ?? []).map(e => [e.name, e.value])),
-      volumeMountPaths: (c.volumeMounts ?? []).map(m => m.mountPath),
-    })),
-    ...(projected?.token
-      ? {
-          projectedToken: {
-            volumeName: projected.volume,
-            audience: projected.token.audience,
-            path: projected.token.path,
-          },
-        }
-      : {}),
-  };
-}
+import { undefinedIfNotFound } from './kubernetesErrors';
+import { toPodInfo } from './podInfo';
 
 /** The controller among an object's owner references (the first owner when none is marked). */
 function controllerOf(
@@ -61,35 +21,76 @@ function controllerOf(
   return owner ? { kind: owner.kind, name: owner.name } : undefined;
 }
 
-/** The pods that run as the ServiceAccount, read page by page. */
-export async function listPodsForServiceAccount(
+/** The namespace's pods, all pages, narrowed by a field selector when given. */
+async function readPods(
+  connection: ClusterConnection,
+  cluster: string,
+  namespace: string,
+  fieldSelector: string | undefined,
+  options: { signal?: AbortSignal },
+): Promise<PodInfo[]> {
+  const pods = await connection.listAll(
+    cluster,
+    'k8s:list pods',
+    (kc, request, page) =>
+      kc
+        .makeApiClient(CoreV1Api)
+        .listNamespacedPod({ namespace, fieldSelector, ...page }, request),
+    options,
+  );
+  return pods.map(toPodInfo);
+}
+
+/** Every pod of the namespace. */
+export function listPods(
+  connection: ClusterConnection,
+  cluster: string,
+  namespace: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<PodInfo[]> {
+  return readPods(connection, cluster, namespace, undefined, options);
+}
+
+/** The pods that run as the ServiceAccount. */
+export function listPodsForServiceAccount(
   connection: ClusterConnection,
   cluster: string,
   namespace: string,
   serviceAccount: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<PodInfo[]> {
-  const pods: PodInfo[] = [];
-  const page = (token?: string) =>
-    connection.call(
-      cluster,
-      'k8s:list pods',
-      (kc, request) =>
-        kc.makeApiClient(CoreV1Api).listNamespacedPod(
-          {
-            namespace,
-            fieldSelector: `spec.serviceAccountName=${serviceAccount}`,
-            limit: 100,
-            _continue: token,
-          },
-          request,
-        ),
-      { signal: options.signal },
-    );
-  for (let list = await page(); ; list = await page(list.metadata!._continue)) {
-    pods.push(...list.items.map(podInfo));
-    if (!list.metadata?._continue) return pods;
-  }
+  return readPods(
+    connection,
+    cluster,
+    namespace,
+    `spec.serviceAccountName=${serviceAccount}`,
+    options,
+  );
+}
+
+/** A DaemonSet's rollout, or undefined when the API server answers 404. */
+export async function getDaemonSet(
+  connection: ClusterConnection,
+  cluster: string,
+  namespace: string,
+  name: string,
+): Promise<DaemonSetInfo | undefined> {
+  const daemonSet = await connection
+    .call(cluster, 'k8s:get daemonsets', (kc, request) =>
+      kc
+        .makeApiClient(AppsV1Api)
+        .readNamespacedDaemonSet({ name, namespace }, request),
+    )
+    .catch(undefinedIfNotFound);
+  if (!daemonSet) return undefined;
+  const image = daemonSet.spec?.template.spec?.containers[0]?.image;
+  return {
+    namespace: daemonSet.metadata?.namespace ?? namespace,
+    name: daemonSet.metadata?.name ?? name,
+    desiredNumberScheduled: daemonSet.status?.desiredNumberScheduled ?? 0,
+    numberReady: daemonSet.status?.numberReady ?? 0,
+    ...(image ? { image } : {}),
+  };
 }
 
 /** Each pod's workload: its controller, or the Deployment above its ReplicaSet. */
@@ -111,11 +112,7 @@ export async function resolvePodOwners(
         kc
           .makeApiClient(CoreV1Api)
           .readNamespacedPod({ name, namespace }, request),
-      ).catch(error => {
-        if (error instanceof GatewayError && error.kind === 'not-found')
-          return undefined;
-        throw error;
-      }),
+      ).catch(undefinedIfNotFound),
     ),
   );
   // Pods of one Deployment share a ReplicaSet: read each one once.
@@ -187,7 +184,8 @@ export async function restartWorkload(
       },
     },
   };
-  await connection.call(
+  // The patched workload is not read: only the write matters.
+  await connection.call<unknown>(
     cluster,
     operation,
     (kc, request) => {

@@ -10,6 +10,7 @@ import type {
   ServiceAccountMetadataPatch,
 } from '../types';
 import type { ClusterConnection } from './ClusterConnection';
+import { undefinedIfNotFound } from './kubernetesErrors';
 
 const MAX_CONFLICT_RETRIES = 3;
 
@@ -64,15 +65,32 @@ export async function getServiceAccount(
   namespace: string,
   name: string,
 ): Promise<ServiceAccountInfo | undefined> {
-  try {
-    return serviceAccountInfo(
-      await readServiceAccount(connection, cluster, namespace, name),
-    );
-  } catch (error) {
-    if (error instanceof GatewayError && error.kind === 'not-found')
-      return undefined;
-    throw error;
-  }
+  const sa = await readServiceAccount(
+    connection,
+    cluster,
+    namespace,
+    name,
+  ).catch(undefinedIfNotFound);
+  return sa && serviceAccountInfo(sa);
+}
+
+/** Every ServiceAccount of the namespace, read page by page. */
+export async function listServiceAccounts(
+  connection: ClusterConnection,
+  cluster: string,
+  namespace: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<ServiceAccountInfo[]> {
+  const accounts = await connection.listAll(
+    cluster,
+    'k8s:list serviceaccounts',
+    (kc, request, page) =>
+      kc
+        .makeApiClient(CoreV1Api)
+        .listNamespacedServiceAccount({ namespace, ...page }, request),
+    options,
+  );
+  return accounts.map(serviceAccountInfo);
 }
 
 /** Creates the ServiceAccount; an existing name is `already-exists`. */
