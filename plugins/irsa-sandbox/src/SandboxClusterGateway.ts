@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import {
-  EKS_AUDIENCE_ANNOTATION,
-  EKS_ROLE_ARN_ANNOTATION,
-  STS_AUDIENCE,
-} from '@backstage-irsa/plugin-irsa-common';
+import { STS_AUDIENCE } from '@backstage-irsa/plugin-irsa-common';
 import {
   describeRestart,
   type AccessCheck,
   type AccessReviewResult,
   type ClusterGateway,
   type CreateServiceAccountInput,
+  type DaemonSetInfo,
   type PodInfo,
   type PodOwner,
   type ServiceAccountInfo,
@@ -18,7 +15,17 @@ import {
   type ServiceAccountTokenRequest,
   type WorkloadRef,
 } from '@backstage-irsa/plugin-irsa-node';
-import { sandboxError, type SandboxCluster, SandboxState } from './state';
+import {
+  admitPod,
+  type SandboxPodOwner,
+  type SandboxPodSpec,
+} from './podWebhook';
+import {
+  associationFor,
+  sandboxError,
+  type SandboxCluster,
+  SandboxState,
+} from './state';
 
 /**
  * A right the sandbox's RBAC refuses to Backstage's identity. Without
@@ -33,22 +40,11 @@ export interface SandboxDeniedAccess {
   group?: string;
 }
 
-/**
- * The workload that controls a sandbox pod. A Deployment's pods are owned
- * through a ReplicaSet `<deployment>-<hash>`, as in a real cluster.
- */
-export interface SandboxPodOwner {
-  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job';
-  name: string;
-}
-
-/** A pod {@link SandboxClusterGateway.createPod} starts. */
-export interface SandboxPodSpec {
-  name: string;
-  serviceAccountName: string;
-  /** Default: a Deployment named after the ServiceAccount. `null`: a bare pod. */
-  owner?: SandboxPodOwner | null;
-}
+export type {
+  SandboxPodOwner,
+  SandboxPodSpec,
+  SandboxSecretKeyRef,
+} from './podWebhook';
 
 /** The identity the sandbox's API server sees Backstage as (for 403 messages). */
 const BACKSTAGE_USER = 'system:serviceaccount:backstage:backstage';
@@ -91,10 +87,6 @@ function throwIfAborted(signal: AbortSignal | undefined, operation: string) {
   }
 }
 
-/** Where the EKS pod identity webhook mounts the projected token. */
-export const WEB_IDENTITY_TOKEN_FILE =
-  '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
-
 const clone = <T>(value: T): T => structuredClone(value);
 
 /** Five characters like the suffixes the Kubernetes controllers generate. */
@@ -112,6 +104,8 @@ export class SandboxClusterGateway implements ClusterGateway {
   private readonly currentReplicaSets = new Map<string, string>();
   /** The workloads that exist, by `cluster/namespace/Kind/name`. */
   private readonly workloads = new Set<string>();
+  /** What each pod's manifest set (replacements keep it), by `cluster/namespace/pod`. */
+  private readonly manifests = new Map<string, SandboxPodSpec>();
 
   constructor(private readonly state: SandboxState) {}
 
@@ -382,10 +376,27 @@ export class SandboxClusterGateway implements ClusterGateway {
     });
   }
 
-  async listPodsForServiceAccount(
+  async listServiceAccounts(
     cluster: string,
     namespace: string,
-    serviceAccount: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ServiceAccountInfo[]> {
+    const state = this.authorized(
+      cluster,
+      'k8s:list serviceaccounts',
+      { verb: 'list', resource: 'serviceaccounts', namespace },
+      options.signal,
+    );
+    return clone(
+      [...state.serviceAccounts.values()].filter(
+        a => a.namespace === namespace,
+      ),
+    );
+  }
+
+  async listPods(
+    cluster: string,
+    namespace: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<PodInfo[]> {
     const state = this.authorized(
@@ -394,12 +405,34 @@ export class SandboxClusterGateway implements ClusterGateway {
       { verb: 'list', resource: 'pods', namespace },
       options.signal,
     );
-    return clone(
-      state.pods.filter(
-        p =>
-          p.namespace === namespace && p.serviceAccountName === serviceAccount,
-      ),
+    return clone(state.pods.filter(p => p.namespace === namespace));
+  }
+
+  async listPodsForServiceAccount(
+    cluster: string,
+    namespace: string,
+    serviceAccount: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<PodInfo[]> {
+    return (await this.listPods(cluster, namespace, options)).filter(
+      p => p.serviceAccountName === serviceAccount,
     );
+  }
+
+  async getDaemonSet(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Promise<DaemonSetInfo | undefined> {
+    const state = this.authorized(cluster, 'k8s:get daemonsets', {
+      verb: 'get',
+      resource: 'daemonsets',
+      group: 'apps',
+      namespace,
+      name,
+    });
+    const daemonSet = state.daemonSets.get(`${namespace}/${name}`);
+    return daemonSet ? clone(daemonSet) : undefined;
   }
 
   async requestServiceAccountToken(
@@ -426,7 +459,12 @@ export class SandboxClusterGateway implements ClusterGateway {
       namespace,
       name: serviceAccount,
     });
-    this.existingAccount(state, operation, namespace, serviceAccount);
+    const account = this.existingAccount(
+      state,
+      operation,
+      namespace,
+      serviceAccount,
+    );
     if (options.expirationSeconds < 600) {
       throw sandboxError(
         'invalid-input',
@@ -435,6 +473,9 @@ export class SandboxClusterGateway implements ClusterGateway {
         'spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes',
       );
     }
+    const pod = options.boundPod
+      ? this.boundPod(state, operation, namespace, account, options.boundPod)
+      : undefined;
     const now = this.state.now();
     const exp = Math.floor(now.getTime() / 1000) + options.expirationSeconds;
     return {
@@ -444,15 +485,62 @@ export class SandboxClusterGateway implements ClusterGateway {
         aud: [options.audience ?? STS_AUDIENCE],
         iat: Math.floor(now.getTime() / 1000),
         exp,
+        'kubernetes.io': {
+          namespace,
+          serviceaccount: { name: serviceAccount, uid: account.uid },
+          ...(pod ? { pod } : {}),
+        },
       }),
       expirationTimestamp: new Date(exp * 1000).toISOString(),
     };
   }
 
   /**
+   * The pod a TokenRequest binds to, checked as the API server checks a
+   * `boundObjectRef`: it exists, has that uid and runs as the ServiceAccount.
+   */
+  private boundPod(
+    state: SandboxCluster,
+    operation: string,
+    namespace: string,
+    account: ServiceAccountInfo,
+    bound: { name: string; uid: string },
+  ): { name: string; uid: string } {
+    const pod = state.pods.find(
+      p => p.namespace === namespace && p.name === bound.name,
+    );
+    if (!pod) {
+      throw sandboxError(
+        'not-found',
+        operation,
+        '404',
+        `pods "${bound.name}" not found`,
+      );
+    }
+    if (pod.serviceAccountName !== account.name) {
+      throw sandboxError(
+        'invalid-input',
+        operation,
+        '400',
+        `cannot bind token for serviceaccount "${account.name}" to pod running with different serviceaccount name.`,
+      );
+    }
+    if (pod.uid !== bound.uid) {
+      throw sandboxError(
+        'conflict',
+        operation,
+        '409',
+        `the UID in the bound object reference (${bound.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+      );
+    }
+    return { name: pod.name, uid: pod.uid };
+  }
+
+  /**
    * Creates a pod as the API server would after the EKS pod identity webhook:
-   * the role ARN is read from the ServiceAccount NOW, so annotating the
-   * ServiceAccount later leaves this pod without credentials until restarted.
+   * the role annotation and the Pod Identity association are read NOW, so
+   * annotating or associating the ServiceAccount later leaves this pod
+   * without credentials until restarted.
    */
   createPod(cluster: string, namespace: string, pod: SandboxPodSpec): PodInfo {
     const state = this.cluster(cluster, 'k8s:create pods');
@@ -477,28 +565,10 @@ export class SandboxClusterGateway implements ClusterGateway {
           : { ...owner },
       );
     }
-    const account = state.serviceAccounts.get(
-      `${namespace}/${pod.serviceAccountName}`,
-    );
-    const roleArn = account?.annotations[EKS_ROLE_ARN_ANNOTATION];
-    const env: Record<string, string | undefined> = {};
-    const mounts: string[] = [];
-    let projectedToken: PodInfo['projectedToken'];
-    if (roleArn) {
-      Object.assign(env, {
-        AWS_ROLE_ARN: roleArn,
-        AWS_WEB_IDENTITY_TOKEN_FILE: WEB_IDENTITY_TOKEN_FILE,
-        AWS_STS_REGIONAL_ENDPOINTS: 'regional',
-        AWS_REGION: state.region,
-        AWS_DEFAULT_REGION: state.region,
-      });
-      mounts.push('/var/run/secrets/eks.amazonaws.com/serviceaccount');
-      projectedToken = {
-        volumeName: 'aws-iam-token',
-        audience: account?.annotations[EKS_AUDIENCE_ANNOTATION] ?? STS_AUDIENCE,
-        path: 'token',
-      };
-    }
+    this.manifests.set(`${cluster}/${namespace}/${pod.name}`, {
+      ...pod,
+      owner,
+    });
     const created: PodInfo = {
       namespace,
       name: pod.name,
@@ -506,9 +576,15 @@ export class SandboxClusterGateway implements ClusterGateway {
       phase: 'Running',
       creationTimestamp: this.state.isoNow(),
       serviceAccountName: pod.serviceAccountName,
-      annotations: {},
-      containers: [{ name: 'app', env, volumeMountPaths: mounts }],
-      projectedToken,
+      ...admitPod(pod, {
+        region: state.region,
+        account: state.serviceAccounts.get(
+          `${namespace}/${pod.serviceAccountName}`,
+        ),
+        associated:
+          associationFor(state, namespace, pod.serviceAccountName) !==
+          undefined,
+      }),
     };
     state.pods.push(created);
     return clone(created);
@@ -566,9 +642,12 @@ export class SandboxClusterGateway implements ClusterGateway {
   ): PodInfo[] {
     const state = this.cluster(cluster, 'k8s:delete pods');
     const replacements = pods.map(p => {
+      const key = `${cluster}/${namespace}/${p.name}`;
       const owner = this.ownerOf(cluster, namespace, p.name);
-      this.controllers.delete(`${cluster}/${namespace}/${p.name}`);
-      return { old: p, owner };
+      const manifest = this.manifests.get(key);
+      this.controllers.delete(key);
+      this.manifests.delete(key);
+      return { old: p, owner, manifest };
     });
     const restartedDeployments = new Set(
       replacements
@@ -582,13 +661,15 @@ export class SandboxClusterGateway implements ClusterGateway {
       );
     }
     state.pods = state.pods.filter(p => !pods.includes(p));
-    return replacements.map(({ old, owner }) => {
+    return replacements.map(({ old, owner, manifest }) => {
       let name = `${old.name.replace(/-[a-z0-9]{5}$/, '')}-${suffix()}`;
       if (owner?.kind === 'StatefulSet') name = old.name;
       if (owner?.kind === 'Deployment') {
         name = `${this.currentReplicaSets.get(`${cluster}/${namespace}/${owner.name}`)}-${suffix()}`;
       }
+      // The controller's template: the same manifest, a new pod.
       return this.createPod(cluster, namespace, {
+        ...manifest,
         name,
         serviceAccountName: old.serviceAccountName,
         owner: owner ? (owner as SandboxPodOwner) : null,

@@ -3,6 +3,7 @@ import {
   type PolicyDocument,
 } from '@backstage-irsa/plugin-irsa-common';
 import type {
+  AccountAuthorizationDetails,
   AccountQuotas,
   AttachedPolicyRef,
   AwsTarget,
@@ -486,6 +487,64 @@ export class SandboxIamGateway implements IamGateway {
       roles: account.roles.size,
       policies: account.policies.size,
     };
+  }
+
+  /**
+   * GetAccountAuthorizationDetails (Role, LocalManagedPolicy,
+   * AWSManagedPolicy): every role, every customer-managed policy, and the
+   * AWS-managed policies attached in the account (IAM leaves unused ones
+   * out). Role details carry no description or session duration and policy
+   * details no tags, as in IAM's RoleDetail and ManagedPolicyDetail.
+   */
+  async getAccountAuthorizationDetails(
+    target: AwsTarget,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<AccountAuthorizationDetails> {
+    if (options.signal?.aborted) {
+      throw sandboxError(
+        'unavailable',
+        'iam:GetAccountAuthorizationDetails',
+        'Aborted',
+        'the call was cancelled',
+      );
+    }
+    const account = this.state.account(target.accountId);
+    const attachedAwsManaged = [
+      ...this.state.awsManagedPolicies.values(),
+    ].filter(p =>
+      [...account.roles.values()].some(r =>
+        r.attachedPolicyArns.includes(p.info.arn),
+      ),
+    );
+    return clone({
+      roles: [...account.roles.values()].map(role => {
+        const {
+          maxSessionDuration: _duration,
+          description: _description,
+          ...info
+        } = role.info;
+        return {
+          ...info,
+          attachedPolicies: role.attachedPolicyArns.map(arn => ({
+            arn,
+            name: arn.split('/').pop()!,
+          })),
+          inlinePolicies: [...role.inlinePolicies].map(([name, document]) => ({
+            name,
+            document,
+          })),
+        };
+      }),
+      policies: [...account.policies.values(), ...attachedAwsManaged].map(
+        policy => ({
+          ...policy.info,
+          tags: {},
+          defaultDocument: policy.versions.find(
+            v => v.versionId === policy.info.defaultVersionId,
+          )!.document,
+        }),
+      ),
+    });
   }
 
   // --- Out of band (sandbox controls)

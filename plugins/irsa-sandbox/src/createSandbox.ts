@@ -15,15 +15,20 @@ import { SandboxFaults, type SandboxCall } from './instrument';
 import {
   SandboxClusterGateway,
   type SandboxDeniedAccess,
-  type SandboxPodSpec,
 } from './SandboxClusterGateway';
+import type { SandboxPodSpec } from './podWebhook';
 import { SandboxCloudTrailGateway } from './SandboxCloudTrailGateway';
+import { SandboxEksAuthGateway } from './SandboxEksAuthGateway';
 import { SandboxEksGateway } from './SandboxEksGateway';
 import { SandboxIamGateway } from './SandboxIamGateway';
 import { SandboxNetworkGateway } from './SandboxNetworkGateway';
 import { SandboxPolicyValidationGateway } from './SandboxPolicyValidationGateway';
 import { SandboxStsGateway } from './SandboxStsGateway';
 import { SANDBOX_ACCOUNT_ID, seedSandbox } from './seed';
+import {
+  setPodIdentityAgent,
+  type SandboxPodIdentityAgent,
+} from './podIdentityAgent';
 import { SandboxState } from './state';
 
 export {
@@ -32,11 +37,17 @@ export {
   type SandboxScenario,
 } from './seed';
 export type { SandboxCall, SandboxService } from './instrument';
-export type {
-  SandboxDeniedAccess,
-  SandboxPodOwner,
-  SandboxPodSpec,
-} from './SandboxClusterGateway';
+export type { SandboxDeniedAccess } from './SandboxClusterGateway';
+export {
+  FARGATE_PROFILE_LABEL,
+  POD_IDENTITY_CREDENTIALS_URI,
+  POD_IDENTITY_TOKEN_FILE,
+  WEB_IDENTITY_TOKEN_FILE,
+  type SandboxPodOwner,
+  type SandboxPodSpec,
+  type SandboxSecretKeyRef,
+} from './podWebhook';
+export type { SandboxPodIdentityAgent } from './podIdentityAgent';
 
 /** Options of {@link createSandbox}. */
 export interface SandboxOptions {
@@ -70,6 +81,15 @@ export interface SandboxControls {
    * ReplicaSet); `owner: null` starts a bare pod.
    */
   createPod(cluster: string, namespace: string, pod: SandboxPodSpec): PodInfo;
+  /**
+   * Installs the `eks-pod-identity-agent` add-on (DescribeAddon) and its
+   * kube-system DaemonSet on the cluster, or removes both with `null`.
+   * Pods keep what the webhook injected either way.
+   */
+  setPodIdentityAgent(
+    cluster: string,
+    agent: SandboxPodIdentityAgent | null,
+  ): void;
   /** `kubectl rollout restart`: recreates the ServiceAccount's pods. */
   restartPods(
     cluster: string,
@@ -142,6 +162,7 @@ export async function createSandbox(
     iam: faults.wrap<IamGateway>(iam, 'iam'),
     sts: faults.wrap(new SandboxStsGateway(state), 'sts'),
     eks: faults.wrap(new SandboxEksGateway(state), 'eks'),
+    eksAuth: faults.wrap(new SandboxEksAuthGateway(state), 'eksAuth'),
     network: faults.wrap(new SandboxNetworkGateway(state), 'network'),
     cloudTrail: faults.wrap(new SandboxCloudTrailGateway(state), 'cloudTrail'),
     policyValidation: faults.wrap(
@@ -166,6 +187,11 @@ export async function createSandbox(
       resetCalls: () => faults.calls.splice(0),
       createPod: (cluster, namespace, pod) =>
         kubernetes.createPod(cluster, namespace, pod),
+      setPodIdentityAgent: (cluster, agent) => {
+        const found = state.clusters.get(cluster);
+        if (!found) throw new Error(`No sandbox cluster named "${cluster}"`);
+        setPodIdentityAgent(found, agent);
+      },
       restartPods: (cluster, namespace, sa) =>
         kubernetes.restartPods(cluster, namespace, sa),
       denyAccess: (cluster, access) => kubernetes.denyAccess(cluster, access),
@@ -184,7 +210,7 @@ export async function createSandbox(
           username: event.username,
           errorCode: event.errorCode,
           errorMessage: event.errorMessage,
-          resourceNames: event.resourceNames,
+          resources: event.resourceNames,
           region: event.region,
         });
       },
@@ -206,6 +232,7 @@ export async function createSandboxIrsaService(
       iam: sandbox.iam,
       sts: sandbox.sts,
       eks: sandbox.eks,
+      eksAuth: sandbox.eksAuth,
       network: sandbox.network,
       cloudTrail: sandbox.cloudTrail,
       policyValidation: sandbox.policyValidation,

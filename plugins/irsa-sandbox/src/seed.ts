@@ -6,6 +6,7 @@ import {
   type CheckId,
   type PolicyDocument,
 } from '@backstage-irsa/plugin-irsa-common';
+import { setPodIdentityAgent } from './podIdentityAgent';
 import type { SandboxClusterGateway } from './SandboxClusterGateway';
 import type { SandboxIamGateway } from './SandboxIamGateway';
 import type { SandboxCluster, SandboxState } from './state';
@@ -136,13 +137,24 @@ export const SANDBOX_SCENARIOS: readonly SandboxScenario[] = [
 ];
 
 function emptyCluster(
-  input: Omit<SandboxCluster, 'serviceAccounts' | 'pods' | 'arn'>,
+  input: Omit<
+    SandboxCluster,
+    | 'serviceAccounts'
+    | 'pods'
+    | 'arn'
+    | 'associations'
+    | 'addons'
+    | 'daemonSets'
+  >,
 ): SandboxCluster {
   return {
     ...input,
     arn: `arn:aws:eks:${input.region}:${input.accountId}:cluster/${input.name}`,
     serviceAccounts: new Map(),
     pods: [],
+    associations: new Map(),
+    addons: new Map(),
+    daemonSets: new Map(),
   };
 }
 
@@ -307,6 +319,8 @@ function seedClusters(state: SandboxState) {
       vpcEndpoints: [],
     }),
   );
+  // Only the first cluster runs the Pod Identity agent add-on.
+  setPodIdentityAgent(state.clusters.get('sandbox')!, {});
   // Only the first cluster's issuer is registered with IAM.
   const issuer = state.clusters.get('sandbox')!.issuer;
   state

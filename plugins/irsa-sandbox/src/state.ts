@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
 import {
   GatewayError,
+  type AddonInfo,
   type AwsTarget,
   type CloudTrailEventInfo,
+  type DaemonSetInfo,
   type GatewayErrorKind,
   type ManagedPolicyInfo,
   type NatGatewayInfo,
   type OidcProviderInfo,
+  type PodIdentityAssociationInfo,
   type PodInfo,
   type RoleInfo,
   type RouteTableInfo,
@@ -41,9 +44,7 @@ export interface SandboxAccount {
   roles: Map<string, SandboxRole>;
   policies: Map<string, SandboxPolicy>;
   oidcProviders: Map<string, OidcProviderInfo>;
-  events: Array<
-    CloudTrailEventInfo & { resourceNames: string[]; region: string }
-  >;
+  events: Array<CloudTrailEventInfo & { region: string }>;
 }
 
 /** The EKS and VPC side of one cluster, and its Kubernetes objects. */
@@ -61,6 +62,12 @@ export interface SandboxCluster {
   vpcEndpoints: VpcEndpointInfo[];
   serviceAccounts: Map<string, ServiceAccountInfo>;
   pods: PodInfo[];
+  /** EKS Pod Identity associations, by id. */
+  associations: Map<string, PodIdentityAssociationInfo>;
+  /** Installed EKS add-ons, by name. */
+  addons: Map<string, AddonInfo>;
+  /** DaemonSets, by `namespace/name`. */
+  daemonSets: Map<string, DaemonSetInfo>;
 }
 
 /** Everything the sandbox knows, shared by its IAM and Kubernetes sides. */
@@ -124,4 +131,15 @@ export function sandboxError(
     message,
     requestId: randomUUID(),
   });
+}
+
+/** The cluster's Pod Identity association for this ServiceAccount, if any (EKS allows one). */
+export function associationFor(
+  cluster: SandboxCluster,
+  namespace: string,
+  serviceAccount: string,
+): PodIdentityAssociationInfo | undefined {
+  return [...cluster.associations.values()].find(
+    a => a.namespace === namespace && a.serviceAccount === serviceAccount,
+  );
 }

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** The claims of a projected ServiceAccount token that STS looks at. */
+/** The claims of a ServiceAccount token that STS and EKS Auth look at. */
 export interface TokenClaims {
   /** `https://` + issuer */
   iss: string;
@@ -9,6 +9,12 @@ export interface TokenClaims {
   /** seconds since the epoch */
   iat: number;
   exp: number;
+  /** The API server's private claims: the ServiceAccount and, for a bound token, its pod. */
+  'kubernetes.io'?: {
+    namespace: string;
+    serviceaccount: { name: string; uid: string };
+    pod?: { name: string; uid: string };
+  };
 }
 
 const encode = (value: object) =>
