@@ -27,3 +27,4 @@ export * from './verifier/options';
 export * from './provisioner';
 export * from './gateways/aws';
 export * from './gateways/kubernetes';
+export * from './fleet';
