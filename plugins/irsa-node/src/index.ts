@@ -27,4 +27,5 @@ export * from './verifier/options';
 export * from './provisioner';
 export * from './gateways/aws';
 export * from './gateways/kubernetes';
+export * from './provisioner/migration';
 export * from './fleet';

@@ -1,0 +1,187 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import {
+  effectiveMechanism,
+  type IdentityMechanism,
+} from '@backstage-irsa/plugin-irsa-common';
+import type { IrsaService } from '../../service/types';
+import { InMemoryProvisionLock, type ProvisionLock } from '../ProvisionLock';
+import type { Log } from '../provisionTypes';
+import {
+  readProvisioningSettings,
+  type ProvisioningSettings,
+} from '../settings';
+import { MigrationApplier } from './MigrationApplier';
+import { MigrationPlanner } from './MigrationPlanner';
+import type {
+  MigrationInput,
+  MigrationOptions,
+  MigrationPlan,
+  MigrationResult,
+  Migrator,
+} from './migrationTypes';
+
+const NAMES: Record<IdentityMechanism, string> = {
+  irsa: 'IRSA',
+  'pod-identity': 'EKS Pod Identity',
+};
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+/** The dry run's account of every write, with the documents in full. */
+function narrateDryRun(plan: MigrationPlan, log: Log) {
+  log('Dry run: nothing is written');
+  if (!plan.changes.length) log('Nothing to change: this step is done');
+  for (const change of plan.changes) {
+    log(`Would ${change.description}`);
+    if (change.kind === 'trust')
+      log(
+        `Trust policy before:\n${json(change.before)}\nTrust policy after:\n${json(change.after)}`,
+      );
+    if (change.kind === 'create-association')
+      log(`Association:\n${json(change.association)}`);
+    if (change.kind === 'annotate')
+      log(
+        `ServiceAccount metadata merge patch (at resourceVersion ${change.resourceVersion}):\n${json({ metadata: { annotations: change.patch } })}`,
+      );
+  }
+}
+
+/**
+ * Moves one entity's workload between IRSA and EKS Pod Identity, one step
+ * per run, holding the provisioner's locks on the ServiceAccount and the
+ * role. Start wires the new mechanism beside the old one (pods restarted
+ * from then on get the new one, running pods keep the old); finish, once
+ * no running pod is left on the old mechanism, removes it.
+ */
+export class DefaultMigrator implements Migrator {
+  private readonly service: IrsaService;
+  private readonly settings: ProvisioningSettings;
+  private readonly lock: ProvisionLock;
+  private readonly planner: MigrationPlanner;
+  private readonly applier: MigrationApplier;
+
+  constructor(options: {
+    service: IrsaService;
+    logger: LoggerService;
+    settings: ProvisioningSettings;
+    /** The provisioner's lock, so a migration never interleaves with a create or a delete. */
+    lock?: ProvisionLock;
+  }) {
+    this.service = options.service;
+    this.settings = options.settings;
+    this.lock = options.lock ?? new InMemoryProvisionLock();
+    this.planner = new MigrationPlanner(options.service, options.settings);
+    this.applier = new MigrationApplier(options.service);
+  }
+
+  /** Reads `irsa.provisioning` once. */
+  static fromConfig(options: {
+    service: IrsaService;
+    logger: LoggerService;
+    config: Config;
+    lock?: ProvisionLock;
+  }): DefaultMigrator {
+    return new DefaultMigrator({
+      ...options,
+      settings: readProvisioningSettings(options.config),
+    });
+  }
+
+  async migrate(
+    raw: MigrationInput,
+    options: MigrationOptions = {},
+  ): Promise<{ plan: MigrationPlan; result: MigrationResult }> {
+    const log = options.log ?? (() => {});
+    const input = this.planner.validate(raw);
+    const lock = await this.lock.acquire(
+      [
+        `serviceaccount:${input.cluster}/${input.namespace}/${input.serviceAccount}`,
+        `role:${this.service.clusters.get(input.cluster).accountId}/${input.roleName}`,
+      ],
+      { holder: options.holder ?? 'a run', waitMs: this.settings.lockWaitMs },
+    );
+    try {
+      const plan = await this.planner.plan(input, log);
+      plan.notes.forEach(log);
+      if (options.dryRun) {
+        narrateDryRun(plan, log);
+        return {
+          plan,
+          result: this.result(
+            plan,
+            plan.changes.map(c => `Would ${c.description}`),
+            // The association the step would leave (a new one has no id yet).
+            plan.changes.some(c => c.kind === 'delete-association')
+              ? undefined
+              : plan.association?.associationId,
+          ),
+        };
+      }
+      const { associationId } = await this.applier.apply(plan, {
+        log,
+        step: options.step,
+      });
+      const result = this.result(
+        plan,
+        plan.changes.map(c => c.description),
+        associationId,
+      );
+      this.narrateOutcome(plan, result, log);
+      return { plan, result };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private narrateOutcome(
+    plan: MigrationPlan,
+    result: MigrationResult,
+    log: Log,
+  ) {
+    const { to, step } = plan.input;
+    const [from, target] = [NAMES[plan.from], NAMES[to]];
+    if (!plan.changes.length)
+      log(`Nothing to change: step ${step} is already done`);
+    if (step === 'start')
+      log(
+        `Started: pods started from now on use ${target}. ${result.podsOnOld} of ${result.pods} running pods still use ${from}: restart them (Restart pods on the entity's IAM card, or kubectl rollout restart), then run step finish`,
+      );
+    else
+      log(
+        `Finished: ${plan.input.namespace}/${plan.input.serviceAccount} uses ${target} only. Set irsa.dev/mechanism: ${to} in the entity's catalog-info.yaml`,
+      );
+  }
+
+  private result(
+    plan: MigrationPlan,
+    changes: string[],
+    associationId: string | undefined,
+  ): MigrationResult {
+    const { input, serviceAccount } = plan;
+    const annotations = { ...serviceAccount.annotations };
+    for (const change of plan.changes) {
+      if (change.kind !== 'annotate') continue;
+      for (const [key, value] of Object.entries(change.patch)) {
+        if (value === null) delete annotations[key];
+        else annotations[key] = value;
+      }
+    }
+    // What the step leaves (in a dry run: would leave).
+    const hasAssociation =
+      plan.changes.some(c => c.kind === 'create-association') ||
+      (plan.association !== undefined &&
+        !plan.changes.some(c => c.kind === 'delete-association'));
+    return {
+      mechanism: effectiveMechanism({
+        serviceAccountAnnotations: annotations,
+        hasAssociation,
+      }).mechanism,
+      step: input.step,
+      ...(associationId ? { associationId } : {}),
+      podsOnOld: plan.podsOnOld.length,
+      pods: plan.pods.length,
+      changes,
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './DefaultMigrator';
+export * from './migrationTypes';
