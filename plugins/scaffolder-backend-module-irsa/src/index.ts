@@ -6,3 +6,4 @@
 export { scaffolderModuleIrsa as default } from './module';
 export { createIrsaAction } from './actions/createIrsaAction';
 export { createVerifyAction } from './actions/verifyIrsaAction';
+export { createMigrateIrsaAction } from './actions/migrateIrsaAction';

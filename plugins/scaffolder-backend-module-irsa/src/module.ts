@@ -6,16 +6,18 @@ import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
   DefaultDecommissioner,
+  DefaultMigrator,
   DefaultProvisioner,
   irsaServiceRef,
   irsaVerifierServiceRef,
 } from '@backstage-irsa/plugin-irsa-node';
 import { createIrsaAction } from './actions/createIrsaAction';
 import { createDeleteIrsaAction } from './actions/deleteIrsaAction';
+import { createMigrateIrsaAction } from './actions/migrateIrsaAction';
 import { createVerifyAction } from './actions/verifyIrsaAction';
 import { DatabaseProvisionLock } from './service/DatabaseProvisionLock';
 
-/** Scaffolder module adding aws:irsa:create, aws:irsa:verify and aws:irsa:delete. */
+/** Scaffolder module adding aws:irsa:create, aws:irsa:verify, aws:irsa:delete and aws:irsa:migrate. */
 export const scaffolderModuleIrsa = createBackendModule({
   pluginId: 'scaffolder',
   moduleId: 'irsa',
@@ -41,7 +43,7 @@ export const scaffolderModuleIrsa = createBackendModule({
         verifier,
         events,
       }) {
-        // One lock for both, so a delete never interleaves with a create.
+        // One lock for all, so a delete or a migration never interleaves with a create.
         const lock = await DatabaseProvisionLock.create({ database });
         const provisioner = DefaultProvisioner.fromConfig({
           service: irsa,
@@ -55,9 +57,16 @@ export const scaffolderModuleIrsa = createBackendModule({
           config,
           lock,
         });
+        const migrator = DefaultMigrator.fromConfig({
+          service: irsa,
+          logger,
+          config,
+          lock,
+        });
         actions.addActions(
           createIrsaAction({ provisioner, permissions }),
           createDeleteIrsaAction({ decommissioner, permissions }),
+          createMigrateIrsaAction({ migrator, permissions }),
           createVerifyAction({
             verifier,
             clusters: irsa.clusters,

@@ -1,0 +1,53 @@
+import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import { exampleStep } from './exampleStep';
+
+const step = (name: string, input: Record<string, unknown>) =>
+  exampleStep({ id: 'migrate', action: 'aws:irsa:migrate', name }, input);
+
+const cart = {
+  cluster: 'sandbox',
+  namespace: 'shop',
+  serviceAccount: 'cart',
+  entityRef: 'component:default/cart',
+};
+
+/** Examples shown in the scaffolder's action docs; every one is run by a test. */
+export const migrateExamples: TemplateExample[] = [
+  {
+    description:
+      'Start moving a component from IRSA to EKS Pod Identity: both trust statements, the association, and the role annotation swapped for irsa.dev/migrating-to',
+    example: step('Start the move to EKS Pod Identity', {
+      ...cart,
+      to: 'pod-identity',
+      step: 'start',
+    }),
+  },
+  {
+    description:
+      'See exactly what finishing would change (trust before and after, the annotation patch) without writing anything',
+    example: step('Preview finishing the move to EKS Pod Identity', {
+      ...cart,
+      to: 'pod-identity',
+      step: 'finish',
+      dryRun: true,
+    }),
+  },
+  {
+    description:
+      'Finish the move once every running pod uses EKS Pod Identity: the web identity statement and the migration annotation go',
+    example: step('Finish the move to EKS Pod Identity', {
+      ...cart,
+      to: 'pod-identity',
+      step: 'finish',
+    }),
+  },
+  {
+    description:
+      'Move back to IRSA: start puts the web identity statement and the role annotation back; finish deletes the association',
+    example: step('Start the move back to IRSA', {
+      ...cart,
+      to: 'irsa',
+      step: 'start',
+    }),
+  },
+];
