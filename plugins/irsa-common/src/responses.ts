@@ -142,11 +142,30 @@ export type FleetOrphan =
       /** The entity whose report found it. */
       entityRef: string;
       reason: string;
+    }
+  | {
+      /**
+       * An EKS Pod Identity association this project manages whose entity
+       * is gone from the catalog.
+       */
+      kind: 'association';
+      associationId: string;
+      cluster: string;
+      namespace: string;
+      serviceAccount: string;
+      /** The role the association hands to the ServiceAccount's pods. */
+      roleArn: string;
+      /** The `irsa.dev/entity-ref` tag. */
+      entityRef: string;
+      reason: string;
     };
 
 /** Body of `GET /v1/orphans`. */
 export interface OrphansResponse {
   items: FleetOrphan[];
-  /** Sources that could not be read (a cluster's IAM), so the list may be short. */
+  /**
+   * Sources that could not be read (an account's IAM roles, a cluster's
+   * associations), so the list may be short.
+   */
   errors: string[];
 }

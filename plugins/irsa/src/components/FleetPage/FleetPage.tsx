@@ -139,6 +139,11 @@ function describeOrphan(orphan: FleetOrphan): { kind: string; name: string } {
       return { kind: 'IAM role', name: orphan.roleArn };
     case 'entity':
       return { kind: 'Entity', name: orphan.entityRef };
+    case 'association':
+      return {
+        kind: 'Pod Identity association',
+        name: `${orphan.namespace}/${orphan.serviceAccount} (${orphan.associationId})`,
+      };
     default:
       return {
         kind: 'ServiceAccount',
