@@ -53,6 +53,8 @@ export interface Config {
         cloudtrail?: string;
         /** IAM Access Analyzer (ValidatePolicy). */
         accessanalyzer?: string;
+        /** EKS Auth (AssumeRoleForPodIdentity), default `https://eks-auth.REGION.api.aws`. */
+        'eks-auth'?: string;
       };
       /** Request budget per account and API family, requests per second (CloudTrail is fixed at 2). */
       requestsPerSecond?: {
@@ -62,6 +64,8 @@ export interface Config {
         eks?: number;
         /** IAM Access Analyzer. Default 5. */
         accessanalyzer?: number;
+        /** EKS Auth (the live Pod Identity exchange). Default 5. */
+        'eks-auth'?: number;
       };
       /** Per-call timeout in milliseconds. Default 10000. */
       timeoutMs?: number;

@@ -147,4 +147,31 @@ describe('AwsApiClient', () => {
     await api.send(target, new ListRolesCommand({}));
     expect(credentialsManager.getCredentialProvider).not.toHaveBeenCalled();
   });
+
+  it("passes the caller's signal on with the timeout, and sends nothing once it is aborted", async () => {
+    const api = new AwsApiClient(TEST_API, {
+      credentialsManager: dummyCredentialsManager(),
+    });
+    const controller = new AbortController();
+    await api.send(target, new ListRolesCommand({}), {
+      signal: controller.signal,
+    });
+    const { abortSignal } = (iam.calls()[0].args as unknown[])[1] as {
+      abortSignal: AbortSignal;
+    };
+    expect(abortSignal.aborted).toBe(false);
+    controller.abort();
+    expect(abortSignal.aborted).toBe(true);
+
+    await expect(
+      api.send(target, new ListRolesCommand({}), {
+        signal: controller.signal,
+      }),
+    ).rejects.toMatchObject({
+      kind: 'unavailable',
+      operation: 'iam:ListRoles',
+      code: 'AbortError',
+    });
+    expect(iam.calls()).toHaveLength(1);
+  });
 });

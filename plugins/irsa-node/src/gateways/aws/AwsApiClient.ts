@@ -11,7 +11,7 @@ import { RequestBudget } from './RequestBudget';
 
 /** The AWS APIs the gateways call: the keys of `irsa.aws.endpoints` and `irsa.aws.requestsPerSecond`. */
 export type AwsApiName =
-  'iam' | 'sts' | 'ec2' | 'eks' | 'cloudtrail' | 'accessanalyzer';
+  'iam' | 'sts' | 'ec2' | 'eks' | 'eks-auth' | 'cloudtrail' | 'accessanalyzer';
 
 /** How the gateways reach AWS (from `irsa.aws` config; all optional but the credentials manager). */
 export interface AwsGatewayOptions {
@@ -138,10 +138,14 @@ export class AwsApiClient<
     this.rate = configured ?? api.requestsPerSecond;
   }
 
-  /** Sends one command to the target's account and region. */
+  /**
+   * Sends one command to the target's account and region. A caller's signal
+   * cancels it like the per-call timeout does (as `unavailable`).
+   */
   async send<I extends In, O extends Out>(
     target: AwsTarget,
     command: Command<In, I, Out, O, Config>,
+    options?: { signal?: AbortSignal },
   ): Promise<O> {
     const action = this.actions.get(command.constructor);
     if (!action) {
@@ -151,13 +155,17 @@ export class AwsApiClient<
       );
     }
     try {
+      options?.signal?.throwIfAborted();
       const client = await this.client(target);
       await this.budget.acquire(
         `${this.api.name}/${target.accountId}/${target.region}`,
         this.rate,
       );
+      const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 10_000);
       return await client.send(command, {
-        abortSignal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        abortSignal: options?.signal
+          ? AbortSignal.any([options.signal, timeout])
+          : timeout,
       });
     } catch (error) {
       throw toGatewayError(error, action);

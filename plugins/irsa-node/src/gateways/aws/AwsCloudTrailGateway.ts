@@ -42,10 +42,13 @@ function cloudTrailEventInfo(event: Event): CloudTrailEventInfo {
     errorCode: record.errorCode,
     errorMessage: record.errorMessage,
     sourceIp: record.sourceIPAddress,
+    resources: (event.Resources ?? []).flatMap(resource =>
+      resource.ResourceName ? [resource.ResourceName] : [],
+    ),
   };
 }
 
-/** CloudTrail on AWS SDK v3: management events naming a resource. */
+/** CloudTrail on AWS SDK v3: management events, by one lookup attribute or all of a window. */
 export class AwsCloudTrailGateway implements CloudTrailGateway {
   constructor(
     private readonly cloudTrail: AwsApiClientFor<typeof CLOUDTRAIL_API>,
@@ -55,17 +58,21 @@ export class AwsCloudTrailGateway implements CloudTrailGateway {
     target: AwsTarget,
     input: LookupEventsInput,
   ): Promise<CloudTrailEventInfo[]> {
+    const { attribute } = input;
     return allPages(
       (NextToken, found) =>
         this.cloudTrail.send(
           target,
           new LookupEventsCommand({
-            LookupAttributes: [
-              {
-                AttributeKey: input.attribute.key,
-                AttributeValue: input.attribute.value,
-              },
-            ],
+            // Without an attribute: every management event of the window.
+            ...(attribute && {
+              LookupAttributes: [
+                {
+                  AttributeKey: attribute.key,
+                  AttributeValue: attribute.value,
+                },
+              ],
+            }),
             StartTime: input.startTime,
             EndTime: input.endTime,
             MaxResults: Math.min(50, input.maxEvents - found),

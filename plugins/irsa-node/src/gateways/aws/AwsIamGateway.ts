@@ -7,6 +7,7 @@ import {
   DeletePolicyVersionCommand,
   DeleteRoleCommand,
   DetachRolePolicyCommand,
+  GetAccountAuthorizationDetailsCommand,
   GetAccountSummaryCommand,
   GetOpenIDConnectProviderCommand,
   GetPolicyCommand,
@@ -24,23 +25,29 @@ import {
   UntagPolicyCommand,
   UntagRoleCommand,
   UpdateAssumeRolePolicyCommand,
+  type AttachedPolicy,
+  type ManagedPolicyDetail as SdkManagedPolicyDetail,
   type Policy,
   type Role,
+  type RoleDetail as SdkRoleDetail,
 } from '@aws-sdk/client-iam';
 import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
 import { MANAGED_BY, OWNERSHIP } from '../../provisioner/ownership';
 import { isGatewayError } from '../errors';
 import type {
+  AccountAuthorizationDetails,
   AccountQuotas,
   AttachedPolicyRef,
   AwsTarget,
   CreatePolicyInput,
   CreateRoleInput,
   IamGateway,
+  ManagedPolicyDetail,
   ManagedPolicyInfo,
   ManagedRoleSummary,
   OidcProviderInfo,
   PolicyVersionInfo,
+  RoleDetail,
   RoleInfo,
 } from '../types';
 import { defineAwsApi, type AwsApiClientFor } from './AwsApiClient';
@@ -76,11 +83,15 @@ export const IAM_API = defineAwsApi({
     GetAccountSummaryCommand,
     ListRolesCommand,
     ListRoleTagsCommand,
+    GetAccountAuthorizationDetailsCommand,
   ],
   createClient: config => new IAMClient(config),
 });
 
 const MAX_POLICY_VERSIONS = 5;
+
+/** GetAccountAuthorizationDetails' largest page. */
+const AUTHORIZATION_DETAILS_PAGE_SIZE = 1000;
 
 /**
  * IAM returns policy documents URL-encoded; IAM-compatible endpoints (moto,
@@ -110,7 +121,25 @@ function iamPages<Page extends { IsTruncated?: boolean; Marker?: string }, T>(
 
 const iso = (date: Date | undefined) => (date ? date.toISOString() : '');
 
-function roleInfo(role: Role | undefined): RoleInfo {
+/** The fields GetRole and GetAccountAuthorizationDetails both return for a role. */
+type RoleFields = Partial<
+  Pick<
+    Role,
+    | 'Arn'
+    | 'RoleName'
+    | 'Path'
+    | 'RoleId'
+    | 'AssumeRolePolicyDocument'
+    | 'Tags'
+    | 'CreateDate'
+    | 'PermissionsBoundary'
+    | 'RoleLastUsed'
+  >
+>;
+
+function roleFacts(
+  role: RoleFields | undefined,
+): Omit<RoleInfo, 'maxSessionDuration' | 'description'> {
   const lastUsed = role?.RoleLastUsed;
   return {
     arn: role?.Arn ?? '',
@@ -120,8 +149,6 @@ function roleInfo(role: Role | undefined): RoleInfo {
     trustPolicy: decodePolicy(role?.AssumeRolePolicyDocument),
     tags: tagRecord(role?.Tags),
     createDate: iso(role?.CreateDate),
-    maxSessionDuration: role?.MaxSessionDuration ?? 3600,
-    ...(role?.Description ? { description: role.Description } : {}),
     ...(role?.PermissionsBoundary?.PermissionsBoundaryArn
       ? {
           permissionsBoundaryArn:
@@ -139,6 +166,32 @@ function roleInfo(role: Role | undefined): RoleInfo {
   };
 }
 
+const attachedRef = (policy: AttachedPolicy): AttachedPolicyRef => ({
+  arn: policy.PolicyArn ?? '',
+  name: policy.PolicyName ?? '',
+});
+
+function roleInfo(role: Role | undefined): RoleInfo {
+  return {
+    ...roleFacts(role),
+    maxSessionDuration: role?.MaxSessionDuration ?? 3600,
+    ...(role?.Description ? { description: role.Description } : {}),
+  };
+}
+
+function roleDetail(role: SdkRoleDetail): RoleDetail {
+  return {
+    ...roleFacts(role),
+    attachedPolicies: (role.AttachedManagedPolicies ?? []).map(attachedRef),
+    inlinePolicies: (role.RolePolicyList ?? []).map(policy => ({
+      name: policy.PolicyName ?? '',
+      document: decodePolicy(policy.PolicyDocument),
+    })),
+  };
+}
+
+const isAwsManaged = (arn: string) => /^arn:[^:]+:iam::aws:policy\//.test(arn);
+
 function policyInfo(policy: Policy | undefined): ManagedPolicyInfo {
   const arn = policy?.Arn ?? '';
   return {
@@ -146,10 +199,36 @@ function policyInfo(policy: Policy | undefined): ManagedPolicyInfo {
     name: policy?.PolicyName ?? '',
     path: policy?.Path ?? '/',
     defaultVersionId: policy?.DefaultVersionId ?? 'v1',
-    awsManaged: /^arn:[^:]+:iam::aws:policy\//.test(arn),
+    awsManaged: isAwsManaged(arn),
     attachmentCount: policy?.AttachmentCount ?? 0,
     tags: tagRecord(policy?.Tags),
   };
+}
+
+/** GetAccountAuthorizationDetails leaves policy tags out: `tags` is empty. */
+function managedPolicyDetail(
+  policy: SdkManagedPolicyDetail,
+): ManagedPolicyDetail {
+  const defaultVersion = policy.PolicyVersionList?.find(
+    version => version.IsDefaultVersion,
+  );
+  return {
+    ...policyInfo(policy),
+    defaultDocument: decodePolicy(defaultVersion?.Document),
+  };
+}
+
+/**
+ * An AWS managed policy nothing uses: no role can need its document. IAM
+ * lists only the AWS managed policies in use; emulators list all of them
+ * (over a thousand), so the gateway keeps the same set either way.
+ */
+function isUnusedAwsPolicy(policy: SdkManagedPolicyDetail): boolean {
+  return (
+    isAwsManaged(policy.Arn ?? '') &&
+    !policy.AttachmentCount &&
+    !policy.PermissionsBoundaryUsageCount
+  );
 }
 
 /** IAM on AWS SDK v3: roles, managed policies, inline policy reads, the OIDC provider, quotas. */
@@ -438,11 +517,7 @@ export class AwsIamGateway implements IamGateway {
           target,
           new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker }),
         ),
-      page =>
-        page.AttachedPolicies?.map(policy => ({
-          arn: policy.PolicyArn ?? '',
-          name: policy.PolicyName ?? '',
-        })),
+      page => page.AttachedPolicies?.map(attachedRef),
     );
   }
 
@@ -497,6 +572,32 @@ export class AwsIamGateway implements IamGateway {
   }
 
   // --- Account
+
+  async getAccountAuthorizationDetails(
+    target: AwsTarget,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<AccountAuthorizationDetails> {
+    const pages = await iamPages(
+      Marker =>
+        this.iam.send(
+          target,
+          new GetAccountAuthorizationDetailsCommand({
+            Filter: ['Role', 'LocalManagedPolicy', 'AWSManagedPolicy'],
+            MaxItems: AUTHORIZATION_DETAILS_PAGE_SIZE,
+            Marker,
+          }),
+          options,
+        ),
+      page => [page],
+    );
+    return {
+      roles: pages.flatMap(page => page.RoleDetailList ?? []).map(roleDetail),
+      policies: pages
+        .flatMap(page => page.Policies ?? [])
+        .filter(policy => !isUnusedAwsPolicy(policy))
+        .map(managedPolicyDetail),
+    };
+  }
 
   async getAccountQuotas(target: AwsTarget): Promise<AccountQuotas> {
     const out = await this.iam.send(target, new GetAccountSummaryCommand({}));

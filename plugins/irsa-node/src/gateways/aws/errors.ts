@@ -1,12 +1,12 @@
 import { GatewayError, type GatewayErrorKind } from '../errors';
 
-// AWS error names (IAM, STS, EC2, EKS, CloudTrail) by what callers can do about them.
+// AWS error names (IAM, STS, EC2, EKS, EKS Auth, CloudTrail) by what callers can do about them.
 const KINDS: Array<[GatewayErrorKind, RegExp]> = [
   [
     'not-found',
     /^(NoSuchEntity|ResourceNotFound|.*\.NotFound|NotFound)(Exception)?$/,
   ],
-  ['already-exists', /^EntityAlreadyExists(Exception)?$/],
+  ['already-exists', /^(EntityAlreadyExists|ResourceInUse)(Exception)?$/],
   [
     'access-denied',
     /^(AccessDenied|UnauthorizedOperation|UnauthorizedAccess)(Exception)?$/,
@@ -15,16 +15,16 @@ const KINDS: Array<[GatewayErrorKind, RegExp]> = [
     'throttled',
     /^(Throttling|RequestLimitExceeded|TooManyRequests|ThrottlingException)(Exception)?$/,
   ],
-  ['limit-exceeded', /^LimitExceeded(Exception)?$/],
+  ['limit-exceeded', /^(LimitExceeded|ResourceLimitExceeded)(Exception)?$/],
   ['malformed-policy', /^MalformedPolicyDocument(Exception)?$/],
   [
     'invalid-token',
-    /^(InvalidIdentityToken|ExpiredToken|IDPRejectedClaim|IDPCommunicationError)(Exception)?$/,
+    /^(InvalidIdentityToken|InvalidToken|ExpiredToken|IDPRejectedClaim|IDPCommunicationError)(Exception)?$/,
   ],
   ['conflict', /^(DeleteConflict|ConcurrentModification)(Exception)?$/],
   [
     'invalid-input',
-    /^(InvalidInput|ValidationError|Validation|InvalidParameterValue|InvalidParameter|PackedPolicyTooLarge)(Exception)?$/,
+    /^(InvalidInput|ValidationError|Validation|InvalidParameterValue|InvalidParameter|InvalidRequest|BadRequest|PackedPolicyTooLarge)(Exception)?$/,
   ],
 ];
 

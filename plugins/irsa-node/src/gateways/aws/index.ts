@@ -1,3 +1,4 @@
+import { POD_IDENTITY_SERVICE_PRINCIPAL } from '@backstage-irsa/plugin-irsa-common';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import {
@@ -15,6 +16,7 @@ import {
   type AwsGatewayOptions,
 } from './AwsApiClient';
 import { AwsCloudTrailGateway, CLOUDTRAIL_API } from './AwsCloudTrailGateway';
+import { AwsEksAuthGateway, EKS_AUTH_API } from './AwsEksAuthGateway';
 import { AwsEksGateway, EKS_API } from './AwsEksGateway';
 import { AwsIamGateway, IAM_API } from './AwsIamGateway';
 import { AwsNetworkGateway, EC2_API } from './AwsNetworkGateway';
@@ -31,7 +33,14 @@ export {
   type AwsGatewayOptions,
 } from './AwsApiClient';
 export { AwsCloudTrailGateway, CLOUDTRAIL_API } from './AwsCloudTrailGateway';
+export { AwsEksAuthGateway, EKS_AUTH_API } from './AwsEksAuthGateway';
 export { AwsEksGateway, EKS_API } from './AwsEksGateway';
+export {
+  AssumeRoleForPodIdentityCommand,
+  EksAuthClient,
+  type AssumeRoleForPodIdentityCommandInput,
+  type AssumeRoleForPodIdentityCommandOutput,
+} from './EksAuthClient';
 export { AwsIamGateway, IAM_API } from './AwsIamGateway';
 export { AwsNetworkGateway, EC2_API } from './AwsNetworkGateway';
 export { AwsStsGateway, STS_API } from './AwsStsGateway';
@@ -45,10 +54,36 @@ export { toGatewayError } from './errors';
 export const AWS_SIGNED_ACTIONS: readonly string[] = [
   IAM_API,
   EKS_API,
+  EKS_AUTH_API,
   EC2_API,
   CLOUDTRAIL_API,
   ACCESS_ANALYZER_API,
 ].flatMap(awsApiActions);
+
+/**
+ * A permission AWS checks on Backstage's identity inside another call, not
+ * an action the gateways send: EKS asks for `iam:PassRole` on the role a
+ * Pod Identity association names.
+ */
+export interface ImpliedAwsPermission {
+  action: string;
+  /** The gateway actions that need it. */
+  checkedBy: readonly string[];
+  /** The `iam:PassedToService` the grant is limited to. */
+  passedToService: string;
+}
+
+/** Every {@link ImpliedAwsPermission}: the README's policy grants these too, scoped. */
+export const AWS_IMPLIED_PERMISSIONS: readonly ImpliedAwsPermission[] = [
+  {
+    action: 'iam:PassRole',
+    checkedBy: [
+      'eks:CreatePodIdentityAssociation',
+      'eks:UpdatePodIdentityAssociation',
+    ],
+    passedToService: POD_IDENTITY_SERVICE_PRINCIPAL,
+  },
+];
 
 /** AWS actions the gateways send unsigned: they need no permission. */
 export const AWS_UNSIGNED_ACTIONS: readonly string[] = awsApiActions(STS_API);
@@ -62,6 +97,7 @@ export function createAwsGatewaysFromOptions(
     iam: new AwsIamGateway(new AwsApiClient(IAM_API, shared)),
     sts: new AwsStsGateway(new AwsApiClient(STS_API, shared)),
     eks: new AwsEksGateway(new AwsApiClient(EKS_API, shared)),
+    eksAuth: new AwsEksAuthGateway(new AwsApiClient(EKS_AUTH_API, shared)),
     network: new AwsNetworkGateway(new AwsApiClient(EC2_API, shared)),
     cloudTrail: new AwsCloudTrailGateway(
       new AwsApiClient(CLOUDTRAIL_API, shared),

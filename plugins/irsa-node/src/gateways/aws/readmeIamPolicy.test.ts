@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AWS_SIGNED_ACTIONS, AWS_UNSIGNED_ACTIONS } from './index';
+import {
+  AWS_IMPLIED_PERMISSIONS,
+  AWS_SIGNED_ACTIONS,
+  AWS_UNSIGNED_ACTIONS,
+  EKS_AUTH_API,
+} from './index';
+import { awsApiActions } from './AwsApiClient';
 
 /*
  * The README's IAM policy for Backstage's own identity must grant exactly
- * what the gateways can send: no action an adopter must grant for nothing,
- * none the code needs that the policy forgets.
+ * what the gateways can send, plus the permissions AWS checks inside those
+ * calls (iam:PassRole for Pod Identity associations): no action an adopter
+ * must grant for nothing, none the code needs that the policy forgets.
  */
 
 const README = resolve(__dirname, '../../../../../README.md');
@@ -14,7 +21,10 @@ const SECTION_END = '- **Kubernetes RBAC**';
 
 interface PolicyStatement {
   Sid?: string;
+  Effect: string;
   Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 /** The section of the README that states what Backstage's identity needs. */
@@ -30,8 +40,8 @@ function identitySection(): string {
   return text.slice(start, end);
 }
 
-/** Every action of the one JSON policy in that section, in order. */
-function readmePolicyActions(): string[] {
+/** The statements of the one JSON policy in that section. */
+function readmePolicyStatements(): PolicyStatement[] {
   const blocks = [
     ...identitySection().matchAll(/```json\n([\s\S]*?)\n\s*```/g),
   ];
@@ -41,8 +51,24 @@ function readmePolicyActions(): string[] {
     );
   }
   const policy: { Statement: PolicyStatement[] } = JSON.parse(blocks[0][1]);
-  return policy.Statement.flatMap(statement => [statement.Action].flat());
+  return policy.Statement;
 }
+
+const actionsOf = (statement: PolicyStatement) => [statement.Action].flat();
+
+/** Every action of the README's policy, in order. */
+function readmePolicyActions(): string[] {
+  return readmePolicyStatements().flatMap(actionsOf);
+}
+
+/** The statements that grant `action`. */
+const statementsGranting = (action: string) =>
+  readmePolicyStatements().filter(s => actionsOf(s).includes(action));
+
+/** What the README calls the role path's roles (the `IrsaProvision` resources). */
+const MANAGED_ROLES = 'arn:aws:iam::ACCOUNT:role/irsa/*';
+
+const IMPLIED_ACTIONS = AWS_IMPLIED_PERMISSIONS.map(p => p.action);
 
 const difference = (a: readonly string[], b: readonly string[]) =>
   a.filter(x => !b.includes(x)).sort();
@@ -51,17 +77,67 @@ const duplicates = (list: readonly string[]) =>
   list.filter((x, i) => list.indexOf(x) !== i);
 
 describe("README's IAM policy for Backstage's identity", () => {
-  it('grants exactly the actions the AWS gateways can send with credentials', () => {
+  it('grants exactly the actions the AWS gateways can send with credentials, and the implied ones', () => {
     const granted = readmePolicyActions();
+    const needed = [...AWS_SIGNED_ACTIONS, ...IMPLIED_ACTIONS];
     expect({
-      grantedButNeverSent: difference(granted, AWS_SIGNED_ACTIONS),
-      sentButNotGranted: difference(AWS_SIGNED_ACTIONS, granted),
+      grantedButNotNeeded: difference(granted, needed),
+      neededButNotGranted: difference(needed, granted),
       grantedTwice: duplicates(granted),
     }).toEqual({
-      grantedButNeverSent: [],
-      sentButNotGranted: [],
+      grantedButNotNeeded: [],
+      neededButNotGranted: [],
       grantedTwice: [],
     });
+    expect(readmePolicyStatements().map(s => s.Effect)).toEqual(
+      readmePolicyStatements().map(() => 'Allow'),
+    );
+  });
+
+  it('grants iam:PassRole only for the managed roles, only to pods.eks.amazonaws.com, for the association writes', () => {
+    expect(AWS_IMPLIED_PERMISSIONS).toEqual([
+      {
+        action: 'iam:PassRole',
+        checkedBy: [
+          'eks:CreatePodIdentityAssociation',
+          'eks:UpdatePodIdentityAssociation',
+        ],
+        passedToService: 'pods.eks.amazonaws.com',
+      },
+    ]);
+    for (const implied of AWS_IMPLIED_PERMISSIONS) {
+      for (const action of implied.checkedBy) {
+        expect(AWS_SIGNED_ACTIONS).toContain(action);
+      }
+      const statements = statementsGranting(implied.action);
+      expect(statements).toHaveLength(1);
+      const [statement] = statements;
+      expect(actionsOf(statement)).toEqual([implied.action]);
+      expect([statement.Resource].flat()).toEqual([MANAGED_ROLES]);
+      expect(statement.Condition).toEqual({
+        StringEquals: { 'iam:PassedToService': implied.passedToService },
+      });
+    }
+    // The managed-role resource is the one the provisioning statement writes to.
+    expect([statementsGranting('iam:CreateRole')[0].Resource].flat()).toContain(
+      MANAGED_ROLES,
+    );
+  });
+
+  it('keeps the EKS Auth exchange in its own statement, which the README calls optional', () => {
+    const exchange = awsApiActions(EKS_AUTH_API);
+    expect(exchange).toEqual(['eks-auth:AssumeRoleForPodIdentity']);
+    const statements = statementsGranting(exchange[0]);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toEqual({
+      Sid: 'IrsaPodIdentityExchange',
+      Effect: 'Allow',
+      Action: 'eks-auth:AssumeRoleForPodIdentity',
+      Resource: 'arn:aws:eks:*:ACCOUNT:cluster/*',
+    });
+    expect(identitySection().replace(/\s+/g, ' ')).toContain(
+      '`IrsaPodIdentityExchange` is optional: it is needed only when the platform turns on the live Pod Identity exchange',
+    );
   });
 
   it('names the unsigned actions as needing no permission, and grants none of them', () => {
