@@ -1,6 +1,10 @@
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { STS_AUDIENCE } from '@backstage-irsa/plugin-irsa-common';
-import type { ContainerInfo, PodInfo } from '../types';
+import type {
+  ContainerInfo,
+  PodInfo,
+  ProjectedServiceAccountToken,
+} from '../types';
 
 /** The volume the IRSA webhook projects its token into. */
 const IRSA_TOKEN_VOLUME = 'aws-iam-token';
@@ -12,10 +16,8 @@ const OS_NODE_SELECTOR = 'kubernetes.io/os';
 const CREDENTIAL_ENV = new Set(['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
 const REDACTED = '[redacted]';
 
-type ProjectedToken = PodInfo['projectedTokens'][number];
-
 /** Every projected serviceAccountToken source, with where the containers mount it. */
-function projectedTokens(pod: V1Pod): ProjectedToken[] {
+function projectedTokens(pod: V1Pod): ProjectedServiceAccountToken[] {
   const mounts = (pod.spec?.containers ?? []).flatMap(
     c => c.volumeMounts ?? [],
   );
