@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
+  POD_IDENTITY_ENV,
   defaultRoleName,
   roleArn as buildRoleArn,
 } from '@backstage-irsa/plugin-irsa-common';
@@ -22,6 +23,8 @@ import {
   describeAdoption,
   ownershipFromTags,
 } from './ownership';
+import { orUndefined } from './planGuardrails';
+import { PodIdentityAssociationBinding } from './PodIdentityAssociationBinding';
 import { InMemoryProvisionLock, type ProvisionLock } from './ProvisionLock';
 import {
   ServiceAccountAnnotationBinding,
@@ -34,6 +37,7 @@ import {
 } from './settings';
 
 export * from './ServiceAccountAnnotationBinding';
+export * from './PodIdentityAssociationBinding';
 
 /** What aws:irsa:delete is asked to remove. */
 export interface DecommissionInput {
@@ -113,12 +117,6 @@ function validateOptionalBoolean(value: unknown, field: string): boolean {
   return value ?? false;
 }
 
-const orUndefined = <T>(p: Promise<T>) =>
-  p.catch(error => {
-    if (isGatewayError(error, 'not-found')) return undefined;
-    throw error;
-  });
-
 /** Runs a removal; a resource already gone counts as removed (re-runs continue). */
 async function removing(fn: () => Promise<void>): Promise<string> {
   try {
@@ -158,7 +156,7 @@ export class DefaultDecommissioner {
     settings: ProvisioningSettings;
     /** The same lock as the provisioner's, so a delete never interleaves with a create. */
     lock?: ProvisionLock;
-    /** How workloads are bound to roles (default: the ServiceAccount annotation). */
+    /** How workloads are bound to roles (default: the ServiceAccount annotation and the Pod Identity association). */
     mechanisms?: RoleBindingMechanism[];
   }) {
     this.service = options.service;
@@ -166,6 +164,10 @@ export class DefaultDecommissioner {
     this.lock = options.lock ?? new InMemoryProvisionLock();
     this.mechanisms = options.mechanisms ?? [
       new ServiceAccountAnnotationBinding(options.service.kubernetes),
+      new PodIdentityAssociationBinding(
+        options.service.eks,
+        options.service.clusters,
+      ),
     ];
   }
 
@@ -464,9 +466,14 @@ export class DefaultDecommissioner {
         throw failure;
       }
     }
-    if (plan.bindings.length)
+    const unbound = new Set(plan.bindings.map(b => b.mechanism));
+    if (unbound.has('serviceaccount-annotation'))
       log(
         'Pods started before now still carry AWS_ROLE_ARN and fail once the role is gone: restart or remove them',
+      );
+    if (unbound.has('pod-identity-association'))
+      log(
+        `Pods started before now still carry ${POD_IDENTITY_ENV.credentialsUri} but get no new credentials without the association: restart or remove them`,
       );
     if (plan.role && !plan.deleteRole) {
       const message = `role ${plan.roleArn} was kept: ${this.foreignText(plan)}. Done: ${done.length ? done.join('; ') : 'nothing'}. Detach them (or ask whoever attached them), then run aws:irsa:delete again`;

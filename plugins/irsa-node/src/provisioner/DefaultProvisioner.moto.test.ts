@@ -136,6 +136,9 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
         vpcEndpoints: [],
         serviceAccounts: new Map(),
         pods: [],
+        associations: new Map(),
+        addons: new Map(),
+        daemonSets: new Map(),
       });
       const kubernetes = new SandboxClusterGateway(state);
       const service: IrsaService = {

@@ -54,6 +54,7 @@ describe('DefaultProvisioner', () => {
     );
 
     expect(result).toEqual({
+      mechanism: 'irsa',
       roleArn: 'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
       roleName: 'irsa-sandbox-shop-cart',
       policyArn: 'arn:aws:iam::111122223333:policy/irsa-sandbox-shop-cart',
@@ -68,6 +69,7 @@ describe('DefaultProvisioner', () => {
         'irsa.dev/service-account': 'shop/cart',
         'irsa.dev/role-arn':
           'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+        'irsa.dev/mechanism': 'irsa',
       },
       keptPolicyArns: [],
     });
@@ -373,6 +375,12 @@ describe('DefaultProvisioner', () => {
       cluster: ['', 'nope', 7, null, 'Sandbox'],
       namespace: ['', 'Shop', '-shop', 'a'.repeat(64), 'sh op', 3, 'shop/x'],
       serviceAccount: ['', 'Cart', 'cart!', '.cart', 42, 'c'.repeat(254)],
+      mechanism: ['IRSA', 'podidentity', 1],
+      targetRoleArn: [
+        'arn:aws:iam::444455556666:role/target',
+        'arn:aws:iam::444455556666:policy/target',
+        7,
+      ],
       policy: [
         '{',
         '[]',

@@ -1,11 +1,8 @@
-import {
-  ANNOTATION_IRSA_CLUSTER,
-  ANNOTATION_IRSA_ROLE_ARN,
-  ANNOTATION_IRSA_SERVICE_ACCOUNT,
-  EKS_ROLE_ARN_ANNOTATION,
-} from '@backstage-irsa/plugin-irsa-common';
+import { EKS_ROLE_ARN_ANNOTATION } from '@backstage-irsa/plugin-irsa-common';
 import type { IrsaService } from '../service/types';
+import { writeAssociation } from './applyAssociation';
 import { ApplyRun, ProvisionError, type StepRunner } from './ApplyRun';
+import { planOutputs } from './outputs';
 import { OWNERSHIP, attachedPolicyTag, describeAdoption } from './ownership';
 import type {
   Log,
@@ -30,7 +27,7 @@ export class ProvisionApplier {
   ): Promise<ProvisionResult> {
     const { iam } = this.service;
     const log = options.log ?? (() => {});
-    const { target, roleName, input } = plan;
+    const { target, roleName } = plan;
     const run = await ApplyRun.start(
       options.step ?? ((_key, fn) => fn()),
       `irsa:${roleName}`,
@@ -89,22 +86,20 @@ export class ProvisionApplier {
         iam.waitUntilRoleExists(target, roleName, 60_000),
       );
 
+      const associationId =
+        plan.association &&
+        (await writeAssociation(
+          this.service.eks,
+          plan,
+          plan.association,
+          run,
+          log,
+        ));
       const manifest = await this.writeServiceAccount(plan, run, log);
       log(`Done: ${plan.roleArn}`);
       return {
-        roleArn: plan.roleArn,
-        roleName,
-        ...(plan.permissionsPolicy
-          ? { policyArn: plan.permissionsPolicy.arn }
-          : {}),
-        allowlistPolicyArn: plan.allowlistPolicy.arn,
-        serviceAccountAnnotations: plan.serviceAccountAnnotations,
-        entityAnnotations: {
-          [ANNOTATION_IRSA_CLUSTER]: input.cluster,
-          [ANNOTATION_IRSA_SERVICE_ACCOUNT]: `${input.namespace}/${input.serviceAccount}`,
-          [ANNOTATION_IRSA_ROLE_ARN]: plan.roleArn,
-        },
-        keptPolicyArns: plan.kept,
+        ...planOutputs(plan),
+        ...(associationId ? { associationId } : {}),
         ...(manifest ? { manifest } : {}),
       };
     } catch (error) {
@@ -127,14 +122,16 @@ export class ProvisionApplier {
     const existing = plan.existingRole;
     if (!existing) {
       log(
-        `Creating role ${roleName} trusting ${plan.facts.oidcProviderArn} for system:serviceaccount:${input.namespace}:${input.serviceAccount}`,
+        plan.mechanism === 'pod-identity'
+          ? `Creating role ${roleName} trusting EKS Pod Identity for ${input.namespace}/${input.serviceAccount} on EKS cluster ${plan.association?.clusterName}`
+          : `Creating role ${roleName} trusting ${plan.facts.oidcProviderArn} for system:serviceaccount:${input.namespace}:${input.serviceAccount}`,
       );
       await run.run('create role', 'create-role', async () => {
         await iam.createRole(target, {
           name: roleName,
           path: input.rolePath,
           trustPolicy: plan.trustPolicy,
-          description: `IRSA role for ${input.entityRef} (${input.namespace}/${input.serviceAccount} on ${input.cluster})`,
+          description: `${plan.mechanism === 'pod-identity' ? 'EKS Pod Identity' : 'IRSA'} role for ${input.entityRef} (${input.namespace}/${input.serviceAccount} on ${input.cluster})`,
           maxSessionDuration: input.maxSessionDuration,
           permissionsBoundaryArn: input.permissionsBoundaryArn,
           tags: plan.tags,
@@ -282,7 +279,9 @@ export class ProvisionApplier {
     const existing = plan.existingServiceAccount;
     if (!existing) {
       log(
-        `Creating ServiceAccount ${ref} annotated with ${EKS_ROLE_ARN_ANNOTATION}`,
+        plan.mechanism === 'pod-identity'
+          ? `Creating ServiceAccount ${ref} with this project's labels and annotations (Pod Identity needs no role annotation)`
+          : `Creating ServiceAccount ${ref} annotated with ${EKS_ROLE_ARN_ANNOTATION}`,
       );
       await run.run('create ServiceAccount', 'create-sa', async () => {
         await kubernetes.createServiceAccount(input.cluster, {

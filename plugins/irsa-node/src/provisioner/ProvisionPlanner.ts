@@ -5,18 +5,16 @@ import {
   buildAllowlistPolicy,
   buildTrustPolicy,
   defaultRoleName,
-  evaluateManagedPolicy,
   findAdminEquivalentGrants,
   policySize,
   roleArn as buildRoleArn,
-  type PolicyDocument,
 } from '@backstage-irsa/plugin-irsa-common';
 import { stringify as toYaml } from 'yaml';
-import { isGatewayError } from '../gateways/errors';
-import type { AccessCheck, AwsTarget, RoleInfo } from '../gateways/types';
+import type { AccessCheck, RoleInfo } from '../gateways/types';
 import type { IrsaCluster, IrsaService } from '../service/types';
 import {
   checkNamespace,
+  resolveMechanism,
   validateProvisionInput,
   type ProvisionInput,
   type ValidatedInput,
@@ -32,14 +30,24 @@ import {
   ownershipFromTags,
   type Adoption,
 } from './ownership';
+import {
+  agentWarning,
+  allowlistForChain,
+  checkMechanismSwitch,
+  planAssociation,
+  readPodIdentity,
+  withTargetRoleGrant,
+} from './planPodIdentity';
+import { podIdentityTrustPolicy } from './podIdentityAssociation';
+import {
+  analyzeDocuments,
+  checkManagedPolicies,
+  orUndefined,
+  readManagedPolicy,
+} from './planGuardrails';
 import type { ProvisioningSettings } from './settings';
+import { checkTargetRoleAllowlist } from './targetRole';
 import type { Log, ProvisionCaller, ProvisionPlan } from './provisionTypes';
-
-const orUndefined = <T>(p: Promise<T>) =>
-  p.catch(error => {
-    if (isGatewayError(error, 'not-found')) return undefined;
-    throw error;
-  });
 
 /** What Backstage's identity must be allowed in the namespace before anything is written. */
 function accessChecks(namespace: string, writesServiceAccount: boolean) {
@@ -96,7 +104,13 @@ export class ProvisionPlanner {
     }
     const cluster = service.clusters.get(input.cluster);
     checkNamespace(cluster, input.namespace);
-    this.checkManagedPolicies(
+    const mechanism = resolveMechanism(input, cluster);
+    const permissions =
+      input.targetRoleArn !== undefined
+        ? withTargetRoleGrant(input.policy, input.targetRoleArn)
+        : input.policy;
+    checkManagedPolicies(
+      settings,
       cluster,
       input.managedPolicyArns.map(arn => ({ arn, exists: true })),
     );
@@ -121,11 +135,12 @@ export class ProvisionPlanner {
       access,
       managedDocuments,
       attached,
+      podIdentity,
     ] = await Promise.all([
       service.facts.get(cluster.name),
       service.iam.getAccountQuotas(target),
       orUndefined(service.iam.getRole(target, roleName)),
-      input.policy
+      permissions
         ? orUndefined(service.iam.getPolicy(target, policyArn(roleName)))
         : undefined,
       orUndefined(service.iam.getPolicy(target, policyArn(allowlistName))),
@@ -143,13 +158,18 @@ export class ProvisionPlanner {
           )
         : [],
       Promise.all(
-        input.managedPolicyArns.map(arn => this.readManagedPolicy(target, arn)),
+        input.managedPolicyArns.map(arn =>
+          readManagedPolicy(service, target, arn),
+        ),
       ),
       // Read at once rather than after GetRole: one round trip less on a re-run.
       orUndefined(service.iam.listAttachedRolePolicies(target, roleName)),
+      mechanism === 'pod-identity'
+        ? readPodIdentity(service, cluster, input)
+        : undefined,
     ]);
 
-    this.checkManagedPolicies(cluster, managedDocuments);
+    checkManagedPolicies(settings, cluster, managedDocuments);
     const denied = access.filter(a => !a.allowed);
     if (denied.some(a => a.subresource !== 'token')) {
       throw new NotAllowedError(
@@ -167,11 +187,42 @@ export class ProvisionPlanner {
       log(
         `Warning: Backstage may not create serviceaccounts/token in ${input.namespace} on ${cluster.name}, so the credential exchange check will be unknown`,
       );
-    if (!facts.oidcProviderExists) {
+    if (mechanism === 'irsa' && !facts.oidcProviderExists) {
       throw new InputError(
         `cluster: ${cluster.name} has no IAM OIDC provider for ${facts.issuer}; create it first with: eksctl utils associate-iam-oidc-provider --cluster ${cluster.eksClusterName} --region ${cluster.region} --approve`,
       );
     }
+
+    checkMechanismSwitch({ mechanism, existingRole, existingServiceAccount });
+    if (podIdentity) {
+      const warning = agentWarning(cluster, podIdentity.agentStatus);
+      if (warning) log(warning);
+      if (podIdentity.targetRole)
+        checkTargetRoleAllowlist(podIdentity.targetRole, facts.natPublicIps);
+    }
+    const roleArn = buildRoleArn({
+      partition: cluster.partition,
+      accountId: cluster.accountId,
+      roleName,
+      path: input.rolePath,
+    });
+    const tags: Record<string, string> = {
+      ...input.tags,
+      [OWNERSHIP.managedBy]: MANAGED_BY,
+      [OWNERSHIP.cluster]: cluster.name,
+      [OWNERSHIP.serviceAccount]: `${input.namespace}/${input.serviceAccount}`,
+      [OWNERSHIP.entityRef]: input.entityRef,
+      [OWNERSHIP.owner]: input.owner,
+    };
+    const planned =
+      podIdentity &&
+      planAssociation({
+        cluster,
+        input,
+        existing: podIdentity.association,
+        roleArn,
+        tags,
+      });
 
     const adoptions = [
       existingRole &&
@@ -202,6 +253,7 @@ export class ProvisionPlanner {
           ownershipFromServiceAccount(existingServiceAccount),
           input.entityRef,
         ),
+      planned?.adoption,
     ].filter((a): a is Adoption => Boolean(a));
     await this.authorizeAdoptions(
       input,
@@ -214,20 +266,17 @@ export class ProvisionPlanner {
       throw new InputError(
         `rolePath: role ${roleName} exists at path ${existingRole.path}, and IAM cannot move a role; run with rolePath ${existingRole.path}`,
       );
-    const roleArn = buildRoleArn({
-      partition: cluster.partition,
-      accountId: cluster.accountId,
-      roleName,
-      path: input.rolePath,
-    });
-    const trustPolicy = buildTrustPolicy({
-      oidcProviderArn: facts.oidcProviderArn,
-      issuer: facts.issuer,
-      namespace: input.namespace,
-      serviceAccount: input.serviceAccount,
-      audience: input.audience,
-    }).document;
-    const allowlist = buildAllowlistPolicy({
+    const trustPolicy =
+      mechanism === 'pod-identity'
+        ? podIdentityTrustPolicy(cluster, input.namespace, input.serviceAccount)
+        : buildTrustPolicy({
+            oidcProviderArn: facts.oidcProviderArn,
+            issuer: facts.issuer,
+            namespace: input.namespace,
+            serviceAccount: input.serviceAccount,
+            audience: input.audience,
+          }).document;
+    const cidrAllowlist = buildAllowlistPolicy({
       publicCidrs: [
         ...new Set([
           ...facts.natPublicIps.map(ip => `${ip}/32`),
@@ -237,6 +286,9 @@ export class ProvisionPlanner {
       vpcIds: facts.vpcId ? [facts.vpcId] : [],
       minimumPrefix: settings.allowlist,
     }).document;
+    const allowlist = input.targetRoleArn
+      ? allowlistForChain(cidrAllowlist, input.targetRoleArn)
+      : cidrAllowlist;
     const sizes: Array<[string, string, number, number]> = [
       [
         'serviceAccount',
@@ -251,11 +303,11 @@ export class ProvisionPlanner {
         quotas.policySizeQuota,
       ],
     ];
-    if (input.policy)
+    if (permissions)
       sizes.push([
         'policy',
         'policy',
-        policySize(input.policy),
+        policySize(permissions),
         quotas.policySizeQuota,
       ]);
     for (const [field, what, size, max] of sizes) {
@@ -270,18 +322,18 @@ export class ProvisionPlanner {
       );
     }
     if (settings.accessAnalyzer) {
-      await this.analyze(target, [
+      await analyzeDocuments(service, target, [
         ['trust policy', trustPolicy, 'RESOURCE_POLICY'],
         ['allowlist policy', allowlist, 'IDENTITY_POLICY'],
-        ...(input.policy
-          ? [['policy', input.policy, 'IDENTITY_POLICY'] as const]
+        ...(permissions
+          ? [['policy', permissions, 'IDENTITY_POLICY'] as const]
           : []),
       ]);
     }
 
     const attachedPolicyArns = (attached ?? []).map(p => p.arn);
     const ours = [
-      ...(input.policy ? [policyArn(roleName)] : []),
+      ...(permissions ? [policyArn(roleName)] : []),
       policyArn(allowlistName),
     ];
     const wanted = [...ours, ...input.managedPolicyArns];
@@ -302,24 +354,22 @@ export class ProvisionPlanner {
       );
     }
 
-    const tags: Record<string, string> = {
-      ...input.tags,
-      [OWNERSHIP.managedBy]: MANAGED_BY,
-      [OWNERSHIP.cluster]: cluster.name,
-      [OWNERSHIP.serviceAccount]: `${input.namespace}/${input.serviceAccount}`,
-      [OWNERSHIP.entityRef]: input.entityRef,
-      [OWNERSHIP.owner]: input.owner,
-    };
     const roleTags: Record<string, string> = {
       ...tags,
       ...Object.fromEntries(
         input.managedPolicyArns.map(arn => [attachedPolicyTag(arn), arn]),
       ),
     };
-    const serviceAccountAnnotations: Record<string, string> = {
-      [EKS_ROLE_ARN_ANNOTATION]: roleArn,
-      ...(input.audience ? { [EKS_AUDIENCE_ANNOTATION]: input.audience } : {}),
-    };
+    // Pod Identity binds through the association: no role annotation.
+    const serviceAccountAnnotations: Record<string, string> =
+      mechanism === 'irsa'
+        ? {
+            [EKS_ROLE_ARN_ANNOTATION]: roleArn,
+            ...(input.audience
+              ? { [EKS_AUDIENCE_ANNOTATION]: input.audience }
+              : {}),
+          }
+        : {};
     const serviceAccountLabels = { [OWNERSHIP.managedBy]: MANAGED_BY };
     const ownershipAnnotations = {
       [OWNERSHIP.entityRef]: input.entityRef,
@@ -327,6 +377,7 @@ export class ProvisionPlanner {
     };
     return {
       input,
+      mechanism,
       target,
       facts,
       roleName,
@@ -340,11 +391,11 @@ export class ProvisionPlanner {
       toAttach: wanted.filter(arn => !attachedPolicyArns.includes(arn)),
       toDetach,
       kept,
-      permissionsPolicy: input.policy
+      permissionsPolicy: permissions
         ? {
             name: roleName,
             arn: policyArn(roleName),
-            document: input.policy,
+            document: permissions,
             existing: existingPermissions,
           }
         : undefined,
@@ -369,58 +420,8 @@ export class ProvisionPlanner {
           },
         },
       }),
+      ...(planned ? { association: planned.association } : {}),
     };
-  }
-
-  /** The policy and its default version's document, or InputError when it does not exist. */
-  private async readManagedPolicy(target: AwsTarget, arn: string) {
-    const policy = await orUndefined(this.service.iam.getPolicy(target, arn));
-    if (!policy) return { arn, exists: false as const };
-    const document = await this.service.iam.getPolicyVersion(
-      target,
-      arn,
-      policy.defaultVersionId,
-    );
-    return { arn, exists: true as const, document };
-  }
-
-  /**
-   * The managed-policy guardrail. Called first without documents (names,
-   * accounts, the platform's allow and deny lists: no AWS call needed), then
-   * with each policy's default version.
-   */
-  private checkManagedPolicies(
-    cluster: IrsaCluster,
-    policies: Array<{
-      arn: string;
-      exists: boolean;
-      document?: PolicyDocument;
-    }>,
-  ) {
-    const missing = policies.flatMap((policy, i) =>
-      policy.exists
-        ? []
-        : [`managedPolicyArns[${i}]: ${policy.arn} does not exist`],
-    );
-    if (missing.length) throw new InputError(missing.join('; '));
-    const reasons = policies.flatMap((policy, i) => {
-      const field = `managedPolicyArns[${i}]`;
-      return evaluateManagedPolicy({
-        arn: policy.arn,
-        accountId: cluster.accountId,
-        document: policy.document,
-        field,
-        options: {
-          allow: this.settings.managedPolicies.allow,
-          deny: this.settings.managedPolicies.deny,
-          guardrails: this.settings.guardrails,
-        },
-      }).map(reason => `${field}: ${reason}`);
-    });
-    if (reasons.length)
-      throw new InputError(
-        `${reasons.join('; ')} (irsa.provisioning.managedPolicies decides which managed policies templates may attach)`,
-      );
   }
 
   private async authorizeAdoptions(
@@ -455,36 +456,5 @@ export class ProvisionPlanner {
           `adopt: ${what}; taking it over needs the permission irsa.role.adopt on ${entityRef}`,
         );
     }
-  }
-
-  private async analyze(
-    target: AwsTarget,
-    documents: ReadonlyArray<
-      readonly [string, PolicyDocument, 'IDENTITY_POLICY' | 'RESOURCE_POLICY']
-    >,
-  ) {
-    const findings = await Promise.all(
-      documents.map(async ([what, document, policyType]) =>
-        (
-          await this.service.policyValidation.validatePolicy(target, {
-            document,
-            policyType,
-          })
-        )
-          .filter(
-            f =>
-              f.findingType === 'ERROR' || f.findingType === 'SECURITY_WARNING',
-          )
-          .map(
-            f =>
-              `${what}: ${f.findingType} ${f.issueCode} at ${f.locations.join(', ') || 'the document'}: ${f.details}`,
-          ),
-      ),
-    );
-    const blocking = findings.flat();
-    if (blocking.length)
-      throw new InputError(
-        `IAM Access Analyzer (irsa.provisioning.accessAnalyzer) refused: ${blocking.join('; ')}`,
-      );
   }
 }

@@ -53,10 +53,10 @@ export interface RoleBindingMechanism {
   find(lookup: BindingLookup): Promise<BindingsFound>;
 }
 
-/** True when `arn` is a role ARN naming this role in this account. */
-function namesRole(arn: string, accountId: string, roleName: string) {
+/** True when `arn` is a role ARN naming this role in this account (whatever its path). */
+export function namesRole(arn: string, accountId: string, roleName: string) {
   try {
-    const parts = parseRoleArn(arn, 'eks.amazonaws.com/role-arn');
+    const parts = parseRoleArn(arn, 'roleArn');
     return parts.accountId === accountId && parts.roleName === roleName;
   } catch {
     return false;

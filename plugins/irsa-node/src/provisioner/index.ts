@@ -5,3 +5,11 @@ export * from './input';
 export * from './ownership';
 export * from './ProvisionLock';
 export * from './settings';
+export * from './podIdentityAssociation';
+export * from './targetRole';
+export {
+  allowlistForChain,
+  checkMechanismSwitch,
+  withTargetRoleGrant,
+} from './planPodIdentity';
+export { planOutputs } from './outputs';

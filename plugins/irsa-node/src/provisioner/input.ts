@@ -1,11 +1,14 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
+  IDENTITY_MECHANISMS,
   MAX_ROLE_NAME_LENGTH,
   iamWildcardToRegExp,
   normalizePublicCidr,
   parsePolicyArn,
   parsePolicyDocument,
+  parseRoleArn,
+  type IdentityMechanism,
   type PolicyDocument,
 } from '@backstage-irsa/plugin-irsa-common';
 import type { IrsaCluster } from '../service/types';
@@ -24,7 +27,14 @@ export interface ProvisionInput {
   cluster: string;
   namespace: string;
   serviceAccount: string;
-  /** IAM policy JSON (text or object); optional when managedPolicyArns is given. */
+  /** How pods get the role; absent: the cluster's `defaultMechanism`. */
+  mechanism?: IdentityMechanism;
+  /**
+   * Pod Identity only: the role in another account the association chains
+   * into (an account of `irsa.provisioning.podIdentity.targetAccounts`).
+   */
+  targetRoleArn?: string;
+  /** IAM policy JSON (text or object); optional when managedPolicyArns or targetRoleArn is given. */
   policy?: unknown;
   managedPolicyArns?: string[];
   /** Extra public CIDRs besides the cluster's NAT IPs. */
@@ -215,8 +225,21 @@ export function validateProvisionInput(
     input.policy === undefined || input.policy === ''
       ? undefined
       : parsePolicyDocument(input.policy, 'policy');
-  if (!policy && !managedPolicyArns.length)
-    fail('policy', 'is required unless managedPolicyArns is given');
+  const mechanism = input.mechanism;
+  if (
+    mechanism !== undefined &&
+    !IDENTITY_MECHANISMS.includes(mechanism as IdentityMechanism)
+  )
+    fail('mechanism', `must be one of ${IDENTITY_MECHANISMS.join(', ')}`);
+  const targetRoleArn =
+    input.targetRoleArn === undefined || input.targetRoleArn === ''
+      ? undefined
+      : validateTargetRoleArn(input.targetRoleArn, mechanism, settings);
+  if (!policy && !managedPolicyArns.length && !targetRoleArn)
+    fail(
+      'policy',
+      'is required unless managedPolicyArns (or, for Pod Identity, targetRoleArn) is given',
+    );
 
   const ipAllowList = optionalStringList(input.ipAllowList, 'ipAllowList').map(
     (c, i) => normalizePublicCidr(c, `ipAllowList[${i}]`, settings.allowlist),
@@ -282,6 +305,8 @@ export function validateProvisionInput(
     cluster,
     namespace,
     serviceAccount,
+    ...(mechanism ? { mechanism } : {}),
+    ...(targetRoleArn ? { targetRoleArn } : {}),
     policy,
     managedPolicyArns,
     ipAllowList,
@@ -299,6 +324,59 @@ export function validateProvisionInput(
     owner: validateEntityRef(input.owner, 'owner', 'group:default/team-a'),
     adopt,
   };
+}
+
+/** The cross-account target role: a role ARN in an account the platform allows. */
+function validateTargetRoleArn(
+  value: unknown,
+  mechanism: IdentityMechanism | undefined,
+  settings: ProvisioningSettings,
+): string {
+  const arn = string(value, 'targetRoleArn');
+  if (mechanism === 'irsa')
+    fail(
+      'targetRoleArn',
+      'applies only to mechanism pod-identity (an IRSA role is assumed directly)',
+    );
+  const { accountId } = parseRoleArn(arn, 'targetRoleArn');
+  const allowed = settings.podIdentity.targetAccounts;
+  if (!allowed.includes(accountId))
+    fail(
+      'targetRoleArn',
+      `account ${accountId} is not a Pod Identity target the platform allows (irsa.provisioning.podIdentity.targetAccounts: ${allowed.join(', ') || 'none'})`,
+    );
+  return arn;
+}
+
+/**
+ * The mechanism a validated input provisions on this cluster (the input's,
+ * else the cluster's default), and the rules that depend on it. Pure.
+ */
+export function resolveMechanism(
+  input: ValidatedInput,
+  cluster: IrsaCluster,
+): IdentityMechanism {
+  const mechanism = input.mechanism ?? cluster.defaultMechanism ?? 'irsa';
+  if (mechanism === 'irsa' && input.targetRoleArn)
+    fail(
+      'targetRoleArn',
+      `applies only to mechanism pod-identity, and cluster ${cluster.name} defaults to irsa; set mechanism: pod-identity`,
+    );
+  if (mechanism === 'pod-identity' && input.audience !== undefined)
+    fail(
+      'audience',
+      'applies only to IRSA (eks.amazonaws.com/audience); Pod Identity tokens always have the audience pods.eks.amazonaws.com',
+    );
+  if (
+    input.targetRoleArn &&
+    parseRoleArn(input.targetRoleArn, 'targetRoleArn').partition !==
+      cluster.partition
+  )
+    fail(
+      'targetRoleArn',
+      `must be in the partition of cluster ${cluster.name} (${cluster.partition})`,
+    );
+  return mechanism;
 }
 
 /**

@@ -64,7 +64,7 @@ export function ownershipFromServiceAccount(account: {
 
 /** A resource that belongs to someone else: taking it needs `adopt`. */
 export interface Adoption {
-  kind: 'role' | 'policy' | 'ServiceAccount';
+  kind: 'role' | 'policy' | 'ServiceAccount' | 'Pod Identity association';
   name: string;
   /** The entity that owns it now; undefined when nobody manages it. */
   fromEntityRef?: string;

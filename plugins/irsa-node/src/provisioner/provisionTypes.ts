@@ -1,7 +1,11 @@
-import type { PolicyDocument } from '@backstage-irsa/plugin-irsa-common';
+import type {
+  IdentityMechanism,
+  PolicyDocument,
+} from '@backstage-irsa/plugin-irsa-common';
 import type {
   AwsTarget,
   ManagedPolicyInfo,
+  PodIdentityAssociationInfo,
   RoleInfo,
   ServiceAccountInfo,
 } from '../gateways/types';
@@ -18,9 +22,31 @@ export interface PlannedPolicy {
   existing?: ManagedPolicyInfo;
 }
 
+/** The EKS Pod Identity association the plan writes (mechanism pod-identity). */
+export interface PlannedAssociation {
+  /** The EKS cluster name in AWS. */
+  clusterName: string;
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+  /** Cross-account: the role EKS chains into from `roleArn`. */
+  targetRoleArn?: string;
+  tags: Record<string, string>;
+  /** The ServiceAccount's association, found by List + Describe. */
+  existing?: PodIdentityAssociationInfo;
+  /**
+   * `create`: none exists; `update`: ours, another role; `replace`: adopted
+   * (EKS tags cannot be rewritten through the gateway, so it is deleted and
+   * created again with ours); `none`: up to date.
+   */
+  change: 'create' | 'update' | 'replace' | 'none';
+}
+
 /** Everything apply() will do, computed with reads only. */
 export interface ProvisionPlan {
   input: ValidatedInput;
+  /** The input's mechanism, else the cluster's default. */
+  mechanism: IdentityMechanism;
   target: AwsTarget;
   facts: ClusterFacts;
   roleName: string;
@@ -43,10 +69,13 @@ export interface ProvisionPlan {
   serviceAccountLabels: Record<string, string>;
   /** The ServiceAccount manifest (written in `manifest` mode, printed in dry runs). */
   manifest: string;
+  /** Pod Identity only. */
+  association?: PlannedAssociation;
 }
 
 /** What a successful apply() produced: the action's outputs. */
 export interface ProvisionResult {
+  mechanism: IdentityMechanism;
   roleArn: string;
   roleName: string;
   policyArn?: string;
@@ -56,6 +85,8 @@ export interface ProvisionResult {
   /** Managed policies attached by someone else, left in place. */
   keptPolicyArns: string[];
   manifest?: string;
+  /** Pod Identity only: the ServiceAccount's association. */
+  associationId?: string;
 }
 
 /** Who is running the provisioning, as far as adopting goes. */
