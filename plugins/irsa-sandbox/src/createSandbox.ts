@@ -5,6 +5,7 @@ import {
   type AwsGateways,
   type AwsTarget,
   type ClusterGateway,
+  type EksGateway,
   type GatewayError,
   type IamGateway,
   type IrsaCluster,
@@ -36,6 +37,12 @@ export {
   SANDBOX_SCENARIOS,
   type SandboxScenario,
 } from './seed';
+export {
+  SANDBOX_WIRING_SCENARIOS,
+  STATIC_KEYS_SECRET,
+  type SandboxWiringScenario,
+  type SandboxWiringScenarioId,
+} from './wiringScenarios';
 export type { SandboxCall, SandboxService } from './instrument';
 export type { SandboxDeniedAccess } from './SandboxClusterGateway';
 export {
@@ -152,8 +159,9 @@ export async function createSandbox(
 ): Promise<Sandbox> {
   const state = new SandboxState(options.now ?? (() => new Date()));
   const iam = new SandboxIamGateway(state);
+  const eks = new SandboxEksGateway(state);
   const kubernetes = new SandboxClusterGateway(state);
-  if (options.seed ?? true) await seedSandbox(state, iam, kubernetes);
+  if (options.seed ?? true) await seedSandbox(state, { iam, eks, kubernetes });
   const faults = new SandboxFaults();
   faults.latencyMs = options.latencyMs ?? 0;
   faults.throttleRate = options.throttleRate ?? 0;
@@ -161,7 +169,7 @@ export async function createSandbox(
   return {
     iam: faults.wrap<IamGateway>(iam, 'iam'),
     sts: faults.wrap(new SandboxStsGateway(state), 'sts'),
-    eks: faults.wrap(new SandboxEksGateway(state), 'eks'),
+    eks: faults.wrap<EksGateway>(eks, 'eks'),
     eksAuth: faults.wrap(new SandboxEksAuthGateway(state), 'eksAuth'),
     network: faults.wrap(new SandboxNetworkGateway(state), 'network'),
     cloudTrail: faults.wrap(new SandboxCloudTrailGateway(state), 'cloudTrail'),

@@ -1,18 +1,24 @@
 import {
   EKS_ROLE_ARN_ANNOTATION,
-  buildAllowlistPolicy,
   buildTrustPolicy,
-  defaultRoleName,
   type CheckId,
-  type PolicyDocument,
 } from '@backstage-irsa/plugin-irsa-common';
+import { seedAwsManagedPolicies } from './awsManagedPolicies';
+import {
+  demoRoleArn,
+  SANDBOX_ACCOUNT_ID,
+  seedDemoRole,
+  serviceAccountMetadata,
+} from './demoRoles';
 import { setPodIdentityAgent } from './podIdentityAgent';
 import type { SandboxClusterGateway } from './SandboxClusterGateway';
+import type { SandboxEksGateway } from './SandboxEksGateway';
 import type { SandboxIamGateway } from './SandboxIamGateway';
 import type { SandboxCluster, SandboxState } from './state';
 
-/** The sandbox's one AWS account. */
-export const SANDBOX_ACCOUNT_ID = '111122223333';
+import { seedWiringScenarios } from './wiringScenarios';
+
+export { SANDBOX_ACCOUNT_ID } from './demoRoles';
 
 /** A seeded workload and the check it was built to break (null: healthy). */
 export interface SandboxScenario {
@@ -39,34 +45,11 @@ const scenario = (
   cluster,
   namespace,
   serviceAccount,
-  roleArn: `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:role/${defaultRoleName(cluster, namespace, serviceAccount)}`,
+  roleArn: demoRoleArn(cluster, namespace, serviceAccount),
   entityRef: `component:default/${serviceAccount}`,
   builtToFail,
   description,
 });
-
-/** The demo entities' owner (examples/entities.yaml). */
-const DEMO_OWNER = 'group:default/guests';
-
-/**
- * The platform tags the demo's aws:irsa:create writes (app-config.yaml
- * irsa.provisioning.tags), which its tag policy (irsa.tagPolicy) requires.
- */
-const SANDBOX_PLATFORM_TAGS: Readonly<Record<string, string>> = {
-  'cost-center': 'demo',
-};
-
-/** The tags aws:irsa:create writes on a scenario's role and policies. */
-function ownershipTags(s: SandboxScenario): Record<string, string> {
-  return {
-    ...SANDBOX_PLATFORM_TAGS,
-    'irsa.dev/managed-by': 'backstage-irsa',
-    'irsa.dev/entity-ref': s.entityRef,
-    'irsa.dev/owner': DEMO_OWNER,
-    'irsa.dev/cluster': s.cluster,
-    'irsa.dev/service-account': `${s.namespace}/${s.serviceAccount}`,
-  };
-}
 
 /** Every seeded workload: one healthy, and one per failure the checks catch. */
 export const SANDBOX_SCENARIOS: readonly SandboxScenario[] = [
@@ -336,294 +319,23 @@ function seedClusters(state: SandboxState) {
     );
 }
 
-function seedAwsManagedPolicies(state: SandboxState) {
-  const managed = (name: string, document: PolicyDocument) =>
-    state.awsManagedPolicies.set(`arn:aws:iam::aws:policy/${name}`, {
-      info: {
-        arn: `arn:aws:iam::aws:policy/${name}`,
-        name,
-        path: '/',
-        defaultVersionId: 'v1',
-        awsManaged: true,
-        attachmentCount: 0,
-        tags: {},
-      },
-      versions: [
-        { versionId: 'v1', document, createDate: '2015-02-06T18:40:00.000Z' },
-      ],
-      nextVersion: 2,
-    });
-  // The documents below are AWS's published default versions, so the
-  // guardrails judge them as they would judge the real ones. Where marked,
-  // a document is a faithful excerpt: the parts the guardrails look at
-  // (NotAction, iam/organizations/sts grants, wildcard resources) are exact.
-  const allowAll = (
-    Action: string | string[],
-    Resource: string | string[] = '*',
-  ) => ({ Effect: 'Allow' as const, Action, Resource });
-  managed('AdministratorAccess', {
-    Version: '2012-10-17',
-    Statement: [allowAll('*')],
-  });
-  managed('PowerUserAccess', {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        NotAction: ['iam:*', 'organizations:*', 'account:*'],
-        Resource: '*',
-      },
-      allowAll([
-        'account:GetAccountInformation',
-        'account:GetPrimaryEmail',
-        'account:ListRegions',
-        'iam:CreateServiceLinkedRole',
-        'iam:DeleteServiceLinkedRole',
-        'iam:ListRoles',
-        'organizations:DescribeOrganization',
-      ]),
-    ],
-  });
-  managed('IAMFullAccess', {
-    Version: '2012-10-17',
-    Statement: [
-      allowAll([
-        'iam:*',
-        'organizations:DescribeAccount',
-        'organizations:DescribeOrganization',
-        'organizations:DescribeOrganizationalUnit',
-        'organizations:DescribePolicy',
-        'organizations:ListChildren',
-        'organizations:ListParents',
-        'organizations:ListPoliciesForTarget',
-        'organizations:ListRoots',
-        'organizations:ListPolicies',
-        'organizations:ListTargetsForPolicy',
-      ]),
-    ],
-  });
-  // Partial: the real ReadOnlyAccess lists Describe/Get/List actions of
-  // several hundred services; these are the ones an IRSA workload meets.
-  managed('ReadOnlyAccess', {
-    Version: '2012-10-17',
-    Statement: [
-      allowAll([
-        'cloudwatch:Describe*',
-        'cloudwatch:Get*',
-        'cloudwatch:List*',
-        'dynamodb:BatchGet*',
-        'dynamodb:Describe*',
-        'dynamodb:Get*',
-        'dynamodb:List*',
-        'dynamodb:Query',
-        'dynamodb:Scan',
-        'ec2:Describe*',
-        'ec2:Get*',
-        'ecr:BatchGetImage',
-        'ecr:Describe*',
-        'ecr:Get*',
-        'ecr:List*',
-        'eks:Describe*',
-        'eks:List*',
-        'iam:Generate*',
-        'iam:Get*',
-        'iam:List*',
-        'iam:Simulate*',
-        'kms:Describe*',
-        'kms:Get*',
-        'kms:List*',
-        'lambda:Get*',
-        'lambda:List*',
-        'logs:Describe*',
-        'logs:FilterLogEvents',
-        'logs:Get*',
-        'logs:StartQuery',
-        'logs:StopQuery',
-        's3:Describe*',
-        's3:Get*',
-        's3:List*',
-        'secretsmanager:Describe*',
-        'secretsmanager:GetResourcePolicy',
-        'secretsmanager:List*',
-        'sns:Get*',
-        'sns:List*',
-        'sqs:Get*',
-        'sqs:List*',
-        'sqs:Receive*',
-        'sts:GetCallerIdentity',
-      ]),
-    ],
-  });
-  managed('AmazonS3ReadOnlyAccess', {
-    Version: '2012-10-17',
-    Statement: [
-      allowAll([
-        's3:Get*',
-        's3:List*',
-        's3:Describe*',
-        's3-object-lambda:Get*',
-        's3-object-lambda:List*',
-      ]),
-    ],
-  });
-  managed('AmazonS3FullAccess', {
-    Version: '2012-10-17',
-    Statement: [allowAll(['s3:*', 's3-object-lambda:*'])],
-  });
-  managed('AmazonDynamoDBReadOnlyAccess', {
-    Version: '2012-10-17',
-    Statement: [
-      allowAll([
-        'application-autoscaling:DescribeScalableTargets',
-        'application-autoscaling:DescribeScalingActivities',
-        'application-autoscaling:DescribeScalingPolicies',
-        'cloudwatch:DescribeAlarmHistory',
-        'cloudwatch:DescribeAlarms',
-        'cloudwatch:DescribeAlarmsForMetric',
-        'cloudwatch:GetMetricData',
-        'cloudwatch:GetMetricStatistics',
-        'cloudwatch:ListMetrics',
-        'datapipeline:DescribeObjects',
-        'datapipeline:DescribePipelines',
-        'datapipeline:GetPipelineDefinition',
-        'datapipeline:ListPipelines',
-        'datapipeline:QueryObjects',
-        'dynamodb:BatchGetItem',
-        'dynamodb:Describe*',
-        'dynamodb:List*',
-        'dynamodb:GetItem',
-        'dynamodb:Query',
-        'dynamodb:Scan',
-        'dynamodb:PartiQLSelect',
-        'dax:Describe*',
-        'dax:List*',
-        'dax:GetItem',
-        'dax:BatchGetItem',
-        'dax:Query',
-        'dax:Scan',
-        'ec2:DescribeVpcs',
-        'ec2:DescribeSubnets',
-        'ec2:DescribeSecurityGroups',
-        'iam:GetRole',
-        'iam:ListRoles',
-        'kms:DescribeKey',
-        'kms:ListAliases',
-        'sns:ListSubscriptionsByTopic',
-        'sns:ListTopics',
-        'lambda:ListFunctions',
-        'lambda:ListEventSourceMappings',
-        'lambda:GetFunctionConfiguration',
-        'resource-groups:ListGroups',
-        'resource-groups:ListGroupResources',
-        'resource-groups:GetGroup',
-        'resource-groups:GetGroupQuery',
-        'tag:GetResources',
-        'kinesis:ListStreams',
-        'kinesis:DescribeStream',
-        'kinesis:DescribeStreamSummary',
-      ]),
-    ],
-  });
-  managed('AmazonSQSFullAccess', {
-    Version: '2012-10-17',
-    Statement: [allowAll('sqs:*')],
-  });
-  managed('CloudWatchAgentServerPolicy', {
-    Version: '2012-10-17',
-    Statement: [
-      allowAll([
-        'cloudwatch:PutMetricData',
-        'ec2:DescribeVolumes',
-        'ec2:DescribeTags',
-        'logs:PutLogEvents',
-        'logs:DescribeLogStreams',
-        'logs:DescribeLogGroups',
-        'logs:CreateLogStream',
-        'logs:CreateLogGroup',
-        'xray:PutTraceSegments',
-        'xray:PutTelemetryRecords',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
-        'xray:GetSamplingStatisticSummaries',
-      ]),
-      allowAll(
-        'ssm:GetParameter',
-        'arn:aws:ssm:*:*:parameter/AmazonCloudWatch-*',
-      ),
-    ],
-  });
-  // Partial: the real policy also reads RDS, Redshift and DocumentDB
-  // clusters and KMS keys for the console's rotation setup.
-  managed('SecretsManagerReadWrite', {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'BasePermissions',
-        ...allowAll([
-          'secretsmanager:*',
-          'cloudformation:CreateChangeSet',
-          'cloudformation:DescribeChangeSet',
-          'cloudformation:DescribeStackResource',
-          'cloudformation:DescribeStacks',
-          'cloudformation:ExecuteChangeSet',
-          'ec2:DescribeSecurityGroups',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeVpcs',
-          'kms:DescribeKey',
-          'kms:ListAliases',
-          'kms:ListKeys',
-          'lambda:ListFunctions',
-          'rds:DescribeDBClusters',
-          'rds:DescribeDBInstances',
-          'tag:GetResources',
-        ]),
-      },
-      {
-        Sid: 'LambdaPermissions',
-        ...allowAll(
-          [
-            'lambda:AddPermission',
-            'lambda:CreateFunction',
-            'lambda:GetFunction',
-            'lambda:InvokeFunction',
-            'lambda:UpdateFunctionConfiguration',
-          ],
-          'arn:aws:lambda:*:*:function:SecretsManager*',
-        ),
-      },
-      {
-        Sid: 'SARPermissions',
-        ...allowAll(
-          [
-            'serverlessrepo:CreateCloudFormationChangeSet',
-            'serverlessrepo:GetApplication',
-          ],
-          'arn:aws:serverlessrepo:*:*:applications/SecretsManager*',
-        ),
-      },
-      {
-        Sid: 'S3Permissions',
-        ...allowAll('s3:GetObject', [
-          'arn:aws:s3:::awsserverlessrepo-changesets*',
-          'arn:aws:s3:::secrets-manager-rotation-apps-*/*',
-        ]),
-      },
-    ],
-  });
-}
-
-/** Seeds clusters, the OIDC provider, AWS-managed policies and the scenarios. */
+/**
+ * Seeds clusters, the OIDC provider, the Pod Identity agent, AWS-managed
+ * policies, the scenarios and then the wiring scenarios.
+ */
 export async function seedSandbox(
   state: SandboxState,
-  iam: SandboxIamGateway,
-  kubernetes: SandboxClusterGateway,
+  gateways: {
+    iam: SandboxIamGateway;
+    eks: SandboxEksGateway;
+    kubernetes: SandboxClusterGateway;
+  },
 ) {
+  const { iam, kubernetes } = gateways;
   seedClusters(state);
   seedAwsManagedPolicies(state);
   for (const s of SANDBOX_SCENARIOS) {
     const cluster = state.clusters.get(s.cluster)!;
-    const target = { accountId: SANDBOX_ACCOUNT_ID, region: cluster.region };
-    const roleName = defaultRoleName(s.cluster, s.namespace, s.serviceAccount);
     const providerArn = `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:oidc-provider/${cluster.issuer}`;
     const trust = buildTrustPolicy({
       oidcProviderArn: providerArn,
@@ -637,62 +349,24 @@ export async function seedSandbox(
       )[`${cluster.issuer}:aud`];
     }
     if (s.id !== 'role-deleted') {
-      await iam.createRole(target, {
-        name: roleName,
-        path: '/',
+      const natIps = cluster.natGateways.flatMap(n => n.publicIps);
+      await seedDemoRole(iam, cluster, s, {
         trustPolicy: trust,
         description: `IRSA role for ${s.namespace}/${s.serviceAccount} on ${s.cluster}`,
-        tags: ownershipTags(s),
+        natIps: s.id === 'allowlist-missing-nat' ? natIps.slice(0, 1) : natIps,
       });
-      const permissions = await iam.createPolicy(target, {
-        name: roleName,
-        path: '/',
-        document: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'ReadDemoBucket',
-              Effect: 'Allow',
-              Action: ['s3:GetObject', 's3:ListBucket'],
-              Resource: [
-                `arn:aws:s3:::demo-${s.namespace}`,
-                `arn:aws:s3:::demo-${s.namespace}/*`,
-              ],
-            },
-          ],
-        },
-        tags: ownershipTags(s),
-      });
-      const natIps = cluster.natGateways.flatMap(n => n.publicIps);
-      const allowlist = await iam.createPolicy(target, {
-        name: `${roleName}-allowlist`,
-        path: '/',
-        document: buildAllowlistPolicy({
-          publicCidrs: (s.id === 'allowlist-missing-nat'
-            ? natIps.slice(0, 1)
-            : natIps
-          ).map(ip => `${ip}/32`),
-          vpcIds: [cluster.vpcId],
-        }).document,
-        tags: ownershipTags(s),
-      });
-      await iam.attachRolePolicy(target, roleName, permissions.arn);
-      await iam.attachRolePolicy(target, roleName, allowlist.arn);
     }
     const annotateFirst =
       s.id !== 'sa-not-annotated' && s.id !== 'pods-before-annotation';
+    const metadata = serviceAccountMetadata(s);
     await kubernetes.createServiceAccount(s.cluster, {
       namespace: s.namespace,
       name: s.serviceAccount,
       annotations: {
-        'irsa.dev/entity-ref': s.entityRef,
-        'irsa.dev/owner': DEMO_OWNER,
+        ...metadata.annotations,
         ...(annotateFirst ? { [EKS_ROLE_ARN_ANNOTATION]: s.roleArn } : {}),
       },
-      labels: {
-        'app.kubernetes.io/name': s.serviceAccount,
-        'irsa.dev/managed-by': 'backstage-irsa',
-      },
+      labels: metadata.labels,
     });
     for (const suffix of ['7d9f8', 'k2x4q']) {
       kubernetes.createPod(s.cluster, s.namespace, {
@@ -709,4 +383,5 @@ export async function seedSandbox(
       );
     }
   }
+  await seedWiringScenarios(state, gateways);
 }

@@ -78,8 +78,28 @@ export class SandboxState {
   readonly awsManagedPolicies = new Map<string, SandboxPolicy>();
   readonly tokens = new SandboxTokenIssuer();
   private sequence = 0;
+  /** How far in the past objects are being created (seeding only). */
+  private pastMs = 0;
 
-  constructor(readonly now: () => Date) {}
+  constructor(private readonly clock: () => Date) {}
+
+  now(): Date {
+    return new Date(this.clock().getTime() - this.pastMs);
+  }
+
+  /**
+   * Runs `steps` as if `ms` ago: what they create carries that time. For
+   * seeding a history (a workload deployed before a migration started);
+   * nothing else may run meanwhile.
+   */
+  async inThePast<T>(ms: number, steps: () => Promise<T>): Promise<T> {
+    this.pastMs = ms;
+    try {
+      return await steps();
+    } finally {
+      this.pastMs = 0;
+    }
+  }
 
   account(accountId: string): SandboxAccount {
     let account = this.accounts.get(accountId);
