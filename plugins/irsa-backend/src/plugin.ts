@@ -9,6 +9,7 @@ import {
   irsaPermissions,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
+  FleetVerifier,
   irsaCheckRegistryServiceRef,
   irsaChecksExtensionPoint,
   irsaServiceRef,
@@ -98,7 +99,13 @@ export const irsaPlugin = createBackendPlugin({
           auth: deps.auth,
           store,
           verification,
-          facts: irsa.facts,
+          fleet: FleetVerifier.fromConfig({
+            service: irsa,
+            checks: deps.checks,
+            config: deps.config,
+            logger,
+            concurrency: settings.concurrency,
+          }),
           logger,
           concurrency: settings.concurrency,
           intervalMs: settings.staleAfterMs,
@@ -159,6 +166,7 @@ export const irsaPlugin = createBackendPlugin({
               store,
               clusters: irsa.clusters,
               iam: irsa.iam,
+              eks: irsa.eks,
               logger,
               staleAfterMs: settings.staleAfterMs,
               rolePath: settings.rolePath,

@@ -6,10 +6,7 @@ import {
   ANNOTATION_IRSA_SERVICE_ACCOUNT,
   type OverallStatus,
 } from '@backstage-irsa/plugin-irsa-common';
-import type {
-  ClusterFacts,
-  ClusterFactsService,
-} from '@backstage-irsa/plugin-irsa-node';
+import type { FleetVerifier, Verifier } from '@backstage-irsa/plugin-irsa-node';
 import type { ReportStore } from './ReportStore';
 import {
   TooManyVerificationsError,
@@ -31,7 +28,12 @@ export interface FleetRunSummary {
   durationMs: number;
 }
 
-/** Re-verifies every annotated entity: facts once per cluster, bounded concurrency. */
+/**
+ * Re-verifies every annotated entity that is due, batched: what the
+ * components share (accounts, clusters, namespaces, CloudTrail) is read once
+ * into a snapshot, then each component is verified through it with bounded
+ * concurrency, so per component only its credential exchange is a call.
+ */
 export class FleetVerification {
   constructor(
     private readonly options: {
@@ -39,7 +41,8 @@ export class FleetVerification {
       auth: AuthService;
       store: ReportStore;
       verification: VerificationService;
-      facts: ClusterFactsService;
+      /** Gathers a run's snapshot and gives the verifier that reads it. */
+      fleet: Pick<FleetVerifier, 'prepare'>;
       logger: LoggerService;
       concurrency: number;
       intervalMs: number;
@@ -93,30 +96,29 @@ export class FleetVerification {
       byStatus: { pass: 0, warn: 0, fail: 0, unknown: 0 },
       durationMs: 0,
     };
-    const factsByCluster = new Map<string, Promise<ClusterFacts | undefined>>();
-    const factsFor = (cluster: string) => {
-      if (!factsByCluster.has(cluster)) {
-        factsByCluster.set(
-          cluster,
-          this.options.facts.get(cluster, { refresh: true }).catch(error => {
-            logger.warn(
-              `IRSA fleet run: facts of cluster ${cluster} unavailable: ${error.message}`,
-            );
-            return undefined; // each verification then reports the facts as unknown
-          }),
-        );
+    // The requests first: the snapshot reads what they share. An entity
+    // whose annotations are unusable is recorded in its turn.
+    const runs = due.map(entity => {
+      try {
+        return {
+          entity,
+          request: this.options.verification.requestFor(entity, 'schedule'),
+        };
+      } catch (error) {
+        return { entity, error };
       }
-      return factsByCluster.get(cluster)!;
-    };
+    });
+    const verifier = await this.options.fleet.prepare(
+      runs.flatMap(r => (r.request ? [r.request] : [])),
+      { signal },
+    );
 
-    const queue = [...due];
+    const queue = [...runs];
     const worker = async () => {
-      for (let entity = queue.shift(); entity; entity = queue.shift()) {
-        if (signal?.aborted) {
-          summary.notStarted += 1;
-          continue;
-        }
-        await this.verifyOne(entity, factsFor, summary, signal);
+      for (let run = queue.shift(); run; run = queue.shift()) {
+        if (signal?.aborted) summary.notStarted += 1;
+        else if (!run.request) this.recordError(run.entity, run.error, summary);
+        else await this.verifyOne(run.entity, verifier, summary, signal);
       }
     };
     await Promise.all(
@@ -139,20 +141,15 @@ export class FleetVerification {
 
   private async verifyOne(
     entity: Entity,
-    factsFor: (cluster: string) => Promise<ClusterFacts | undefined>,
+    verifier: Verifier,
     summary: FleetRunSummary,
     signal: AbortSignal | undefined,
   ) {
-    const ref = stringifyEntityRef(entity);
     try {
-      const { cluster } = this.options.verification.requestFor(
-        entity,
-        'schedule',
-      );
       const report = await this.options.verification.verify(
         entity,
         'schedule',
-        { facts: await factsFor(cluster), signal },
+        { verifier, signal },
       );
       summary.verified += 1;
       summary.byStatus[report.status] += 1;
@@ -166,10 +163,18 @@ export class FleetVerification {
         summary.cancelled += 1;
         return;
       }
-      summary.errors += 1;
-      this.options.logger.warn(
-        `IRSA fleet run: ${ref} could not be verified: ${(error as Error).message}`,
-      );
+      this.recordError(entity, error, summary);
     }
+  }
+
+  private recordError(
+    entity: Entity,
+    error: unknown,
+    summary: FleetRunSummary,
+  ) {
+    summary.errors += 1;
+    this.options.logger.warn(
+      `IRSA fleet run: ${stringifyEntityRef(entity)} could not be verified: ${(error as Error).message}`,
+    );
   }
 }

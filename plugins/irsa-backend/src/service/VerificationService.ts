@@ -28,6 +28,15 @@ export class TooManyVerificationsError extends Error {
   }
 }
 
+/** Options of {@link VerificationService.verify}. */
+export interface VerifyEntityOptions {
+  facts?: ClusterFacts;
+  signal?: AbortSignal;
+  fresh?: boolean;
+  /** Verify with this verifier instead (a fleet run's, reading its snapshot). */
+  verifier?: Verifier;
+}
+
 /** How long a claim holds an entity; a crashed replica's claim expires then. */
 const LEASE_MS = 5 * 60_000;
 /** What another replica's caller is told to wait while a run is going. */
@@ -91,7 +100,7 @@ export class VerificationService {
   verify(
     entity: Entity,
     trigger: VerificationTrigger,
-    options?: { facts?: ClusterFacts; signal?: AbortSignal; fresh?: boolean },
+    options?: VerifyEntityOptions,
   ): Promise<VerificationReport> {
     let request: ReturnType<VerificationService['requestFor']>;
     try {
@@ -113,11 +122,10 @@ export class VerificationService {
 
   private async claimAndRun(
     request: ReturnType<VerificationService['requestFor']>,
-    options:
-      | { facts?: ClusterFacts; signal?: AbortSignal; fresh?: boolean }
-      | undefined,
+    options: VerifyEntityOptions | undefined,
   ): Promise<VerificationReport> {
-    const { verifier, store, claims } = this.options;
+    const { store, claims } = this.options;
+    const verifier = options?.verifier ?? this.options.verifier;
     const ref = request.entityRef;
     const now = this.now();
     const claim = await claims.claim(ref, {

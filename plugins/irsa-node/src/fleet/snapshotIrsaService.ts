@@ -1,8 +1,9 @@
-import { GatewayError } from '../gateways/errors';
+import { GatewayError, isGatewayError } from '../gateways/errors';
 import type {
   AwsTarget,
   CloudTrailGateway,
   ClusterGateway,
+  EksGateway,
   IamGateway,
   RoleDetail,
   RoleInfo,
@@ -45,15 +46,36 @@ function roleInfo({
 /**
  * The service a fleet run's verifier reads through: what the snapshot holds
  * is answered from memory, exactly as the gateway would answer it (a missing
- * role is IAM's not-found); everything else (a part the snapshot could not
- * read, the token request and the credential exchange, which are per
- * component) goes to the real gateways, within their budgets.
+ * role is IAM's not-found); a cluster's Pod Identity associations and agent
+ * are read once, by the first component that asks; everything else (a part
+ * the snapshot could not read, the token request and the credential
+ * exchange, which are per component) goes to the real gateways, within
+ * their budgets.
  */
 export function snapshotIrsaService(
   service: IrsaService,
   snapshot: FleetSnapshot,
 ): IrsaService {
-  const { iam, kubernetes, cloudTrail } = service;
+  const { iam, eks, kubernetes, cloudTrail } = service;
+
+  // Cluster-wide reads: the first call reads, later ones share its answer
+  // (not-found is an answer; another failure is not kept).
+  const shared = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let call = shared.get(key) as Promise<T> | undefined;
+    if (!call) {
+      const pending = read();
+      pending.catch(error => {
+        if (!isGatewayError(error, 'not-found') && shared.get(key) === pending)
+          shared.delete(key);
+      });
+      shared.set(key, pending);
+      call = pending;
+    }
+    return call;
+  };
+  const at = (target: AwsTarget, ...parts: string[]) =>
+    [target.accountId, target.region, ...parts].join('/');
 
   // The role from the snapshot; undefined when its account was not read.
   const roleOf = (target: AwsTarget, roleName: string, operation: string) => {
@@ -127,6 +149,10 @@ export function snapshotIrsaService(
         ? read.serviceAccounts.get(name)
         : kubernetes.getServiceAccount(cluster, namespace, name);
     },
+    getDaemonSet: (cluster, namespace, name) =>
+      once(['daemon-set', cluster, namespace, name].join('/'), () =>
+        kubernetes.getDaemonSet(cluster, namespace, name),
+      ),
     async listPodsForServiceAccount(cluster, namespace, name, options) {
       const read = snapshot.namespace(cluster, namespace);
       return read
@@ -138,6 +164,25 @@ export function snapshotIrsaService(
             options,
           );
     },
+  });
+
+  const snapshotEks = overriding<EksGateway>(eks, {
+    async listPodIdentityAssociations(target, clusterName, filter = {}) {
+      const all = await once(at(target, 'associations', clusterName), () =>
+        eks.listPodIdentityAssociations(target, clusterName),
+      );
+      return all.filter(
+        a =>
+          (filter.namespace === undefined ||
+            a.namespace === filter.namespace) &&
+          (filter.serviceAccount === undefined ||
+            a.serviceAccount === filter.serviceAccount),
+      );
+    },
+    describeAddon: (target, clusterName, addonName) =>
+      once(at(target, 'addon', clusterName, addonName), () =>
+        eks.describeAddon(target, clusterName, addonName),
+      ),
   });
 
   const snapshotCloudTrail = overriding<CloudTrailGateway>(cloudTrail, {
@@ -166,7 +211,7 @@ export function snapshotIrsaService(
     facts: service.facts,
     iam: snapshotIam,
     sts: service.sts,
-    eks: service.eks,
+    eks: snapshotEks,
     eksAuth: service.eksAuth,
     network: service.network,
     cloudTrail: snapshotCloudTrail,
