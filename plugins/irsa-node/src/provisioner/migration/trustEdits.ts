@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import {
   POD_IDENTITY_SERVICE_PRINCIPAL,
   type PolicyDocument,
@@ -10,6 +9,17 @@ import { list } from '../../verifier/checks/helpers';
  * Edits of a role's trust policy that touch one statement and keep every
  * other statement, and the document's key order, as they were.
  */
+
+/** JSON with every object's keys sorted: equal for equal documents whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v).sort(([a], [b]) => a.localeCompare(b, 'en')),
+        )
+      : v,
+  );
+}
 
 /** True for a statement that lets EKS Pod Identity assume the role. */
 export function isPodIdentityStatement(statement: PolicyStatement): boolean {
@@ -44,8 +54,8 @@ export function withStatement(
   document: PolicyDocument,
   statement: PolicyStatement,
 ): PolicyDocument {
-  if (document.Statement.some(s => isDeepStrictEqual(s, statement)))
-    return document;
+  const wanted = canonical(statement);
+  if (document.Statement.some(s => canonical(s) === wanted)) return document;
   return {
     ...document,
     Statement: [
