@@ -66,4 +66,87 @@ describe('AwsCloudTrailGateway', () => {
       NextToken: undefined,
     });
   });
+
+  it('looks up every event of the window when no attribute is given, and names the resources of each', async () => {
+    cloudtrail.on(LookupEventsCommand).resolves({
+      Events: [
+        {
+          EventId: 'e1',
+          EventName: 'AssumeRoleWithWebIdentity',
+          EventSource: 'sts.amazonaws.com',
+          EventTime: new Date('2026-11-24T00:00:00Z'),
+          Username: 'system:serviceaccount:shop:checkout',
+          Resources: [
+            {
+              ResourceType: 'AWS::IAM::Role',
+              ResourceName: 'arn:aws:iam::111122223333:role/irsa/prod-shop',
+            },
+            { ResourceType: 'AWS::STS::AssumedRole' },
+            {
+              ResourceType: 'AWS::IAM::SAMLProvider',
+              ResourceName:
+                'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC',
+            },
+          ],
+          CloudTrailEvent: JSON.stringify({
+            errorCode: 'AccessDenied',
+            errorMessage:
+              'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+            sourceIPAddress: '203.0.113.10',
+          }),
+        },
+        {
+          EventId: 'e2',
+          EventName: 'ListRoles',
+          EventSource: 'iam.amazonaws.com',
+          EventTime: new Date('2026-11-24T00:01:00Z'),
+        },
+      ],
+    });
+    const window = {
+      startTime: new Date('2026-11-23T23:00:00Z'),
+      endTime: new Date('2026-11-24T01:00:00Z'),
+      maxEvents: 200,
+    };
+
+    await expect(g.lookupEvents(target, window)).resolves.toStrictEqual([
+      {
+        eventId: 'e1',
+        eventName: 'AssumeRoleWithWebIdentity',
+        eventSource: 'sts.amazonaws.com',
+        eventTime: '2026-11-24T00:00:00.000Z',
+        username: 'system:serviceaccount:shop:checkout',
+        errorCode: 'AccessDenied',
+        errorMessage: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+        sourceIp: '203.0.113.10',
+        resources: [
+          'arn:aws:iam::111122223333:role/irsa/prod-shop',
+          'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC',
+        ],
+      },
+      {
+        eventId: 'e2',
+        eventName: 'ListRoles',
+        eventSource: 'iam.amazonaws.com',
+        eventTime: '2026-11-24T00:01:00.000Z',
+        username: undefined,
+        errorCode: undefined,
+        errorMessage: undefined,
+        sourceIp: undefined,
+        resources: [],
+      },
+    ]);
+    expect(
+      cloudtrail
+        .commandCalls(LookupEventsCommand)
+        .map(call => call.args[0].input),
+    ).toStrictEqual([
+      {
+        StartTime: new Date('2026-11-23T23:00:00Z'),
+        EndTime: new Date('2026-11-24T01:00:00Z'),
+        MaxResults: 50,
+        NextToken: undefined,
+      },
+    ]);
+  });
 });
