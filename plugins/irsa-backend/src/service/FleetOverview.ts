@@ -4,17 +4,10 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
-import {
-  parseEntityRef,
-  stringifyEntityRef,
-  type Entity,
-} from '@backstage/catalog-model';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
-  ANNOTATION_IRSA_CLUSTER,
-  ANNOTATION_IRSA_SERVICE_ACCOUNT,
   EKS_ROLE_ARN_ANNOTATION,
   FLEET_STATUSES,
   irsaEntityReadPermission,
@@ -23,14 +16,21 @@ import {
   type FleetOrphan,
   type FleetResponse,
   type FleetStatus,
+  type IdentityMechanism,
   type OrphansResponse,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
-import type {
-  ClusterRegistry,
-  IamGateway,
+import {
+  OWNERSHIP,
+  ownershipFromTags,
+  type ClusterRegistry,
+  type EksGateway,
+  type IamGateway,
+  type IrsaCluster,
+  type PodIdentityAssociationInfo,
 } from '@backstage-irsa/plugin-irsa-node';
-import { entityKey, type ReportStore } from './ReportStore';
+import { FleetEntityIndex, type FleetIndexEntry } from './FleetEntityIndex';
+import type { LatestSummary, ReportStore } from './ReportStore';
 
 /** The filters and page of `GET /v1/entities`. */
 export interface FleetQuery {
@@ -40,30 +40,31 @@ export interface FleetQuery {
   status?: FleetStatus;
   /** A check id that must be among the failing checks. */
   check?: string;
+  mechanism?: IdentityMechanism;
   offset: number;
   limit: number;
 }
 
 /** How many entities one batched permission request names. */
 const AUTHORIZE_BATCH = 250;
-const ENTITY_FIELDS = [
-  'kind',
-  'metadata.namespace',
-  'metadata.name',
-  'metadata.title',
-  'metadata.annotations',
-  'spec.owner',
-];
-const MANAGED_BY_TAG = 'irsa.dev/managed-by';
-const MANAGED_BY = 'backstage-irsa';
-const ENTITY_REF_TAG = 'irsa.dev/entity-ref';
-const CLUSTER_TAG = 'irsa.dev/cluster';
+/** Associations described at the same time per cluster (EKS rate limits). */
+const DESCRIBE_CONCURRENCY = 5;
+/**
+ * What a caller must hold on an entity to see its row: the catalog's read
+ * (the row shows its name, title and owner) and the IAM report's.
+ */
+const READ_PERMISSIONS = [catalogEntityReadPermission, irsaEntityReadPermission];
+
+/** A candidate orphan: something tagged for an entity that may be gone. */
+type Tagged = { entityRef: string; orphan: FleetOrphan };
 
 /**
- * The platform team's view of the fleet: every entity with IRSA and its
- * newest report, and what IRSA set up that belongs to nobody.
+ * The platform team's view of the fleet: every annotated entity and its
+ * newest report, and what the project set up that belongs to nobody.
  */
 export class FleetOverview {
+  private readonly index: FleetEntityIndex;
+
   constructor(
     private readonly options: {
       catalog: CatalogService;
@@ -72,12 +73,26 @@ export class FleetOverview {
       store: ReportStore;
       clusters: ClusterRegistry;
       iam: Pick<IamGateway, 'listManagedRoles'>;
+      eks: Pick<
+        EksGateway,
+        'listPodIdentityAssociations' | 'describePodIdentityAssociation'
+      >;
       logger: LoggerService;
       staleAfterMs: number;
       /** `irsa.provisioning.rolePath`: where this project creates roles. */
       rolePath: string;
+      /** How long a catalog listing answers (FLEET_INDEX_MAX_AGE_MS). */
+      indexMaxAgeMs?: number;
     },
-  ) {}
+  ) {
+    this.index = new FleetEntityIndex({
+      catalog: options.catalog,
+      auth: options.auth,
+      clusters: options.clusters,
+      logger: options.logger,
+      maxAgeMs: options.indexMaxAgeMs,
+    });
+  }
 
   /**
    * The annotated entities the caller may read in the catalog and may read
@@ -87,195 +102,272 @@ export class FleetOverview {
     credentials: BackstageCredentials,
     query: FleetQuery,
   ): Promise<FleetResponse> {
-    const [entities, summaries] = await Promise.all([
-      this.readableEntities(credentials),
+    const [entries, summaries, decisions] = await Promise.all([
+      this.index.entries(),
       this.options.store.latestSummaries(),
+      this.options.permissions.authorizeConditional(
+        READ_PERMISSIONS.map(permission => ({ permission })),
+        { credentials },
+      ),
     ]);
-    const now = Date.now();
-    const rows = entities.map(entity => {
-      const ref = stringifyEntityRef(entity);
-      const summary = summaries.get(entityKey(ref));
-      const row: FleetEntity = {
-        entityRef: ref,
-        ...(entity.metadata.title ? { title: entity.metadata.title } : {}),
-        owner: ownerRef(entity),
-        cluster: this.clusterOf(entity),
-        ...serviceAccountOf(entity),
-        mechanism: 'irsa',
-        status: summary?.status ?? 'none',
-        failingChecks: summary?.failingChecks ?? [],
-        ...(summary ? { verifiedAt: summary.verifiedAt.toISOString() } : {}),
-        stale: summary
-          ? now - summary.verifiedAt.getTime() > this.options.staleAfterMs
-          : true,
-      };
-      return row;
-    });
-    // Counts answer "how many of each status would the other filters show".
-    const matching = rows.filter(
-      row =>
-        (!query.cluster || row.cluster === query.cluster) &&
-        (!query.owner ||
-          row.owner.toLocaleLowerCase('en-US') === query.owner) &&
-        (!query.check || row.failingChecks.includes(query.check)),
-    );
+    const readable = await this.readable(entries, decisions, credentials);
+
     const counts = Object.fromEntries(
       FLEET_STATUSES.map(s => [s, 0]),
     ) as FleetResponse['counts'];
-    for (const row of matching) counts[row.status] += 1;
-    const filtered = query.status
-      ? matching.filter(row => row.status === query.status)
-      : matching;
-    // Code-unit order: refs are ASCII, and 5,000 localeCompare calls are slow.
-    filtered.sort((a, b) => compareRefs(a.entityRef, b.entityRef));
+    const matching: Row[] = [];
+    for (const entry of readable) {
+      if (query.cluster && entry.cluster !== query.cluster) continue;
+      if (query.owner && entry.ownerKey !== query.owner) continue;
+      const summary = summaries.get(entry.key);
+      const mechanism = summary?.mechanism ?? entry.declaredMechanism;
+      if (query.mechanism && mechanism !== query.mechanism) continue;
+      if (query.check && !summary?.failingChecks.includes(query.check)) {
+        continue;
+      }
+      // Counts answer "how many of each status would the other filters show".
+      const status = summary?.status ?? 'none';
+      counts[status] += 1;
+      if (query.status && status !== query.status) continue;
+      matching.push({ entry, summary, mechanism, status });
+    }
+    const now = Date.now();
     return {
-      items: filtered.slice(query.offset, query.offset + query.limit),
-      totalItems: filtered.length,
+      items: matching
+        .slice(query.offset, query.offset + query.limit)
+        .map(row => this.fleetEntity(row, now)),
+      totalItems: matching.length,
       counts,
     };
   }
 
   /**
    * What belongs to nobody: entities and ServiceAccounts whose role is gone
-   * (from the newest failing reports), and managed roles whose entity is
-   * gone from the catalog (listed from IAM per configured cluster). EKS Pod
-   * Identity associations are not covered: the project does not manage them yet.
+   * (from the newest failing reports), and what this project tagged for an
+   * entity that is gone from the catalog: managed roles (per account) and
+   * EKS Pod Identity associations (per cluster).
    */
   async orphans(): Promise<OrphansResponse> {
     const items: FleetOrphan[] = [];
-    const errors: string[] = [];
     for (const { report } of await this.options.store.latestReportsWithStatus([
       'fail',
     ])) {
       items.push(...orphansInReport(report));
     }
 
-    // Whether an entity exists is asked with the backend's own credentials:
-    // the permission above already decided the caller may see orphans.
-    const ownCredentials = await this.options.auth.getOwnServiceCredentials();
-    const seenAccounts = new Set<string>();
-    for (const cluster of this.options.clusters.list()) {
-      const target = this.options.clusters.target(cluster.name);
-      // IAM is global to an account: clusters sharing one share its roles.
-      if (seenAccounts.has(target.accountId)) continue;
-      seenAccounts.add(target.accountId);
-      let roles;
-      try {
-        roles = await this.options.iam.listManagedRoles(
-          target,
-          this.options.rolePath,
-        );
-      } catch (error) {
-        this.options.logger.warn(
-          `IRSA orphans: could not list the roles of cluster ${cluster.name}: ${(error as Error).name}`,
-        );
-        errors.push(`Could not list the IAM roles of cluster ${cluster.name}`);
-        continue;
-      }
-      const tagged = roles.filter(
-        r => r.tags[MANAGED_BY_TAG] === MANAGED_BY && r.tags[ENTITY_REF_TAG],
-      );
-      const refs = tagged.map(r => r.tags[ENTITY_REF_TAG]);
-      const { items: found } = await this.options.catalog.getEntitiesByRefs(
-        { entityRefs: refs, fields: ['kind', 'metadata.name'] },
-        { credentials: ownCredentials },
-      );
-      tagged.forEach((role, i) => {
-        if (found[i]) return;
-        items.push({
-          kind: 'role',
-          roleArn: role.arn,
-          entityRef: refs[i],
-          cluster: role.tags[CLUSTER_TAG] || cluster.name,
-          reason: `Role ${role.name} is tagged for ${refs[i]}, which is not in the catalog`,
-        });
-      });
+    const clusters = this.options.clusters.list();
+    // IAM is global to an account: clusters sharing one share its roles.
+    const byAccount = new Map<string, IrsaCluster>();
+    for (const c of clusters) {
+      if (!byAccount.has(c.accountId)) byAccount.set(c.accountId, c);
     }
+    const sources = await Promise.all([
+      ...[...byAccount.values()].map(c => this.taggedRoles(c)),
+      ...clusters.map(c => this.taggedAssociations(c)),
+    ]);
+    const errors = sources.flatMap(s => ('error' in s ? [s.error] : []));
+    const tagged = sources.flatMap(s => ('tagged' in s ? s.tagged : []));
+    const gone = await this.refsNotInCatalog(tagged.map(t => t.entityRef));
+    items.push(...tagged.filter(t => gone.has(t.entityRef)).map(t => t.orphan));
     return { items, errors };
   }
 
-  private clusterOf(entity: Entity): string {
-    return (
-      entity.metadata.annotations?.[ANNOTATION_IRSA_CLUSTER]?.trim() ||
-      this.options.clusters.defaultCluster()?.name ||
-      ''
-    );
+  private fleetEntity(row: Row, now: number): FleetEntity {
+    const { entry, summary } = row;
+    return {
+      entityRef: entry.entityRef,
+      ...(entry.title ? { title: entry.title } : {}),
+      owner: entry.owner,
+      cluster: entry.cluster,
+      namespace: entry.namespace,
+      serviceAccount: entry.serviceAccount,
+      mechanism: row.mechanism,
+      status: row.status,
+      failingChecks: summary?.failingChecks ?? [],
+      ...(summary ? { verifiedAt: summary.verifiedAt.toISOString() } : {}),
+      stale: summary
+        ? now - summary.verifiedAt.getTime() > this.options.staleAfterMs
+        : true,
+    };
   }
 
-  private async readableEntities(
+  /**
+   * The entries the caller may read: every one when both permissions allow,
+   * none when either denies; a conditional decision (owners only, say) is
+   * applied per entity by the permission framework, in batches.
+   */
+  private async readable(
+    entries: readonly FleetIndexEntry[],
+    decisions: Array<{ result: AuthorizeResult }>,
     credentials: BackstageCredentials,
-  ): Promise<Entity[]> {
-    const { permissions, catalog } = this.options;
-    // Asked together: the catalog read is the slow part, and a denied
-    // caller's listing is simply dropped.
-    const [[decision], { items }] = await Promise.all([
-      permissions.authorizeConditional(
-        [{ permission: irsaEntityReadPermission }],
-        { credentials },
-      ),
-      // The catalog answers only the entities the caller may read.
-      catalog.getEntities(
-        {
-          filter: {
-            [`metadata.annotations.${ANNOTATION_IRSA_SERVICE_ACCOUNT}`]:
-              CATALOG_FILTER_EXISTS,
-          },
-          fields: ENTITY_FIELDS,
-        },
-        { credentials },
-      ),
-    ]);
-    if (decision.result === AuthorizeResult.DENY) return [];
-    if (decision.result === AuthorizeResult.ALLOW) return items;
-    // Conditional (for instance: owners only): the permission framework
-    // applies the conditions per entity, in batches.
-    const allowed: Entity[] = [];
-    for (let i = 0; i < items.length; i += AUTHORIZE_BATCH) {
-      const batch = items.slice(i, i + AUTHORIZE_BATCH);
-      const decisions = await permissions.authorize(
-        batch.map(entity => ({
-          permission: irsaEntityReadPermission,
-          resourceRef: stringifyEntityRef(entity),
-        })),
+  ): Promise<readonly FleetIndexEntry[]> {
+    if (decisions.some(d => d.result === AuthorizeResult.DENY)) return [];
+    const conditional = READ_PERMISSIONS.filter(
+      (_, i) => decisions[i].result === AuthorizeResult.CONDITIONAL,
+    );
+    if (!conditional.length) return entries;
+    const allowed: FleetIndexEntry[] = [];
+    for (let i = 0; i < entries.length; i += AUTHORIZE_BATCH) {
+      const batch = entries.slice(i, i + AUTHORIZE_BATCH);
+      const answers = await this.options.permissions.authorize(
+        batch.flatMap(entry =>
+          conditional.map(permission => ({
+            permission,
+            resourceRef: entry.entityRef,
+          })),
+        ),
         { credentials },
       );
-      batch.forEach((entity, j) => {
-        if (decisions[j].result === AuthorizeResult.ALLOW) allowed.push(entity);
+      batch.forEach((entry, j) => {
+        const own = answers.slice(
+          j * conditional.length,
+          (j + 1) * conditional.length,
+        );
+        if (own.every(a => a.result === AuthorizeResult.ALLOW)) {
+          allowed.push(entry);
+        }
       });
     }
     return allowed;
   }
-}
 
-function compareRefs(a: string, b: string): number {
-  if (a === b) return 0;
-  return a < b ? -1 : 1;
-}
+  /** Roles of the account tagged for an entity. */
+  private async taggedRoles(
+    cluster: IrsaCluster,
+  ): Promise<{ tagged: Tagged[] } | { error: string }> {
+    const target = this.options.clusters.target(cluster.name);
+    let roles;
+    try {
+      roles = await this.options.iam.listManagedRoles(
+        target,
+        this.options.rolePath,
+      );
+    } catch (error) {
+      this.options.logger.warn(
+        `IRSA orphans: could not list the roles of cluster ${cluster.name}: ${(error as Error).name}`,
+      );
+      return { error: `Could not list the IAM roles of cluster ${cluster.name}` };
+    }
+    const tagged: Tagged[] = [];
+    for (const role of roles) {
+      const { managed, entityRef } = ownershipFromTags(role.tags);
+      if (!managed || !entityRef) continue;
+      tagged.push({
+        entityRef,
+        orphan: {
+          kind: 'role',
+          roleArn: role.arn,
+          entityRef,
+          cluster: role.tags[OWNERSHIP.cluster] || cluster.name,
+          reason: `Role ${role.name} is tagged for ${entityRef}, which is not in the catalog`,
+        },
+      });
+    }
+    return { tagged };
+  }
 
-/** The owner as a full ref; an unparseable owner is kept as written. */
-function ownerRef(entity: Entity): string {
-  const owner = entity.spec?.owner;
-  if (typeof owner !== 'string' || !owner) return '';
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(owner, {
-        defaultKind: 'group',
-        defaultNamespace: entity.metadata.namespace ?? 'default',
-      }),
+  /**
+   * The cluster's Pod Identity associations tagged for an entity. The list
+   * carries no tags, so each association is described.
+   */
+  private async taggedAssociations(
+    cluster: IrsaCluster,
+  ): Promise<{ tagged: Tagged[] } | { error: string }> {
+    const { eks, clusters, logger } = this.options;
+    const target = clusters.target(cluster.name);
+    const failed = (what: string, error: unknown) => {
+      logger.warn(
+        `IRSA orphans: could not ${what} of cluster ${cluster.name}: ${(error as Error).name}`,
+      );
+      return {
+        error: `Could not ${what} of cluster ${cluster.name}`,
+      };
+    };
+    let summaries;
+    try {
+      summaries = await eks.listPodIdentityAssociations(
+        target,
+        cluster.eksClusterName,
+      );
+    } catch (error) {
+      return failed('list the Pod Identity associations', error);
+    }
+    // Those an EKS add-on owns are not this project's.
+    const candidates = summaries.filter(a => !a.ownerArn);
+    let described: PodIdentityAssociationInfo[];
+    try {
+      described = await mapConcurrently(candidates, DESCRIBE_CONCURRENCY, a =>
+        eks.describePodIdentityAssociation(
+          target,
+          cluster.eksClusterName,
+          a.associationId,
+        ),
+      );
+    } catch (error) {
+      return failed('describe the Pod Identity associations', error);
+    }
+    const tagged: Tagged[] = [];
+    for (const association of described) {
+      const { managed, entityRef } = ownershipFromTags(association.tags);
+      if (!managed || !entityRef) continue;
+      const { associationId, namespace, serviceAccount } = association;
+      tagged.push({
+        entityRef,
+        orphan: {
+          kind: 'association',
+          associationId,
+          cluster: cluster.name,
+          namespace,
+          serviceAccount,
+          roleArn: association.roleArn,
+          entityRef,
+          reason: `Pod Identity association ${associationId} (${namespace}/${serviceAccount}) is tagged for ${entityRef}, which is not in the catalog`,
+        },
+      });
+    }
+    return { tagged };
+  }
+
+  /**
+   * Which of these refs the catalog does not know, asked with the backend's
+   * own credentials: the route's irsa.fleet.read already decided that the
+   * caller may see orphans.
+   */
+  private async refsNotInCatalog(refs: string[]): Promise<Set<string>> {
+    const unique = [...new Set(refs)];
+    if (!unique.length) return new Set();
+    const { items } = await this.options.catalog.getEntitiesByRefs(
+      { entityRefs: unique, fields: ['kind', 'metadata.name'] },
+      { credentials: await this.options.auth.getOwnServiceCredentials() },
     );
-  } catch {
-    return owner;
+    return new Set(unique.filter((_, i) => !items[i]));
   }
 }
 
-function serviceAccountOf(entity: Entity) {
-  const value =
-    entity.metadata.annotations?.[ANNOTATION_IRSA_SERVICE_ACCOUNT]?.trim() ??
-    '';
-  const [namespace, serviceAccount] = value.includes('/')
-    ? value.split('/', 2)
-    : ['', value];
-  return { namespace, serviceAccount };
+/** `fn` over every item, at most `concurrency` at a time, answers in order. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+/** One entity of a list answer, before it is paged. */
+interface Row {
+  entry: FleetIndexEntry;
+  summary?: LatestSummary;
+  mechanism: IdentityMechanism;
+  status: FleetStatus;
 }
 
 const findCheck = (report: VerificationReport, id: string) =>

@@ -2,6 +2,7 @@ import type { DatabaseService } from '@backstage/backend-plugin-api';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import {
   summarizeReport,
+  type IdentityMechanism,
   type OverallStatus,
   type ReportSummary,
   type VerificationReport,
@@ -14,6 +15,8 @@ export interface LatestSummary {
   /** Ids of the checks that did not pass or skip, in report order. */
   failingChecks: string[];
   verifiedAt: Date;
+  /** The report's mechanism; absent on reports stored before Pod Identity. */
+  mechanism?: IdentityMechanism;
 }
 
 /** Where verification reports are kept. */
@@ -32,9 +35,11 @@ export interface ReportStore {
   purgeOlderThan(cutoff: Date): Promise<number>;
   /**
    * Every entity's newest summary, keyed by the lower-cased entity ref
-   * ({@link entityKey}): one query for the whole fleet.
+   * ({@link entityKey}). Reports this store adds show at once; reports
+   * another replica adds may take up to the store's summaries max age.
+   * The map is the store's own: read it, never change it.
    */
-  latestSummaries(): Promise<Map<string, LatestSummary>>;
+  latestSummaries(): Promise<ReadonlyMap<string, LatestSummary>>;
   /** The newest full report of every entity whose newest status is one of these. */
   latestReportsWithStatus(
     statuses: OverallStatus[],
@@ -42,6 +47,8 @@ export interface ReportStore {
 }
 
 const TABLE = 'irsa_reports';
+/** How long another replica's new reports may take to reach the fleet list. */
+export const SUMMARIES_MAX_AGE_MS = 5_000;
 const MIGRATIONS = resolvePackagePath(
   '@backstage-irsa/plugin-irsa-backend',
   'migrations',
@@ -62,20 +69,36 @@ export async function migrateReportStore(
 export const entityKey = (entityRef: string) =>
   entityRef.toLocaleLowerCase('en-US');
 
-/** The report store on the plugin's own database (SQLite or PostgreSQL). */
+/**
+ * The report store on the plugin's own database (SQLite or PostgreSQL).
+ * Every entity's newest summary is also kept in memory for the fleet list:
+ * updated by {@link DatabaseReportStore.add}, read again from the database
+ * once older than `summariesMaxAgeMs` (for other replicas' reports).
+ */
 export class DatabaseReportStore implements ReportStore {
+  #summaries?: { map: Map<string, LatestSummary>; loadedAt: number };
+  #loadingSummaries?: Promise<Map<string, LatestSummary>>;
+  /** Summaries added while a load runs, which its query may not have seen. */
+  #addedDuringLoad?: Map<string, LatestSummary>;
+
   constructor(
     private readonly knex: Knex,
     private readonly historyLimit: number,
+    private readonly cache: {
+      summariesMaxAgeMs?: number;
+      now?: () => number;
+    } = {},
   ) {}
 
   static async create(options: {
     database: DatabaseService;
     historyLimit: number;
+    summariesMaxAgeMs?: number;
   }) {
     return new DatabaseReportStore(
       await migrateReportStore(options.database),
       options.historyLimit,
+      { summariesMaxAgeMs: options.summariesMaxAgeMs },
     );
   }
 
@@ -96,6 +119,7 @@ export class DatabaseReportStore implements ReportStore {
         duration_ms: Math.round(report.durationMs),
         counts: JSON.stringify(summary.counts),
         failing_checks: JSON.stringify(summary.failingChecks),
+        mechanism: report.mechanism ?? null,
         report: JSON.stringify(report),
       });
       const keep = tx(TABLE)
@@ -109,6 +133,14 @@ export class DatabaseReportStore implements ReportStore {
         .whereNotIn('id', keep)
         .delete();
     });
+    const latest: LatestSummary = {
+      status: report.status,
+      failingChecks: summary.failingChecks ?? [],
+      verifiedAt: new Date(report.verifiedAt),
+      ...(report.mechanism ? { mechanism: report.mechanism } : {}),
+    };
+    this.#summaries?.map.set(ref, latest);
+    this.#addedDuringLoad?.set(ref, latest);
   }
 
   async latest(entityRef: string): Promise<VerificationReport | undefined> {
@@ -163,25 +195,59 @@ export class DatabaseReportStore implements ReportStore {
     return result;
   }
 
-  async latestSummaries(): Promise<Map<string, LatestSummary>> {
-    // Only an entity's newest row keeps its report, so that marks the latest.
-    const rows: Array<{
-      entity_ref: string;
-      status: OverallStatus;
-      failing_checks: string | null;
-      verified_at: string | number | Date;
-    }> = await this.knex(TABLE)
-      .select('entity_ref', 'status', 'failing_checks', 'verified_at')
-      .whereNotNull('report');
-    const result = new Map<string, LatestSummary>();
-    for (const row of rows) {
-      result.set(row.entity_ref, {
-        status: row.status,
-        failingChecks: row.failing_checks ? JSON.parse(row.failing_checks) : [],
-        verifiedAt: new Date(row.verified_at),
-      });
+  async latestSummaries(): Promise<ReadonlyMap<string, LatestSummary>> {
+    const cached = this.#summaries;
+    const maxAgeMs = this.cache.summariesMaxAgeMs ?? SUMMARIES_MAX_AGE_MS;
+    if (cached && this.now() - cached.loadedAt < maxAgeMs) return cached.map;
+    // One query for a burst of callers.
+    this.#loadingSummaries ??= this.loadSummaries().finally(() => {
+      this.#loadingSummaries = undefined;
+    });
+    return this.#loadingSummaries;
+  }
+
+  private async loadSummaries(): Promise<Map<string, LatestSummary>> {
+    const loadedAt = this.now();
+    const added = new Map<string, LatestSummary>();
+    this.#addedDuringLoad = added;
+    try {
+      // Only an entity's newest row keeps its report, so that marks the latest.
+      const rows: Array<{
+        entity_ref: string;
+        status: OverallStatus;
+        failing_checks: string | null;
+        verified_at: string | number | Date;
+        mechanism: IdentityMechanism | null;
+      }> = await this.knex(TABLE)
+        .select(
+          'entity_ref',
+          'status',
+          'failing_checks',
+          'verified_at',
+          'mechanism',
+        )
+        .whereNotNull('report');
+      const map = new Map<string, LatestSummary>();
+      for (const row of rows) {
+        map.set(row.entity_ref, {
+          status: row.status,
+          failingChecks: row.failing_checks
+            ? JSON.parse(row.failing_checks)
+            : [],
+          verifiedAt: new Date(row.verified_at),
+          ...(row.mechanism ? { mechanism: row.mechanism } : {}),
+        });
+      }
+      for (const [ref, summary] of added) map.set(ref, summary);
+      this.#summaries = { map, loadedAt };
+      return map;
+    } finally {
+      if (this.#addedDuringLoad === added) this.#addedDuringLoad = undefined;
     }
-    return result;
+  }
+
+  private now() {
+    return this.cache.now?.() ?? Date.now();
   }
 
   async latestReportsWithStatus(
@@ -201,6 +267,11 @@ export class DatabaseReportStore implements ReportStore {
   }
 
   async purgeOlderThan(cutoff: Date): Promise<number> {
-    return this.knex(TABLE).where('verified_at', '<', cutoff).delete();
+    const purged = await this.knex(TABLE)
+      .where('verified_at', '<', cutoff)
+      .delete();
+    // An entity whose every report is gone has no summary any more.
+    if (purged) this.#summaries = undefined;
+    return purged;
   }
 }

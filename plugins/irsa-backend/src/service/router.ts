@@ -18,6 +18,7 @@ import {
   CHECK_IDS,
   EKS_ROLE_ARN_ANNOTATION,
   FLEET_STATUSES,
+  IDENTITY_MECHANISMS,
   irsaEntityReadPermission,
   irsaFleetReadPermission,
   irsaEntityVerifyPermission,
@@ -26,6 +27,7 @@ import {
   isIrsaAvailable,
   type ClustersResponse,
   type FleetStatus,
+  type IdentityMechanism,
   type ReportHistoryResponse,
   type ServiceAccountCheckResponse,
   type StoredReportResponse,
@@ -390,6 +392,7 @@ const FLEET_PARAMS = [
   'owner',
   'status',
   'check',
+  'mechanism',
   'offset',
   'limit',
 ] as const;
@@ -455,11 +458,21 @@ function fleetQuery(raw: Request['query']): FleetQuery {
       `check: must be a check id such as ${CHECK_IDS.slice(0, 2).join(' or ')}`,
     );
   }
+  const mechanism = single('mechanism');
+  if (
+    mechanism !== undefined &&
+    !(IDENTITY_MECHANISMS as readonly string[]).includes(mechanism)
+  ) {
+    throw new InputError(
+      `mechanism: must be one of ${IDENTITY_MECHANISMS.join(', ')}`,
+    );
+  }
   return {
     cluster,
     owner: owner === undefined ? undefined : normaliseOwner(owner),
     status: status as FleetStatus | undefined,
     check,
+    mechanism: mechanism as IdentityMechanism | undefined,
     offset: integer('offset', 0, 0, 1_000_000),
     limit: integer('limit', 50, 1, 500),
   };
