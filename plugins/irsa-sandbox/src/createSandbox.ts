@@ -60,6 +60,11 @@ export type { SandboxPodIdentityAgent } from './podIdentityAgent';
 export interface SandboxOptions {
   /** Seed the demo clusters and workloads (default true). */
   seed?: boolean;
+  /** Seeds more after the demo's seed: for example `sandboxFleet(shape).seed`. */
+  seedWith?: (
+    state: SandboxState,
+    kubernetes: SandboxClusterGateway,
+  ) => Promise<void>;
   /** Latency added to every gateway call, for benchmarks. */
   latencyMs?: number;
   /** Fraction of calls answered with Throttling (deterministic), for fault tests. */
@@ -162,6 +167,7 @@ export async function createSandbox(
   const eks = new SandboxEksGateway(state);
   const kubernetes = new SandboxClusterGateway(state);
   if (options.seed ?? true) await seedSandbox(state, { iam, eks, kubernetes });
+  await options.seedWith?.(state, kubernetes);
   const faults = new SandboxFaults();
   faults.latencyMs = options.latencyMs ?? 0;
   faults.throttleRate = options.throttleRate ?? 0;

@@ -6,7 +6,7 @@ import {
   type PolicyDocument,
 } from '@backstage-irsa/plugin-irsa-common';
 import type { SandboxClusterGateway } from './SandboxClusterGateway';
-import { SANDBOX_ACCOUNT_ID } from './seed';
+import { SANDBOX_ACCOUNT_ID } from './demoRoles';
 import type { SandboxCluster, SandboxState } from './state';
 
 /** A fleet to seed into the sandbox, for fleet tests and benchmarks. */

@@ -9,6 +9,7 @@
  * @packageDocumentation
  */
 export * from './createSandbox';
+export * from './fleet';
 export {
   createSandboxIrsaServiceFromConfig,
   irsaSandboxServiceFactory,
