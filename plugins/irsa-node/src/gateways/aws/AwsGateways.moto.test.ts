@@ -560,6 +560,133 @@ describe('The AWS gateways against moto', () => {
     });
   });
 
+  describe('account authorization details', () => {
+    it('reads roles with tags, boundary, attached and inline policies, and the policies in use, decoding every document', async () => {
+      const local = await aws.iam.createPolicy(target, {
+        name: 'fleet-shop',
+        path: '/fleet/',
+        document: s3Policy('shop-v1'),
+        tags: {},
+      });
+      await aws.iam.createPolicyVersion(target, local.arn, s3Policy('shop-v2'));
+      const boundary = await aws.iam.createPolicy(target, {
+        name: 'fleet-boundary',
+        path: '/fleet/',
+        document: s3Policy('boundary'),
+        tags: {},
+      });
+      const awsPolicy = `arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess`;
+      await aws.iam.createRole(target, {
+        name: 'fleet-shop',
+        path: '/fleet/',
+        trustPolicy: trust('system:serviceaccount:shop:shop'),
+        permissionsBoundaryArn: boundary.arn,
+        tags: { 'irsa.dev/managed-by': 'backstage-irsa', team: 'shop' },
+      });
+      await aws.iam.attachRolePolicy(target, 'fleet-shop', local.arn);
+      await aws.iam.attachRolePolicy(target, 'fleet-shop', awsPolicy);
+      await aws.iam.createRole(target, {
+        name: 'fleet-plain',
+        path: '/fleet/',
+        trustPolicy: trust('system:serviceaccount:plain:plain'),
+        tags: {},
+      });
+      await sdk.iam.send(
+        new CreateRoleCommand({
+          RoleName: 'fleet-inline',
+          Path: '/fleet/',
+          AssumeRolePolicyDocument: JSON.stringify(
+            trust('system:serviceaccount:inline:inline'),
+          ),
+        }),
+      );
+      for (const name of ['legacy-s3', 'audit']) {
+        await sdk.iam.send(
+          new PutRolePolicyCommand({
+            RoleName: 'fleet-inline',
+            PolicyName: name,
+            PolicyDocument: JSON.stringify(s3Policy(name)),
+          }),
+        );
+      }
+
+      const details = await aws.iam.getAccountAuthorizationDetails(target);
+
+      // What GetRole says of each role, less the two fields this call lacks.
+      const asDetail = async (name: string) => {
+        const { maxSessionDuration, description, ...role } =
+          await aws.iam.getRole(target, name);
+        return role;
+      };
+      const byName = <T extends { name: string }>(list: T[]) =>
+        [...list].sort((a, b) => a.name.localeCompare(b.name));
+      const fleet = details.roles
+        .filter(role => role.path === '/fleet/')
+        .map(role => ({
+          ...role,
+          // IAM promises no order; moto keeps insertion order.
+          attachedPolicies: byName(role.attachedPolicies),
+          inlinePolicies: byName(role.inlinePolicies),
+        }));
+      expect(byName(fleet)).toStrictEqual([
+        {
+          ...(await asDetail('fleet-inline')),
+          attachedPolicies: [],
+          inlinePolicies: [
+            { name: 'audit', document: s3Policy('audit') },
+            { name: 'legacy-s3', document: s3Policy('legacy-s3') },
+          ],
+        },
+        {
+          ...(await asDetail('fleet-plain')),
+          attachedPolicies: [],
+          inlinePolicies: [],
+        },
+        {
+          ...(await asDetail('fleet-shop')),
+          attachedPolicies: [
+            { arn: awsPolicy, name: 'AmazonS3ReadOnlyAccess' },
+            { arn: local.arn, name: 'fleet-shop' },
+          ],
+          inlinePolicies: [],
+        },
+      ]);
+      expect(fleet.find(r => r.name === 'fleet-shop')).toMatchObject({
+        tags: { 'irsa.dev/managed-by': 'backstage-irsa', team: 'shop' },
+        permissionsBoundaryArn: boundary.arn,
+        trustPolicy: trust('system:serviceaccount:shop:shop'),
+      });
+
+      const policy = (arn: string) => details.policies.find(p => p.arn === arn);
+      // This call leaves policy tags out; the rest matches GetPolicy.
+      expect(policy(local.arn)).toStrictEqual({
+        ...(await aws.iam.getPolicy(target, local.arn)),
+        defaultVersionId: 'v2',
+        defaultDocument: s3Policy('shop-v2'),
+      });
+      expect(policy(boundary.arn)).toStrictEqual({
+        ...(await aws.iam.getPolicy(target, boundary.arn)),
+        defaultDocument: s3Policy('boundary'),
+      });
+      const s3ReadOnly = await aws.iam.getPolicy(target, awsPolicy);
+      expect(policy(awsPolicy)).toStrictEqual({
+        ...s3ReadOnly,
+        defaultDocument: await aws.iam.getPolicyVersion(
+          target,
+          awsPolicy,
+          s3ReadOnly.defaultVersionId,
+        ),
+      });
+      // moto lists every AWS managed policy; only those in use are kept.
+      expect(
+        policy('arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess'),
+      ).toBeUndefined();
+      expect(
+        details.policies.filter(p => p.awsManaged && p.attachmentCount === 0),
+      ).toEqual([]);
+    });
+  });
+
   describe('STS', () => {
     it('maps the assumed identity and hands back no credentials', async () => {
       const role = await aws.iam.createRole(target, {

@@ -196,7 +196,8 @@ function policyInfo(policy: Policy | undefined): ManagedPolicyInfo {
   const arn = policy?.Arn ?? '';
   return {
     arn,
-    name: policy?.PolicyName ?? '',
+    // The ARN ends in the name (moto leaves PolicyName out of GetAccountAuthorizationDetails).
+    name: policy?.PolicyName ?? arn.slice(arn.lastIndexOf('/') + 1),
     path: policy?.Path ?? '/',
     defaultVersionId: policy?.DefaultVersionId ?? 'v1',
     awsManaged: isAwsManaged(arn),
