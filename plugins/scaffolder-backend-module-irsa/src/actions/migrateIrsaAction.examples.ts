@@ -4,12 +4,13 @@ import { exampleStep } from './exampleStep';
 const step = (name: string, input: Record<string, unknown>) =>
   exampleStep({ id: 'migrate', action: 'aws:irsa:migrate', name }, input);
 
-const cart = {
+// Workloads of the demo sandbox: one on IRSA, one mid-way to Pod Identity, one on Pod Identity.
+const workload = (namespace: string, serviceAccount: string) => ({
   cluster: 'sandbox',
-  namespace: 'shop',
-  serviceAccount: 'cart',
-  entityRef: 'component:default/cart',
-};
+  namespace,
+  serviceAccount,
+  entityRef: `component:default/${serviceAccount}`,
+});
 
 /** Examples shown in the scaffolder's action docs; every one is run by a test. */
 export const migrateExamples: TemplateExample[] = [
@@ -17,7 +18,7 @@ export const migrateExamples: TemplateExample[] = [
     description:
       'Start moving a component from IRSA to EKS Pod Identity: both trust statements, the association, and the role annotation swapped for irsa.dev/migrating-to',
     example: step('Start the move to EKS Pod Identity', {
-      ...cart,
+      ...workload('payments', 'payments-api'),
       to: 'pod-identity',
       step: 'start',
     }),
@@ -26,7 +27,7 @@ export const migrateExamples: TemplateExample[] = [
     description:
       'See exactly what finishing would change (trust before and after, the annotation patch) without writing anything',
     example: step('Preview finishing the move to EKS Pod Identity', {
-      ...cart,
+      ...workload('catalog', 'catalog-api'),
       to: 'pod-identity',
       step: 'finish',
       dryRun: true,
@@ -36,16 +37,16 @@ export const migrateExamples: TemplateExample[] = [
     description:
       'Finish the move once every running pod uses EKS Pod Identity: the web identity statement and the migration annotation go',
     example: step('Finish the move to EKS Pod Identity', {
-      ...cart,
+      ...workload('catalog', 'catalog-api'),
       to: 'pod-identity',
       step: 'finish',
     }),
   },
   {
     description:
-      'Move back to IRSA: start puts the web identity statement and the role annotation back; finish deletes the association',
+      'Move back to IRSA: start puts the web identity statement and the role annotation back; finish later deletes the association',
     example: step('Start the move back to IRSA', {
-      ...cart,
+      ...workload('ledger', 'ledger-api'),
       to: 'irsa',
       step: 'start',
     }),
