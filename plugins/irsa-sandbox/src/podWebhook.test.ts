@@ -43,6 +43,14 @@ describe('sandbox pod identity webhook: IRSA and Pod Identity at pod creation', 
     sandbox = await createSandbox();
   });
 
+  const associate = () =>
+    sandbox.eks.createPodIdentityAssociation(target, {
+      clusterName: 'sandbox',
+      namespace: 'shop',
+      serviceAccount: 'cart',
+      roleArn: ledgerRoleArn,
+      tags: {},
+    });
   /** A ServiceAccount `shop/cart`, annotated with the role and/or associated. */
   async function serviceAccount(wiring: {
     annotated?: boolean;
@@ -57,14 +65,6 @@ describe('sandbox pod identity webhook: IRSA and Pod Identity at pod creation', 
     });
     if (wiring.associated) await associate();
   }
-  const associate = () =>
-    sandbox.eks.createPodIdentityAssociation(target, {
-      clusterName: 'sandbox',
-      namespace: 'shop',
-      serviceAccount: 'cart',
-      roleArn: ledgerRoleArn,
-      tags: {},
-    });
   const start = (spec: Partial<SandboxPodSpec> = {}) =>
     sandbox.controls.createPod('sandbox', 'shop', {
       name: 'cart-6c4b9-aaaaa',
