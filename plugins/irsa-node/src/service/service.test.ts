@@ -1,6 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import type { JsonValue } from '@backstage/types';
+import { AwsEksAuthGateway, AwsEksGateway } from '../gateways/aws';
 import { readClusterConfig, StaticClusterRegistry } from './clusters';
 import { createIrsaService, readSandboxSetting } from './irsaServiceRef';
 
@@ -66,6 +67,8 @@ describe('createIrsaService', () => {
       credentialsManager,
     });
     expect(service.mode).toBe('aws');
+    expect(service.eks).toBeInstanceOf(AwsEksGateway);
+    expect(service.eksAuth).toBeInstanceOf(AwsEksAuthGateway);
     expect(service.clusters.get('prod')).toEqual({
       name: 'prod',
       eksClusterName: 'prod',
