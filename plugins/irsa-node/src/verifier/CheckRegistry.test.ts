@@ -52,6 +52,11 @@ describe('CheckRegistry', () => {
       'pod-identity-only',
       'both',
     ]);
+    expect(ids(registry.checksFor('irsa', 'pod-identity'))).toEqual([
+      'irsa-only',
+      'pod-identity-only',
+      'both',
+    ]);
   });
 
   it.each<[string, IrsaCheck[], string]>([
@@ -78,7 +83,7 @@ describe('CheckRegistry', () => {
     [
       'an unknown source',
       [check('a', { reads: ['secrets' as 'role'] })],
-      "irsa check 'a': reads: 'secrets' is not one of binding, facts, provider, role, serviceAccount, pods, policies, exchange, cloudTrail",
+      "irsa check 'a': reads: 'secrets' is not one of binding, facts, provider, role, serviceAccount, associations, agent, pods, policies, exchange, podIdentityExchange, cloudTrail",
     ],
     [
       'no run function',
@@ -122,10 +127,14 @@ describe('needsBinding', () => {
     expect(needsBinding(check('x', { reads: ['facts', 'provider'] }))).toBe(
       false,
     );
+    expect(needsBinding(check('x', { reads: ['facts', 'agent'] }))).toBe(
+      false,
+    );
   });
 
   it('is true for a check reading the role, or declaring no reads at all', () => {
     expect(needsBinding(check('x', { reads: ['facts', 'role'] }))).toBe(true);
+    expect(needsBinding(check('x', { reads: ['associations'] }))).toBe(true);
     expect(needsBinding(check('x', { reads: [] }))).toBe(true);
     expect(needsBinding(check('x', { reads: undefined }))).toBe(true);
   });

@@ -16,10 +16,13 @@ export interface IrsaCheckRegistry {
    */
   add(checks: readonly IrsaCheck[]): void;
   /**
-   * The checks a verification of `mechanism` runs (its own and the `any`
-   * ones), each after what it depends on; otherwise in registration order.
+   * The checks a verification of these mechanisms runs (theirs and the
+   * `any` ones; a migration runs both mechanisms'), each after what it
+   * depends on; otherwise in registration order.
    */
-  checksFor(mechanism: Exclude<CheckMechanism, 'any'>): readonly IrsaCheck[];
+  checksFor(
+    ...mechanisms: Array<Exclude<CheckMechanism, 'any'>>
+  ): readonly IrsaCheck[];
   /** Every registered check, dependencies first. */
   list(): readonly IrsaCheck[];
 }
@@ -144,9 +147,11 @@ export class CheckRegistry implements IrsaCheckRegistry {
     this.ordered = order(all);
   }
 
-  checksFor(mechanism: Exclude<CheckMechanism, 'any'>): readonly IrsaCheck[] {
+  checksFor(
+    ...mechanisms: Array<Exclude<CheckMechanism, 'any'>>
+  ): readonly IrsaCheck[] {
     return this.ordered.filter(
-      c => c.mechanism === mechanism || c.mechanism === 'any',
+      c => c.mechanism === 'any' || mechanisms.includes(c.mechanism),
     );
   }
 

@@ -5,6 +5,7 @@ import {
   EKS_ROLE_ARN_ANNOTATION,
   STS_AUDIENCE,
   defaultRoleName,
+  effectiveMechanism,
   overallStatus,
   parseRoleArn,
   type AttachedPolicy,
@@ -18,6 +19,8 @@ import type {
   AssumedIdentity,
   AwsTarget,
   CloudTrailEventInfo,
+  OidcProviderInfo,
+  PodInfo,
   RoleInfo,
   StsGateway,
 } from '../gateways/types';
@@ -28,10 +31,22 @@ import type {
   VerifyOptions,
   VerifyRequest,
 } from '../service/types';
-import { evaluateBinding, type BindingResult } from './binding';
+import {
+  evaluateBinding,
+  type BindingInput,
+  type BindingResult,
+} from './binding';
 import { CheckRegistry, type IrsaCheckRegistry } from './CheckRegistry';
 import { builtInChecks } from './checks';
-import { podsNeedingRestart } from './checks/pod-injection';
+import { irsaInjection } from './checks/pod-injection';
+import { podIdentityInjection } from './checks/pod-identity-injection';
+import { migrationProgress } from './checks/podWiring';
+import {
+  podIdentityExchange,
+  readAgent,
+  readAssociation,
+  type PodIdentityScope,
+} from './podIdentitySources';
 import { runChecks } from './runChecks';
 import { DEFAULT_VERIFIER_OPTIONS, type VerifierOptions } from './options';
 import {
@@ -42,6 +57,8 @@ import {
   orUndefinedIfMissing,
   read,
   type Evidence,
+  type PodIdentityAgent,
+  type PodIdentityExchange,
   type RoleArnSource,
   type Source,
 } from './sources';
@@ -71,11 +88,14 @@ export interface DefaultVerifierOptions extends Partial<
 }
 
 /**
- * Runs the checks, binding first. Nothing that shows or uses the role or
- * ServiceAccount (policy documents, pods, a token, CloudTrail) is read
- * until the binding check proved they belong to the entity. Sources are read
- * with as few dependent round trips as possible, each with a deadline; an
- * unreadable source makes its checks `unknown`.
+ * Runs the checks of the workload's mechanism (decided live; both during a
+ * migration), binding first. Nothing that shows the role or ServiceAccount
+ * (policy documents, pods, CloudTrail) is read until the role and
+ * ServiceAccount are proven the entity's, and nothing acts as the workload
+ * (a token) until the whole binding, the Pod Identity association
+ * included, holds. Sources are read with as few dependent round trips as
+ * possible, each with a deadline; an unreadable source makes its checks
+ * `unknown`.
  */
 export class DefaultVerifier implements Verifier {
   private readonly service: IrsaService;
@@ -87,6 +107,7 @@ export class DefaultVerifier implements Verifier {
   private readonly cloudTrailMaxEntries: number;
   private readonly guardrails?: GuardrailOptions;
   private readonly checks: IrsaCheckRegistry;
+  private readonly podIdentityExchangeEnabled: boolean;
   // One CloudTrail lookup per role per cache period, shared by every viewer;
   // a Map keeps insertion order, so re-inserting on use makes it an LRU.
   private readonly cloudTrailCache = new Map<
@@ -110,6 +131,8 @@ export class DefaultVerifier implements Verifier {
       options.cloudTrail?.maxEntries ?? defaults.cloudTrail.maxEntries;
     this.guardrails = options.guardrails;
     this.checks = options.checks ?? new CheckRegistry(builtInChecks);
+    this.podIdentityExchangeEnabled =
+      options.podIdentityExchange ?? defaults.podIdentityExchange;
   }
 
   async verify(
@@ -131,8 +154,19 @@ export class DefaultVerifier implements Verifier {
     const timeout = this.checkTimeoutMs;
     const { signal } = options;
     const fallbackName = defaultRoleName(request.cluster, namespace, name);
+    const scope: PodIdentityScope = {
+      service: this.service,
+      target,
+      cluster: request.cluster,
+      eksClusterName: cluster.eksClusterName,
+      namespace,
+      serviceAccount: name,
+      timeoutMs: timeout,
+      signal,
+    };
 
-    // Round 1: the cluster's facts and provider, and the ServiceAccount.
+    // Round 1: the cluster's facts, the ServiceAccount, its Pod Identity
+    // association, and the role when the entity names it.
     const factsP: Promise<Source<ClusterFacts>> = options.facts
       ? Promise.resolve(known(options.facts))
       : read(
@@ -141,101 +175,120 @@ export class DefaultVerifier implements Verifier {
           () => this.service.facts.get(request.cluster),
           signal,
         );
-    const providerP = factsP.then(facts =>
-      chain(facts, f =>
-        read(
-          'iam:GetOpenIDConnectProvider',
-          timeout,
-          () =>
-            orUndefinedIfMissing(
-              iam.getOidcProvider(target, f.oidcProviderArn),
-            ),
-          signal,
-        ),
-      ),
-    );
-    const serviceAccount = await read(
+    const serviceAccountP = read(
       'ServiceAccount',
       timeout,
       () => kubernetes.getServiceAccount(request.cluster, namespace, name),
       signal,
     );
+    const association = readAssociation(scope);
+    // The role: the entity's ARN, else the association's, else the
+    // ServiceAccount's, else the default name.
+    const referenceP: Promise<RoleReference> =
+      request.roleArn !== undefined
+        ? Promise.resolve(roleReference(request.roleArn, 'entity', cluster))
+        : Promise.all([serviceAccountP, association.listed]).then(
+            async ([sa, listed]) => {
+              if (listed.ok && listed.value) {
+                const detail = await association.detail;
+                if (detail.ok && detail.value)
+                  return roleReference(
+                    detail.value.roleArn,
+                    'association',
+                    cluster,
+                  );
+              }
+              const annotated = sa.ok
+                ? sa.value?.annotations[EKS_ROLE_ARN_ANNOTATION]
+                : undefined;
+              return annotated
+                ? roleReference(annotated, 'service-account', cluster)
+                : { source: 'none', lookupName: fallbackName };
+            },
+          );
+    const roleP = referenceP.then(({ lookupName }) =>
+      lookupName
+        ? read(
+            'iam:GetRole',
+            timeout,
+            () => orUndefinedIfMissing(iam.getRole(target, lookupName)),
+            signal,
+          )
+        : known<RoleInfo | undefined>(undefined),
+    );
+    const [serviceAccount, listed, reference, role] = await Promise.all([
+      serviceAccountP,
+      association.listed,
+      referenceP,
+      roleP,
+    ]);
     const account = serviceAccount.ok ? serviceAccount.value : undefined;
-
-    // The role: the entity's ARN, else the ServiceAccount's, else the default name.
-    const annotated = account?.annotations[EKS_ROLE_ARN_ANNOTATION];
-    const given = request.roleArn ?? annotated;
-    let roleArnSource: RoleArnSource = 'none';
-    if (request.roleArn) roleArnSource = 'entity';
-    else if (annotated) roleArnSource = 'service-account';
-    let parsed: { arn: string; parts: RoleArnParts } | undefined;
-    let roleArnProblem: string | undefined;
-    if (given !== undefined) {
-      try {
-        parsed = { arn: given, parts: parseRoleArn(given, 'role ARN') };
-      } catch (error) {
-        roleArnProblem = (error as Error).message.replace(/^role ARN: /, '');
-      }
-    }
-    // Only a role in the cluster's own account is ever looked up by name.
-    let lookupName: string | undefined;
-    if (parsed) {
-      const inClusterAccount =
-        parsed.parts.accountId === cluster.accountId &&
-        parsed.parts.partition === cluster.partition;
-      lookupName = inClusterAccount ? parsed.parts.roleName : undefined;
-    } else if (!roleArnProblem) {
-      lookupName = fallbackName;
-    }
-
-    // Round 2: the role.
-    const role: Source<RoleInfo | undefined> = lookupName
-      ? await read(
-          'iam:GetRole',
-          timeout,
-          () => orUndefinedIfMissing(iam.getRole(target, lookupName)),
-          signal,
-        )
-      : known(undefined);
-    if (!parsed && !roleArnProblem && role.ok && role.value) {
+    const roleInfo = role.ok ? role.value : undefined;
+    let parsed = reference.arn;
+    let roleArnSource = reference.source;
+    if (!parsed && !reference.problem && roleInfo) {
       parsed = {
-        arn: role.value.arn,
-        parts: parseRoleArn(role.value.arn, 'role ARN'),
+        arn: roleInfo.arn,
+        parts: parseRoleArn(roleInfo.arn, 'role ARN'),
       };
       roleArnSource = 'default-name';
     }
-    const roleInfo = role.ok ? role.value : undefined;
-
-    // The binding, from what was read so far: no document, token or pod yet.
-    const unreadable = [serviceAccount, role].find(x => !x.ok);
-    let binding: Source<BindingResult>;
-    if (unreadable && !unreadable.ok) {
-      binding = unreadable.aborted ? cancelled() : notRead(unreadable.reason);
-    } else {
-      binding = known(
-        evaluateBinding({
-          entityRef: request.entityRef,
-          cluster,
-          namespace,
-          serviceAccountName: name,
-          roleArn: parsed,
-          roleArnSource,
-          roleArnProblem,
-          defaultRoleName: fallbackName,
-          role: roleInfo,
-          serviceAccount: account,
-        }),
-      );
-    }
-    const bound = binding.ok && (binding.value.proven || !this.requireBinding);
     const roleArn = parsed?.arn;
-    const audience =
-      account?.annotations[EKS_AUDIENCE_ANNOTATION] ?? STS_AUDIENCE;
 
-    // Round 3, only for a bound role: pods, policies, CloudTrail, the exchange.
+    // The mechanism new pods get, decided live; a migration runs both
+    // mechanisms' checks (the old one's still matter for pods on it).
+    const { mechanism, migratingFrom } = effectiveMechanism({
+      declared: request.mechanism,
+      serviceAccountAnnotations: account?.annotations,
+      hasAssociation: listed.ok && listed.value !== undefined,
+    });
+    const mechanisms = migratingFrom ? [mechanism, migratingFrom] : [mechanism];
+    const irsa = mechanisms.includes('irsa');
+    const podIdentity = mechanisms.includes('pod-identity');
+    const notThis = <T>(what: string) =>
+      Promise.resolve(notRead<T>(`not read: not ${what}`));
+    const providerP = irsa
+      ? factsP.then(facts =>
+          chain(facts, f =>
+            read(
+              'iam:GetOpenIDConnectProvider',
+              timeout,
+              () =>
+                orUndefinedIfMissing(
+                  iam.getOidcProvider(target, f.oidcProviderArn),
+                ),
+              signal,
+            ),
+          ),
+        )
+      : notThis<OidcProviderInfo | undefined>('an IRSA workload');
+    const agentP = podIdentity
+      ? readAgent(scope)
+      : notThis<PodIdentityAgent>('a Pod Identity workload');
+
+    // The binding of entity, ServiceAccount and role, from what was read so
+    // far (no document, token or pod yet). Once it holds, the role's
+    // documents and the pods are read while the association, when there is
+    // one, completes the binding.
+    const bindingInput: BindingInput = {
+      entityRef: request.entityRef,
+      cluster,
+      namespace,
+      serviceAccountName: name,
+      roleArn: parsed,
+      roleArnSource,
+      roleArnProblem: reference.problem,
+      defaultRoleName: fallbackName,
+      role: roleInfo,
+      serviceAccount: account,
+    };
+    const unreadable = [serviceAccount, role].find(x => !x.ok);
+    const holds = (result: BindingResult) =>
+      result.proven || !this.requireBinding;
+    const roleBound = !unreadable && holds(evaluateBinding(bindingInput));
     const skip = <T>(): Promise<Source<T>> =>
       Promise.resolve(signal?.aborted ? cancelled<T>() : notRead<T>(NOT_BOUND));
-    const podsP = bound
+    const podsP = roleBound
       ? read(
           'pods',
           timeout,
@@ -247,29 +300,10 @@ export class DefaultVerifier implements Verifier {
             ),
           signal,
         )
-      : skip<
-          Awaited<ReturnType<typeof kubernetes.listPodsForServiceAccount>>
-        >();
-    // One call for the owners of the pods that need a restart, if any.
-    const podOwnersP = podsP.then(pods => {
-      const stale = pods.ok ? podsNeedingRestart(pods.value, roleArn) : [];
-      if (!stale.length) return undefined;
-      return read(
-        'pod owners',
-        timeout,
-        () =>
-          kubernetes.resolvePodOwners(
-            request.cluster,
-            namespace,
-            stale.map(p => p.name),
-          ),
-        signal,
-      );
-    });
+      : skip<PodInfo[]>();
     let policiesP = skip<AttachedPolicy[]>();
     let cloudTrailP = skip<CloudTrailEventInfo[]>();
-    let exchangeP = skip<AssumedIdentity | GatewayError>();
-    if (bound && roleInfo) {
+    if (roleBound && roleInfo) {
       policiesP = read(
         'role policies',
         timeout,
@@ -282,28 +316,120 @@ export class DefaultVerifier implements Verifier {
         () => this.lookupCloudTrail(target, roleInfo.arn),
         signal,
       );
-      exchangeP = account
-        ? this.tokenExchange(target, roleInfo.arn, request, audience, options)
-        : Promise.resolve(
-            notRead(`ServiceAccount ${namespace}/${name} does not exist`),
-          );
-    } else if (bound) {
-      // No role: nothing attached, nothing logged, nothing to exchange for.
+    } else if (roleBound) {
+      // No role: nothing attached, nothing logged.
       policiesP = Promise.resolve(known([]));
       cloudTrailP = Promise.resolve(known([]));
-      exchangeP = Promise.resolve(notRead('the role does not exist'));
     }
 
-    const [facts, provider, pods, podOwners, policies, exchange, cloudTrail] =
-      await Promise.all([
-        factsP,
-        providerP,
-        podsP,
-        podOwnersP,
-        policiesP,
-        exchangeP,
-        cloudTrailP,
-      ]);
+    // An association that cannot be read leaves the binding to the role and
+    // ServiceAccount; the checks that read it say why.
+    const associations = await association.detail;
+    let binding: Source<BindingResult>;
+    if (unreadable && !unreadable.ok) {
+      binding = unreadable.aborted ? cancelled() : notRead(unreadable.reason);
+    } else {
+      binding = known(
+        evaluateBinding({
+          ...bindingInput,
+          association: associations.ok ? associations.value : undefined,
+        }),
+      );
+    }
+    const bound = binding.ok && holds(binding.value);
+    const audience =
+      account?.annotations[EKS_AUDIENCE_ANNOTATION] ?? STS_AUDIENCE;
+
+    // What acts as the workload (a token) waits for the whole binding.
+    let exchangeP = skip<AssumedIdentity | GatewayError>();
+    let podIdentityExchangeP = skip<PodIdentityExchange>();
+    if (bound && roleInfo) {
+      if (!irsa) exchangeP = notThis('an IRSA workload');
+      else if (account)
+        exchangeP = this.tokenExchange(
+          target,
+          roleInfo.arn,
+          request,
+          audience,
+          options,
+        );
+      else
+        exchangeP = Promise.resolve(
+          notRead(`ServiceAccount ${namespace}/${name} does not exist`),
+        );
+      if (!podIdentity)
+        podIdentityExchangeP = notThis('a Pod Identity workload');
+      else if (!this.podIdentityExchangeEnabled)
+        podIdentityExchangeP = Promise.resolve(known({ kind: 'disabled' }));
+      else
+        podIdentityExchangeP = podsP.then(pods =>
+          chain(pods, list =>
+            podIdentityExchange(
+              scope,
+              list,
+              token =>
+                this.withPropagation(roleInfo.arn, options, () =>
+                  this.service.eksAuth.assumeRoleForPodIdentity(
+                    target,
+                    cluster.eksClusterName,
+                    token,
+                  ),
+                ),
+              timeout + (options.waitForPropagationMs ?? 0),
+            ),
+          ),
+        );
+    } else if (bound) {
+      exchangeP = Promise.resolve(notRead('the role does not exist'));
+      podIdentityExchangeP = Promise.resolve(
+        notRead('the role does not exist'),
+      );
+    }
+
+    // One call for the owners of the pods a restart fixes, if any.
+    const podOwnersP = podsP.then(pods => {
+      if (!pods.ok) return undefined;
+      const detail = associations.ok ? associations.value : undefined;
+      const names = new Set<string>();
+      if (irsa) {
+        const found = irsaInjection(pods.value, roleArn, migratingFrom);
+        [...found.stale, ...found.onOld].forEach(p => names.add(p.name));
+      }
+      if (podIdentity) {
+        const found = podIdentityInjection(pods.value, detail, migratingFrom);
+        [...found.stale, ...found.onOld].forEach(p => names.add(p.name));
+      }
+      if (!names.size) return undefined;
+      return read(
+        'pod owners',
+        timeout,
+        () =>
+          kubernetes.resolvePodOwners(request.cluster, namespace, [...names]),
+        signal,
+      );
+    });
+
+    const [
+      facts,
+      provider,
+      agent,
+      pods,
+      podOwners,
+      policies,
+      exchange,
+      podIdentityExchangeOutcome,
+      cloudTrail,
+    ] = await Promise.all([
+      factsP,
+      providerP,
+      agentP,
+      podsP,
+      podOwnersP,
+      policiesP,
+      exchangeP,
+      podIdentityExchangeP,
+      cloudTrailP,
+    ]);
     const evidence: Evidence = {
       guardrails: this.guardrails,
       namespace,
@@ -311,30 +437,42 @@ export class DefaultVerifier implements Verifier {
       defaultRoleName: fallbackName,
       roleArnSource,
       roleArn,
-      roleArnProblem,
+      roleArnProblem: reference.problem,
       audience,
+      eksClusterName: cluster.eksClusterName,
+      mechanism,
+      ...(migratingFrom ? { migratingFrom } : {}),
       binding,
       requireBinding: this.requireBinding,
       facts,
       provider,
       role,
       serviceAccount,
+      associations,
+      agent,
       pods,
       ...(podOwners ? { podOwners } : {}),
       policies,
       exchange,
+      podIdentityExchange: podIdentityExchangeOutcome,
       cloudTrail,
       cloudTrailLookbackMinutes: this.lookbackMinutes,
     };
     const aborted = signal?.aborted === true;
-    const checks = await runChecks(this.checks.checksFor('irsa'), evidence, {
-      onCheck: options.onCheck,
-      timeoutMs: this.checkTimeoutMs,
-      logger: this.logger,
-    });
+    const checks = await runChecks(
+      this.checks.checksFor(...mechanisms),
+      evidence,
+      {
+        onCheck: options.onCheck,
+        timeoutMs: this.checkTimeoutMs,
+        logger: this.logger,
+      },
+    );
     // An ARN the entity itself names may be shown; one read from a foreign
-    // ServiceAccount only once the binding holds.
+    // ServiceAccount or association only once the binding holds.
     const showRole = bound || roleArnSource === 'entity';
+    const shownAssociation =
+      bound && associations.ok ? associations.value : undefined;
     const report: VerificationReport = {
       ...(request.entityRef ? { entityRef: request.entityRef } : {}),
       environment: this.service.mode,
@@ -348,6 +486,19 @@ export class DefaultVerifier implements Verifier {
       region: cluster.region,
       ...(bound && roleInfo?.roleLastUsed
         ? { roleLastUsed: roleInfo.roleLastUsed }
+        : {}),
+      mechanism,
+      ...(migratingFrom && bound && pods.ok
+        ? {
+            migration: {
+              from: migratingFrom,
+              to: mechanism,
+              ...migrationProgress(pods.value, migratingFrom),
+            },
+          }
+        : {}),
+      ...(shownAssociation
+        ? { podIdentityAssociationId: shownAssociation.associationId }
         : {}),
       policies: bound && policies.ok ? policies.value : [],
       allowlist: [],
@@ -363,41 +514,9 @@ export class DefaultVerifier implements Verifier {
       report.allowlist =
         allowlist as unknown as VerificationReport['allowlist'];
     this.logger.debug(
-      `verified ${namespace}/${name} on ${request.cluster}: ${report.status}${aborted ? ' (cancelled)' : ''} in ${report.durationMs} ms`,
+      `verified ${namespace}/${name} on ${request.cluster} (${mechanism}): ${report.status}${aborted ? ' (cancelled)' : ''} in ${report.durationMs} ms`,
     );
     return report;
-  }
-
-  /** TokenRequest for the ServiceAccount, then the exchange, each with a deadline. */
-  private async tokenExchange(
-    target: AwsTarget,
-    roleArn: string,
-    request: VerifyRequest,
-    audience: string,
-    options: VerifyOptions,
-  ): Promise<Source<AssumedIdentity | GatewayError>> {
-    const { signal } = options;
-    const waitMs = options.waitForPropagationMs ?? 0;
-    const token = await read(
-      'TokenRequest',
-      this.checkTimeoutMs,
-      () =>
-        this.service.kubernetes.requestServiceAccountToken(
-          request.cluster,
-          request.namespace,
-          request.serviceAccount,
-          { audience, expirationSeconds: TOKEN_SECONDS },
-        ),
-      signal,
-    );
-    return chain(token, t =>
-      read(
-        'sts:AssumeRoleWithWebIdentity',
-        this.checkTimeoutMs + waitMs,
-        () => this.exchange(target, roleArn, t.token, request, waitMs, signal),
-        signal,
-      ),
-    );
   }
 
   /** Managed (with default version documents) and inline policies of the role. */
@@ -479,32 +598,62 @@ export class DefaultVerifier implements Verifier {
     return [...this.cloudTrailCache.keys()];
   }
 
-  /**
-   * TokenRequest's token → AssumeRoleWithWebIdentity. The token and the
-   * credentials stay in this call. Refusals are results (the check fails);
-   * while IAM propagates a new role, refusals are retried until the deadline.
-   */
-  private async exchange(
+  /** TokenRequest for the ServiceAccount, then AssumeRoleWithWebIdentity, each with a deadline. */
+  private async tokenExchange(
     target: AwsTarget,
     roleArn: string,
-    token: string,
     request: VerifyRequest,
-    waitMs: number,
-    signal?: AbortSignal,
-  ): Promise<AssumedIdentity | GatewayError> {
+    audience: string,
+    options: VerifyOptions,
+  ): Promise<Source<AssumedIdentity | GatewayError>> {
+    const { signal } = options;
+    const token = await read(
+      'TokenRequest',
+      this.checkTimeoutMs,
+      () =>
+        this.service.kubernetes.requestServiceAccountToken(
+          request.cluster,
+          request.namespace,
+          request.serviceAccount,
+          { audience, expirationSeconds: TOKEN_SECONDS },
+        ),
+      signal,
+    );
     const sts: StsGateway = this.service.sts;
-    const deadline = Date.now() + waitMs;
+    return chain(token, t =>
+      read(
+        'sts:AssumeRoleWithWebIdentity',
+        this.checkTimeoutMs + (options.waitForPropagationMs ?? 0),
+        () =>
+          this.withPropagation(roleArn, options, () =>
+            sts.assumeRoleWithWebIdentity(target, {
+              roleArn,
+              webIdentityToken: t.token,
+              sessionName:
+                `backstage-irsa-verify-${request.serviceAccount}`.slice(0, 64),
+            }),
+          ),
+        signal,
+      ),
+    );
+  }
+
+  /**
+   * Runs an exchange (whose token and credentials stay in that call).
+   * Refusals are results (the check fails); while IAM propagates a new
+   * role, refusals are retried until `waitForPropagationMs` has passed.
+   */
+  private async withPropagation<T>(
+    roleArn: string,
+    options: VerifyOptions,
+    exchange: () => Promise<T>,
+  ): Promise<T | GatewayError> {
+    const { signal } = options;
+    const deadline = Date.now() + (options.waitForPropagationMs ?? 0);
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw new Error('cancelled');
       try {
-        return await sts.assumeRoleWithWebIdentity(target, {
-          roleArn,
-          webIdentityToken: token,
-          sessionName: `backstage-irsa-verify-${request.serviceAccount}`.slice(
-            0,
-            64,
-          ),
-        });
+        return await exchange();
       } catch (error) {
         const refused =
           isGatewayError(error, 'access-denied') ||
@@ -521,6 +670,40 @@ export class DefaultVerifier implements Verifier {
       }
     }
   }
+}
+
+/** The role a verification looks at, and where its ARN came from. */
+interface RoleReference {
+  arn?: { arn: string; parts: RoleArnParts };
+  source: RoleArnSource;
+  /** Why the given ARN is not a role ARN (it is then not looked up). */
+  problem?: string;
+  /** The name GetRole looks up: only a role in the cluster's own account. */
+  lookupName?: string;
+}
+
+function roleReference(
+  given: string,
+  source: RoleArnSource,
+  cluster: { accountId: string; partition: string },
+): RoleReference {
+  let parts: RoleArnParts;
+  try {
+    parts = parseRoleArn(given, 'role ARN');
+  } catch (error) {
+    return {
+      source,
+      problem: (error as Error).message.replace(/^role ARN: /, ''),
+    };
+  }
+  const inClusterAccount =
+    parts.accountId === cluster.accountId &&
+    parts.partition === cluster.partition;
+  return {
+    arn: { arn: given, parts },
+    source,
+    ...(inClusterAccount ? { lookupName: parts.roleName } : {}),
+  };
 }
 
 function purposeOf(

@@ -1,11 +1,16 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   EKS_ROLE_ARN_ANNOTATION,
+  POD_IDENTITY_SESSION_TAGS,
   type EvidenceValue,
   type PolicyStatement,
   type RoleArnParts,
 } from '@backstage-irsa/plugin-irsa-common';
-import type { RoleInfo, ServiceAccountInfo } from '../gateways/types';
+import type {
+  PodIdentityAssociationInfo,
+  RoleInfo,
+  ServiceAccountInfo,
+} from '../gateways/types';
 import type { IrsaCluster } from '../service/types';
 import { shellQuote } from './shell';
 
@@ -41,7 +46,8 @@ export interface BindingInput {
   /** The role reference, parsed; undefined when there is none. */
   roleArn?: { arn: string; parts: RoleArnParts };
   /** Where the ARN came from: only the entity's own may be repeated unproven. */
-  roleArnSource: 'entity' | 'service-account' | 'default-name' | 'none';
+  roleArnSource:
+    'entity' | 'service-account' | 'association' | 'default-name' | 'none';
   /** Why the given role ARN is not one (it is then not looked up). */
   roleArnProblem?: string;
   /** The role name looked up when no ARN was given. */
@@ -50,6 +56,8 @@ export interface BindingInput {
   role?: RoleInfo;
   /** undefined: no such ServiceAccount. */
   serviceAccount?: ServiceAccountInfo;
+  /** The ServiceAccount's EKS Pod Identity association; undefined: none. */
+  association?: PodIdentityAssociationInfo;
 }
 
 /** The canonical, case-insensitive form of an entity ref; undefined when it is not one. */
@@ -64,16 +72,31 @@ export function normalizeEntityRef(ref: string | undefined) {
 
 const list = (v: unknown): unknown[] => (v === undefined ? [] : [v].flat());
 
-/** True when an Allow for the web identity exactly names this ServiceAccount as `:sub`. */
-function trustNamesServiceAccount(role: RoleInfo, subject: string): boolean {
-  return role.trustPolicy.Statement.some(
-    (s: PolicyStatement) =>
-      s.Effect === 'Allow' &&
-      Object.entries(s.Condition?.StringEquals ?? {}).some(
-        ([key, values]) =>
-          key.endsWith(':sub') && list(values).includes(subject),
-      ),
-  );
+/**
+ * True when an Allow names exactly this ServiceAccount: as the web
+ * identity's `:sub`, or as the namespace and ServiceAccount session tags EKS
+ * Pod Identity sets.
+ */
+function trustNamesServiceAccount(
+  role: RoleInfo,
+  namespace: string,
+  name: string,
+): boolean {
+  const subject = `system:serviceaccount:${namespace}:${name}`;
+  const tag = (key: string) => `aws:RequestTag/${key}`;
+  return role.trustPolicy.Statement.some((s: PolicyStatement) => {
+    if (s.Effect !== 'Allow') return false;
+    const equals = Object.entries(s.Condition?.StringEquals ?? {});
+    const names = (suffix: string, value: string) =>
+      equals.some(
+        ([key, values]) => key.endsWith(suffix) && list(values).includes(value),
+      );
+    return (
+      names(':sub', subject) ||
+      (names(tag(POD_IDENTITY_SESSION_TAGS.namespace), namespace) &&
+        names(tag(POD_IDENTITY_SESSION_TAGS.serviceAccount), name))
+    );
+  });
 }
 
 /** The text of the first case that holds, else `otherwise`. */
@@ -99,8 +122,14 @@ const TEMPLATE_HINT = 'run the IRSA template (aws:irsa:create) for this entity';
  *    is the role; and (when the role exists) it is tied to the role by its
  *    ownership annotation, the role's `irsa.dev/service-account` tag, or a
  *    trust policy naming exactly this ServiceAccount;
- * 6. something proves ownership: the role (rule 4) or, when the role does
- *    not exist, the ServiceAccount's ownership annotation.
+ * 6. when the ServiceAccount has an EKS Pod Identity association: its
+ *    `irsa.dev/entity-ref` tag, when set, is this entity, and it gives pods
+ *    the role (an association tagged for this entity also ties the
+ *    ServiceAccount to the role in rule 5, as does a trust pinning the
+ *    namespace and ServiceAccount session tags);
+ * 7. something proves ownership: the role (rule 4) or, when the role does
+ *    not exist, the ServiceAccount's ownership annotation or the
+ *    association's ownership tag.
  */
 export function evaluateBinding(input: BindingInput): BindingResult {
   const rules: BindingRule[] = [];
@@ -114,7 +143,6 @@ export function evaluateBinding(input: BindingInput): BindingResult {
   };
   const entity = normalizeEntityRef(input.entityRef);
   const saRef = `${input.namespace}/${input.serviceAccountName}`;
-  const subject = `system:serviceaccount:${input.namespace}:${input.serviceAccountName}`;
 
   if (
     !add(
@@ -162,6 +190,7 @@ export function evaluateBinding(input: BindingInput): BindingResult {
   const origin: Record<BindingInput['roleArnSource'], string> = {
     entity: 'irsa.dev/role-arn',
     'service-account': `the ServiceAccount's ${EKS_ROLE_ARN_ANNOTATION}`,
+    association: "the ServiceAccount's Pod Identity association",
     'default-name': 'the default role name',
     none: 'nowhere',
   };
@@ -183,6 +212,10 @@ export function evaluateBinding(input: BindingInput): BindingResult {
   const account = input.serviceAccount;
   const accountOwner = normalizeEntityRef(
     account?.annotations[IRSA_ENTITY_REF_KEY],
+  );
+  const association = input.association;
+  const associationOwner = normalizeEntityRef(
+    association?.tags[IRSA_ENTITY_REF_KEY],
   );
   let remediation: string | undefined;
   const fail = (text: string) => {
@@ -304,7 +337,18 @@ export function evaluateBinding(input: BindingInput): BindingResult {
             role.tags[IRSA_SERVICE_ACCOUNT_TAG] === saRef,
             `the role's ${IRSA_SERVICE_ACCOUNT_TAG} tag`,
           ],
-          [trustNamesServiceAccount(role, subject), "the role's trust policy"],
+          [
+            associationOwner === entity && association?.roleArn === arn,
+            'its Pod Identity association',
+          ],
+          [
+            trustNamesServiceAccount(
+              role,
+              input.namespace,
+              input.serviceAccountName,
+            ),
+            "the role's trust policy",
+          ],
         ],
         undefined,
       );
@@ -322,14 +366,59 @@ export function evaluateBinding(input: BindingInput): BindingResult {
     }
   }
 
+  if (association) {
+    const id = association.associationId;
+    const rawOwner = association.tags[IRSA_ENTITY_REF_KEY];
+    if (
+      !add(
+        'association-owner',
+        rawOwner === undefined || associationOwner === entity,
+        firstOf(
+          [
+            [
+              rawOwner === undefined,
+              `Pod Identity association ${id} has no ${IRSA_ENTITY_REF_KEY} tag`,
+            ],
+            [
+              associationOwner === entity,
+              `Pod Identity association ${id} is tagged ${IRSA_ENTITY_REF_KEY}=${entity}`,
+            ],
+          ],
+          `the Pod Identity association of ${saRef} belongs to another entity`,
+        ),
+      )
+    ) {
+      fail(
+        `Point irsa.dev/service-account at this entity's own ServiceAccount, or ${TEMPLATE_HINT} with adoption`,
+      );
+    }
+    if (
+      !add(
+        'association-role',
+        association.roleArn === arn,
+        association.roleArn === arn
+          ? `Pod Identity association ${id} gives pods the role`
+          : `the Pod Identity association of ${saRef} gives pods another role`,
+      )
+    ) {
+      fail(
+        `Make irsa.dev/role-arn name the role of the ServiceAccount's Pod Identity association, or ${TEMPLATE_HINT}`,
+      );
+    }
+  }
+
   if (!role) {
+    const owned = accountOwner === entity || associationOwner === entity;
+    let owner = `ServiceAccount ${saRef} ${account ? `is not annotated ${IRSA_ENTITY_REF_KEY}=${entity}` : 'does not exist'}`;
+    if (association && associationOwner !== entity)
+      owner += ` and its Pod Identity association is not tagged ${IRSA_ENTITY_REF_KEY}=${entity}`;
     if (
       !add(
         'ownership',
-        accountOwner === entity,
-        accountOwner === entity
-          ? `the role ${parts.roleName} does not exist; ServiceAccount ${saRef} belongs to this entity`
-          : `nothing here is proven to belong to this entity: the role ${parts.roleName} does not exist and ServiceAccount ${saRef} ${account ? `is not annotated ${IRSA_ENTITY_REF_KEY}=${entity}` : 'does not exist'}`,
+        owned,
+        owned
+          ? `the role ${parts.roleName} does not exist; ${accountOwner === entity ? `ServiceAccount ${saRef}` : `the Pod Identity association of ${saRef}`} belongs to this entity`
+          : `nothing here is proven to belong to this entity: the role ${parts.roleName} does not exist and ${owner}`,
       )
     ) {
       fail(`To create the role and ServiceAccount, ${TEMPLATE_HINT}`);

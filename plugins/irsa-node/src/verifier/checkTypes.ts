@@ -16,9 +16,12 @@ export const EVIDENCE_SOURCES = [
   'provider',
   'role',
   'serviceAccount',
+  'associations',
+  'agent',
   'pods',
   'policies',
   'exchange',
+  'podIdentityExchange',
   'cloudTrail',
 ] as const satisfies ReadonlyArray<keyof Evidence>;
 
@@ -36,6 +39,7 @@ export type EvidenceSourceValue<K extends EvidenceSourceName> =
 export const CLUSTER_SOURCES: ReadonlyArray<EvidenceSourceName> = [
   'facts',
   'provider',
+  'agent',
 ];
 
 /** What a check decides; the runner adds id, title, mechanism and duration. */
@@ -51,7 +55,8 @@ export interface IrsaCheckOutcome {
 
 /**
  * What a verification knows without reading a source: the ServiceAccount,
- * the role ARN and where it came from, the audience, the settings.
+ * the role ARN and where it came from, the audience, the mechanism and any
+ * migration, the settings.
  */
 export type CheckEvidence = Omit<Evidence, EvidenceSourceName>;
 
@@ -93,9 +98,9 @@ export interface IrsaCheck {
   /**
    * The sources it reads (cluster facts, the role, its policies...). When
    * one could not be read the check is `unknown` without running. A check
-   * that reads anything beyond the cluster's facts and OIDC provider runs
-   * only once the `binding` check proved entity, ServiceAccount and role
-   * belong together.
+   * that reads anything beyond the cluster's facts, OIDC provider and Pod
+   * Identity agent runs only once the `binding` check proved entity,
+   * ServiceAccount and role (and any association) belong together.
    */
   reads?: EvidenceSourceName[];
   /** A remediation for a warn or fail whose outcome brings none. */

@@ -67,7 +67,7 @@ describe('readVerifierOptions', () => {
       'irsa.verification.requireBinding: must be true or false',
     ],
     [
-      { verification: { podIdentityExchange: 'yes' } },
+      { verification: { podIdentityExchange: 'maybe' } },
       'irsa.verification.podIdentityExchange: must be true or false',
     ],
     [

@@ -225,6 +225,8 @@ describe('what a check sees', () => {
       'audience',
       'cloudTrailLookbackMinutes',
       'defaultRoleName',
+      'eksClusterName',
+      'mechanism',
       'namespace',
       'requireBinding',
       'roleArn',

@@ -1,6 +1,7 @@
 import type {
   AttachedPolicy,
   GuardrailOptions,
+  IdentityMechanism,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
   GatewayError,
@@ -8,9 +9,13 @@ import {
   type GatewayErrorKind,
 } from '../gateways/errors';
 import type {
+  AddonInfo,
   AssumedIdentity,
   CloudTrailEventInfo,
+  DaemonSetInfo,
   OidcProviderInfo,
+  PodIdentityAssociationInfo,
+  PodIdentityExchangeResult,
   PodInfo,
   PodOwner,
   RoleInfo,
@@ -29,7 +34,26 @@ export type Source<T> = (
 
 /** Where the role ARN came from. */
 export type RoleArnSource =
-  'entity' | 'service-account' | 'default-name' | 'none';
+  'entity' | 'service-account' | 'association' | 'default-name' | 'none';
+
+/**
+ * How the cluster runs the EKS Pod Identity Agent: the EKS add-on, else a
+ * self-managed DaemonSet (kube-system/eks-pod-identity-agent), else neither.
+ */
+export type PodIdentityAgent =
+  | { kind: 'addon'; addon: AddonInfo }
+  | { kind: 'daemon-set'; daemonSet: DaemonSetInfo }
+  | { kind: 'none' };
+
+/**
+ * The live Pod Identity exchange: the role EKS Auth handed out, the error it
+ * answered with, or why it was not attempted.
+ */
+export type PodIdentityExchange =
+  | { kind: 'exchanged'; identity: PodIdentityExchangeResult; pod: string }
+  | { kind: 'refused'; error: GatewayError; pod: string }
+  | { kind: 'disabled' }
+  | { kind: 'no-running-pod' };
 
 /** Everything one verification looked at. */
 export interface Evidence {
@@ -46,6 +70,12 @@ export interface Evidence {
   roleArnProblem?: string;
   /** The audience tokens carry: the SA's eks.amazonaws.com/audience, else STS's. */
   audience: string;
+  /** The cluster's name in EKS (`irsa.clusters[].eksClusterName`). */
+  eksClusterName: string;
+  /** The mechanism new pods get, decided live (`effectiveMechanism`). */
+  mechanism: IdentityMechanism;
+  /** Set during a declared migration: the mechanism pods are leaving. */
+  migratingFrom?: IdentityMechanism;
   /** Whether entity, ServiceAccount and role were proven to belong together. */
   binding: Source<BindingResult>;
   /** False: an unproven binding only warns (irsa.verification.requireBinding). */
@@ -57,6 +87,10 @@ export interface Evidence {
   role: Source<RoleInfo | undefined>;
   /** undefined: the ServiceAccount does not exist. */
   serviceAccount: Source<ServiceAccountInfo | undefined>;
+  /** The ServiceAccount's Pod Identity association (EKS allows one); undefined: none. */
+  associations: Source<PodIdentityAssociationInfo | undefined>;
+  /** The cluster's Pod Identity agent. */
+  agent: Source<PodIdentityAgent>;
   pods: Source<PodInfo[]>;
   /**
    * The owners of the pods that need a restart (read only for those), so
@@ -66,6 +100,8 @@ export interface Evidence {
   policies: Source<AttachedPolicy[]>;
   /** The exchange's outcome: an identity, or the error STS answered with. */
   exchange: Source<AssumedIdentity | GatewayError>;
+  /** The live Pod Identity exchange (opt-in: irsa.verification.podIdentityExchange). */
+  podIdentityExchange: Source<PodIdentityExchange>;
   cloudTrail: Source<CloudTrailEventInfo[]>;
   cloudTrailLookbackMinutes: number;
 }

@@ -52,7 +52,7 @@ export function compareAllowlist(
 export const allowlistCheck: IrsaCheck = {
   id: 'allowlist',
   title: CHECK_TITLES.allowlist,
-  mechanism: 'irsa',
+  mechanism: 'any',
   dependsOn: ['role'],
   reads: ['policies', 'facts'],
   run({ read }) {

@@ -6,7 +6,7 @@ import type { IrsaCheck } from '../checkTypes';
 export const bindingCheck: IrsaCheck = {
   id: 'binding',
   title: CHECK_TITLES.binding,
-  mechanism: 'irsa',
+  mechanism: 'any',
   reads: ['binding'],
   run({ evidence: e, read }) {
     const binding = read('binding');

@@ -6,7 +6,7 @@ import { safeCode } from '../sources';
 export const cloudTrailCheck: IrsaCheck = {
   id: 'cloudtrail',
   title: CHECK_TITLES.cloudtrail,
-  mechanism: 'irsa',
+  mechanism: 'any',
   dependsOn: ['role'],
   reads: ['cloudTrail'],
   run({ evidence: e, read }) {

@@ -9,7 +9,7 @@ import { isAllowlist } from './helpers';
 export const permissionsCheck: IrsaCheck = {
   id: 'permissions',
   title: CHECK_TITLES.permissions,
-  mechanism: 'irsa',
+  mechanism: 'any',
   dependsOn: ['role'],
   reads: ['policies'],
   run({ evidence: e, read }) {

@@ -1,62 +1,47 @@
-import { CHECK_TITLES } from '@backstage-irsa/plugin-irsa-common';
-import type { PodInfo, PodOwner } from '../../gateways/types';
-import { isRestartableWorkload } from '../../gateways/workloads';
+import {
+  CHECK_TITLES,
+  type IdentityMechanism,
+} from '@backstage-irsa/plugin-irsa-common';
+import type { PodInfo } from '../../gateways/types';
 import type { IrsaCheck } from '../checkTypes';
-import { q } from './helpers';
+import { restartNeeded } from './podRestart';
+import { livePods, podMechanism } from './podWiring';
 
-/** The pods the check looks at: running ones, and those about to run. */
-function livePods(pods: readonly PodInfo[]): PodInfo[] {
-  return pods.filter(p => p.phase === 'Running' || p.phase === 'Pending');
+/** What the IRSA injection check decides about each live pod. */
+export interface IrsaInjection {
+  /** The pods it judges: all live ones, less those a migration hands to Pod Identity. */
+  checked: PodInfo[];
+  /** Started before the ServiceAccount named this role: no (or another) AWS_ROLE_ARN. */
+  stale: PodInfo[];
+  /** Still on Pod Identity while migrating to IRSA. */
+  onOld: PodInfo[];
 }
 
 /**
- * The live pods that started before the ServiceAccount named this role:
- * a container without AWS_ROLE_ARN (or with another one) or without the
- * token file. The verifier reads the owners of exactly these.
+ * Sorts the live pods. While migrating away from IRSA, pods already on Pod
+ * Identity are that check's to judge; while migrating to IRSA, pods still
+ * on Pod Identity are the migration's progress, not a fault.
  */
-export function podsNeedingRestart(
+export function irsaInjection(
   pods: readonly PodInfo[],
   roleArn: string | undefined,
-): PodInfo[] {
-  return livePods(pods).filter(p =>
+  migratingFrom?: IdentityMechanism,
+): IrsaInjection {
+  const live = livePods(pods);
+  const onPodIdentity = (p: PodInfo) => podMechanism(p) === 'pod-identity';
+  let checked = live;
+  let onOld: PodInfo[] = [];
+  if (migratingFrom === 'irsa') checked = live.filter(p => !onPodIdentity(p));
+  if (migratingFrom === 'pod-identity') {
+    onOld = live.filter(onPodIdentity);
+    checked = live.filter(p => !onPodIdentity(p));
+  }
+  const stale = checked.filter(p =>
     p.containers.some(
       c => c.env.AWS_ROLE_ARN !== roleArn || !c.env.AWS_WEB_IDENTITY_TOKEN_FILE,
     ),
   );
-}
-
-/**
- * What to run: `kubectl rollout restart` of the workloads that own the
- * pods, and for pods no rollout replaces (bare pods, Jobs' pods) a delete.
- * Without their owners, the generic advice.
- */
-function restartRemediation(
-  namespace: string,
-  names: string[],
-  owners: readonly PodOwner[] | undefined,
-): string {
-  const ns = q(namespace);
-  if (!owners) {
-    return `kubectl rollout restart deployment -n ${ns} DEPLOYMENT   (the deployment of these pods; or: kubectl delete pod -n ${ns} ${names.map(q).join(' ')})`;
-  }
-  const workloads = new Set<string>();
-  const others: string[] = [];
-  for (const name of names) {
-    const owner = owners.find(o => o.pod === name)?.owner;
-    if (owner && isRestartableWorkload(owner))
-      workloads.add(`${owner.kind.toLowerCase()}/${owner.name}`);
-    else others.push(name);
-  }
-  const steps: string[] = [];
-  if (workloads.size)
-    steps.push(
-      `kubectl rollout restart ${[...workloads].map(q).join(' ')} -n ${ns}   (or "Restart pods" in the portal)`,
-    );
-  if (others.length)
-    steps.push(
-      `kubectl delete pod -n ${ns} ${others.map(q).join(' ')}   (no Deployment, StatefulSet or DaemonSet replaces these: start them again after)`,
-    );
-  return steps.join('; then ');
+  return { checked, stale, onOld };
 }
 
 /** `pod-injection`: every running pod got AWS_ROLE_ARN and the token file. */
@@ -67,50 +52,51 @@ export const podInjectionCheck: IrsaCheck = {
   dependsOn: ['service-account'],
   reads: ['pods'],
   run({ evidence: e, read }) {
-    const pods = livePods(read('pods'));
-    if (!pods.length) {
+    const { checked, stale, onOld } = irsaInjection(
+      read('pods'),
+      e.roleArn,
+      e.migratingFrom,
+    );
+    if (!checked.length && !onOld.length) {
       return {
         status: 'pass',
         message:
-          'No running pods yet; pods started from now on get the credentials injected',
+          e.migratingFrom === 'irsa'
+            ? 'No running pod is left on IRSA'
+            : 'No running pods yet; pods started from now on get the credentials injected',
         evidence: { pods: [] },
       };
     }
-    const stale = podsNeedingRestart(pods, e.roleArn);
     const evidence = {
-      pods: pods.map(p => ({
+      pods: checked.map(p => ({
         name: p.name,
         createdAt: p.creationTimestamp,
         roleArn: p.containers[0]?.env.AWS_ROLE_ARN ?? null,
         tokenFile: p.containers[0]?.env.AWS_WEB_IDENTITY_TOKEN_FILE ?? null,
       })),
+      ...(onOld.length ? { onPodIdentity: onOld.map(p => p.name) } : {}),
     };
+    const names = [...stale, ...onOld].map(p => p.name);
+    const restart = restartNeeded(e.namespace, names, e.podOwners);
     if (stale.length) {
-      const names = stale.map(p => p.name);
-      // Owners are a hint for the remediation: unreadable ones never change the status.
-      const owners = e.podOwners?.ok ? e.podOwners.value : undefined;
       return {
         status: 'fail',
-        message: `Restart needed: ${names.join(', ')} started before the ServiceAccount was annotated and have no (or an old) AWS_ROLE_ARN`,
-        evidence: {
-          ...evidence,
-          restartNeeded: names,
-          ...(owners
-            ? {
-                owners: owners.map(o => ({
-                  pod: o.pod,
-                  kind: o.owner?.kind ?? null,
-                  name: o.owner?.name ?? null,
-                })),
-              }
-            : {}),
-        },
-        remediation: restartRemediation(e.namespace, names, owners),
+        message: `Restart needed: ${stale.map(p => p.name).join(', ')} started before the ServiceAccount was annotated and have no (or an old) AWS_ROLE_ARN`,
+        evidence: { ...evidence, ...restart.evidence },
+        remediation: restart.remediation,
+      };
+    }
+    if (onOld.length) {
+      return {
+        status: 'warn',
+        message: `Migrating to IRSA: ${onOld.length} of ${onOld.length + checked.length} pods still on Pod Identity (${onOld.map(p => p.name).join(', ')}); restart them to move them`,
+        evidence: { ...evidence, ...restart.evidence },
+        remediation: restart.remediation,
       };
     }
     return {
       status: 'pass',
-      message: `All ${pods.length} pods have AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE`,
+      message: `All ${checked.length} pods have AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE`,
       evidence,
     };
   },

@@ -23,7 +23,7 @@ function roleUnknown(e: Readonly<CheckEvidence>): IrsaCheckOutcome {
 export const roleCheck: IrsaCheck = {
   id: 'role',
   title: CHECK_TITLES.role,
-  mechanism: 'irsa',
+  mechanism: 'any',
   reads: ['facts', 'role'],
   run({ evidence: e, read }) {
     const facts = read('facts');
@@ -40,7 +40,7 @@ export const roleCheck: IrsaCheck = {
         status: 'fail',
         message: `The role is in account ${parsed.accountId}, the cluster in ${facts.accountId}`,
         evidence,
-        remediation: `IRSA roles live in the cluster's account (${facts.accountId}); create the role there or correct the ARN`,
+        remediation: `The role pods get lives in the cluster's account (${facts.accountId}): create it there or correct the ARN`,
       };
     }
     const role = read('role');

@@ -1,12 +1,20 @@
 import {
   EKS_ROLE_ARN_ANNOTATION,
+  POD_IDENTITY_ENV,
   buildAllowlistPolicy,
+  buildPodIdentityTrustPolicy,
   buildTrustPolicy,
   parseRoleArn,
   type CheckId,
   type CheckStatus,
 } from '@backstage-irsa/plugin-irsa-common';
-import type { RoleInfo, ServiceAccountInfo } from '../../../gateways/types';
+import type {
+  ContainerInfo,
+  PodIdentityAssociationInfo,
+  PodInfo,
+  RoleInfo,
+  ServiceAccountInfo,
+} from '../../../gateways/types';
 import type { ClusterFacts } from '../../../service/types';
 import { evaluateBinding } from '../../binding';
 import { runChecks } from '../../runChecks';
@@ -24,6 +32,62 @@ export const PROVIDER = `arn:aws:iam::111122223333:oidc-provider/${ISSUER}`;
 export const ROLE = 'irsa-prod-payments-payments-api';
 export const ROLE_ARN = `arn:aws:iam::111122223333:role/${ROLE}`;
 const TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
+export const ASSOCIATION_ID = 'a-0123456789abcdef0';
+const POD_IDENTITY_TOKEN_FILE =
+  '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token';
+const CREDENTIALS_URI = 'http://169.254.170.23/v1/credentials';
+
+/** A container with this env and nothing else (no Secrets, no mounts). */
+export function container(
+  env: Record<string, string | undefined>,
+  more: Partial<ContainerInfo> = {},
+): ContainerInfo {
+  return {
+    name: 'app',
+    env,
+    secretEnv: [],
+    envFromSecrets: [],
+    volumeMountPaths: [],
+    secretMounts: [],
+    ...more,
+  };
+}
+
+/** A running pod of payments/payments-api on a Linux EC2 node. */
+export function pod(
+  name: string,
+  containers: ContainerInfo[],
+  more: Partial<PodInfo> = {},
+): PodInfo {
+  return {
+    namespace: 'payments',
+    name,
+    uid: `uid-${name}`,
+    phase: 'Running',
+    creationTimestamp: '2026-11-27T00:01:00.000Z',
+    serviceAccountName: 'payments-api',
+    annotations: {},
+    containers,
+    projectedTokens: [],
+    labels: {},
+    nodeName: 'ip-10-0-1-23.eu-west-1.compute.internal',
+    fargate: false,
+    os: 'linux',
+    ...more,
+  };
+}
+
+/** The env IRSA's webhook injects for the role. */
+export const irsaEnv = () => ({
+  AWS_ROLE_ARN: ROLE_ARN,
+  AWS_WEB_IDENTITY_TOKEN_FILE: TOKEN_FILE,
+});
+
+/** The env EKS injects for a Pod Identity association. */
+export const podIdentityEnv = () => ({
+  [POD_IDENTITY_ENV.credentialsUri]: CREDENTIALS_URI,
+  [POD_IDENTITY_ENV.tokenFile]: POD_IDENTITY_TOKEN_FILE,
+});
 
 export const facts: ClusterFacts = {
   cluster: 'prod',
@@ -81,6 +145,8 @@ export function healthy(): Evidence {
     roleArnSource: 'entity',
     roleArn: ROLE_ARN,
     audience: 'sts.amazonaws.com',
+    eksClusterName: 'prod',
+    mechanism: 'irsa',
     requireBinding: true,
     binding: known(
       evaluateBinding({
@@ -104,27 +170,9 @@ export function healthy(): Evidence {
     }),
     role: known(role),
     serviceAccount: known(serviceAccount),
-    pods: known([
-      {
-        namespace: 'payments',
-        name: 'payments-api-1',
-        uid: 'pod-1',
-        phase: 'Running',
-        creationTimestamp: '2026-11-27T00:01:00.000Z',
-        serviceAccountName: 'payments-api',
-        annotations: {},
-        containers: [
-          {
-            name: 'app',
-            env: {
-              AWS_ROLE_ARN: ROLE_ARN,
-              AWS_WEB_IDENTITY_TOKEN_FILE: TOKEN_FILE,
-            },
-            volumeMountPaths: [],
-          },
-        ],
-      },
-    ]),
+    associations: known(undefined),
+    agent: known({ kind: 'none' }),
+    pods: known([pod('payments-api-1', [container(irsaEnv())])]),
     policies: known([
       {
         kind: 'managed',
@@ -156,9 +204,72 @@ export function healthy(): Evidence {
         'system:serviceaccount:payments:payments-api',
       audience: 'sts.amazonaws.com',
     }),
+    podIdentityExchange: known({ kind: 'disabled' }),
     cloudTrail: known([]),
     cloudTrailLookbackMinutes: 60,
   };
+}
+
+/** The association aws:irsa:create writes for payments/payments-api. */
+export function association(): PodIdentityAssociationInfo {
+  return {
+    associationId: ASSOCIATION_ID,
+    associationArn: `arn:aws:eks:eu-west-1:111122223333:podidentityassociation/prod/${ASSOCIATION_ID}`,
+    clusterName: 'prod',
+    namespace: 'payments',
+    serviceAccount: 'payments-api',
+    roleArn: ROLE_ARN,
+    disableSessionTags: false,
+    tags: {
+      'irsa.dev/managed-by': 'backstage-irsa',
+      'irsa.dev/entity-ref': ENTITY,
+    },
+    createdAt: '2026-11-27T00:00:30.000Z',
+  };
+}
+
+/**
+ * Evidence of a healthy Pod Identity ServiceAccount: the role trusts
+ * pods.eks.amazonaws.com for this workload, the association gives its
+ * ServiceAccount (no role annotation) the role, the agent add-on is active
+ * and the pod got the Pod Identity variables.
+ */
+export function healthyPodIdentity(): Evidence {
+  const e = healthy();
+  const r = role(e);
+  r.trustPolicy = buildPodIdentityTrustPolicy({
+    partition: 'aws',
+    accountId: '111122223333',
+    region: 'eu-west-1',
+    clusterName: 'prod',
+    namespace: 'payments',
+    serviceAccount: 'payments-api',
+  });
+  delete account(e).annotations[EKS_ROLE_ARN_ANNOTATION];
+  e.mechanism = 'pod-identity';
+  e.associations = known(association());
+  e.agent = known({
+    kind: 'addon',
+    addon: {
+      name: 'eks-pod-identity-agent',
+      status: 'ACTIVE',
+      version: 'v1.3.10-eksbuild.2',
+    },
+  });
+  e.pods = known([pod('payments-api-1', [container(podIdentityEnv())])]);
+  e.exchange = notRead('not read: not an IRSA workload');
+  e.podIdentityExchange = known({
+    kind: 'exchanged',
+    pod: 'payments-api-1',
+    identity: {
+      assumedRoleArn: `arn:aws:sts::111122223333:assumed-role/${ROLE}/eks-prod-payments-a1b2c3`,
+      associationId: ASSOCIATION_ID,
+      subject: { namespace: 'payments', serviceAccount: 'payments-api' },
+      audience: 'pods.eks.amazonaws.com',
+    },
+  });
+  rebindWith(e);
+  return e;
 }
 
 export type Change = (e: Evidence) => void;
@@ -169,7 +280,8 @@ export const valueOf = <T>(source: Source<T>): T => {
 export const role = (e: Evidence): RoleInfo => valueOf(e.role)!;
 export const account = (e: Evidence): ServiceAccountInfo =>
   valueOf(e.serviceAccount)!;
-export const rebind = (e: Evidence, tags: Record<string, string>) => {
+/** Decides the binding again from the evidence's role, ServiceAccount and association. */
+export const rebindWith = (e: Evidence, changedRole: RoleInfo = role(e)) => {
   e.binding = known(
     evaluateBinding({
       entityRef: ENTITY,
@@ -179,11 +291,15 @@ export const rebind = (e: Evidence, tags: Record<string, string>) => {
       roleArn: { arn: ROLE_ARN, parts: parseRoleArn(ROLE_ARN, 'arn') },
       roleArnSource: 'entity',
       defaultRoleName: ROLE,
-      role: { ...role(e), tags },
+      role: changedRole,
       serviceAccount: account(e),
+      association: e.associations.ok ? e.associations.value : undefined,
     }),
   );
 };
+/** The binding as if the role had these tags (the role itself unchanged). */
+export const rebind = (e: Evidence, tags: Record<string, string>) =>
+  rebindWith(e, { ...role(e), tags });
 export const unreadable = (label: string) =>
   notRead<never>(`${label} failed: unavailable (no usable answer)`);
 export const subjectCondition = (
@@ -210,11 +326,15 @@ export type CheckCase = [
 
 /**
  * What one case is judged on, from the result a built-in check gives once
- * `change` is made to healthy evidence. Every built-in check runs, so
- * dependencies and the binding gate apply.
+ * `change` is made to healthy evidence (`base`: IRSA's unless given). Every
+ * built-in check runs, so dependencies and the binding gate apply.
  */
-export async function caseOutcome(id: CheckId, change: Change) {
-  const evidence = healthy();
+export async function caseOutcome(
+  id: CheckId,
+  change: Change,
+  base: () => Evidence = healthy,
+) {
+  const evidence = base();
   change(evidence);
   const results = await runChecks(builtInChecks, evidence);
   const result = results.find(c => c.id === id)!;
