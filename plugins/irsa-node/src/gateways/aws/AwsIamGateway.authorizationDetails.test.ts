@@ -71,7 +71,7 @@ describe('AwsIamGateway.getAccountAuthorizationDetails', () => {
               { PolicyName: 'AmazonS3ReadOnlyAccess', PolicyArn: AWS_POLICY },
             ],
             PermissionsBoundary: {
-              PermissionsBoundaryType: 'Policy',
+              PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
               PermissionsBoundaryArn:
                 'arn:aws:iam::111122223333:policy/boundary',
             },
