@@ -246,6 +246,7 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
 
     const roleArn = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/${roleName}`;
     expect(result).toEqual({
+      mechanism: 'irsa',
       roleArn,
       roleName,
       policyArn: policyArnOf(roleName),
@@ -255,6 +256,7 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
         'irsa.dev/cluster': CLUSTER,
         'irsa.dev/service-account': `${NAMESPACE}/checkout`,
         'irsa.dev/role-arn': roleArn,
+        'irsa.dev/mechanism': 'irsa',
       },
       keptPolicyArns: [],
     });

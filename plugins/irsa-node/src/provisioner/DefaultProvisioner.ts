@@ -18,6 +18,7 @@ import {
 } from './settings';
 
 export type {
+  PlannedAssociation,
   PlannedPolicy,
   ProvisionCaller,
   ProvisionPlan,
@@ -25,8 +26,9 @@ export type {
 } from './provisionTypes';
 
 /**
- * Creates (or converges) an IRSA role, its permissions and allowlist
- * policies and the ServiceAccount, for one catalog entity. plan() validates,
+ * Creates (or converges) a role for IRSA or EKS Pod Identity, its
+ * permissions and allowlist policies, the Pod Identity association and the
+ * ServiceAccount, for one catalog entity. plan() validates,
  * applies the guardrails and reads; apply() writes, concurrently where calls
  * are independent, and undoes what the run changed when a step fails.
  */
