@@ -136,7 +136,7 @@ describe("README's IAM policy for Backstage's identity", () => {
       Resource: 'arn:aws:eks:*:ACCOUNT:cluster/*',
     });
     expect(identitySection().replace(/\s+/g, ' ')).toContain(
-      '`IrsaPodIdentityExchange` is optional: it is needed only when the platform turns on the live Pod Identity exchange',
+      '`IrsaPodIdentityExchange` is optional: it is needed only with `irsa.verification.podIdentityExchange: true`',
     );
   });
 
