@@ -476,23 +476,11 @@ export class SandboxClusterGateway implements ClusterGateway {
     const pod = options.boundPod
       ? this.boundPod(state, operation, namespace, account, options.boundPod)
       : undefined;
-    const now = this.state.now();
-    const exp = Math.floor(now.getTime() / 1000) + options.expirationSeconds;
-    return {
-      token: this.state.tokens.mint({
-        iss: `https://${state.issuer}`,
-        sub: `system:serviceaccount:${namespace}:${serviceAccount}`,
-        aud: [options.audience ?? STS_AUDIENCE],
-        iat: Math.floor(now.getTime() / 1000),
-        exp,
-        'kubernetes.io': {
-          namespace,
-          serviceaccount: { name: serviceAccount, uid: account.uid },
-          ...(pod ? { pod } : {}),
-        },
-      }),
-      expirationTimestamp: new Date(exp * 1000).toISOString(),
-    };
+    return this.state.mintServiceAccountToken(state, account, {
+      audience: options.audience ?? STS_AUDIENCE,
+      expirationSeconds: options.expirationSeconds,
+      pod,
+    });
   }
 
   /**

@@ -322,3 +322,81 @@ describe('sandbox EKS Auth: AssumeRoleForPodIdentity', () => {
     });
   });
 });
+
+describe('sandbox Pod Identity agent endpoint (what the pod SDK gets)', () => {
+  let sandbox: Sandbox;
+  beforeEach(async () => {
+    sandbox = await createSandbox();
+  });
+  const firstPod = async (w: {
+    cluster: string;
+    namespace: string;
+    serviceAccount: string;
+  }) =>
+    (
+      await sandbox.kubernetes.listPodsForServiceAccount(
+        w.cluster,
+        w.namespace,
+        w.serviceAccount,
+      )
+    )[0].name;
+
+  it('exchanges through the agent where it runs, without a gateway call of Backstage', async () => {
+    sandbox.controls.resetCalls();
+    await expect(
+      sandbox.controls.fetchPodIdentityCredentials(
+        'sandbox',
+        'ledger',
+        await firstPod(ledger),
+      ),
+    ).resolves.toMatchObject({
+      assumedRoleArn: expect.stringMatching(
+        /^arn:aws:sts::111122223333:assumed-role\/irsa-sandbox-ledger-ledger-api\/eks-sandbox-ledger-api-/,
+      ),
+    });
+    expect(sandbox.controls.calls.filter(c => c.service === 'eksAuth')).toEqual(
+      [],
+    );
+  });
+
+  it('is refused where the agent is missing or not ready, though the pods are wired', async () => {
+    const archive = wiring('pod-identity-agent-missing');
+    await expect(
+      sandbox.controls.fetchPodIdentityCredentials(
+        archive.cluster,
+        archive.namespace,
+        await firstPod(archive),
+      ),
+    ).rejects.toMatchObject({
+      kind: 'unavailable',
+      code: 'ECONNREFUSED',
+      message:
+        'agent:GET http://169.254.170.23/v1/credentials: connect ECONNREFUSED 169.254.170.23:80 (no eks-pod-identity-agent is ready on sandbox-legacy)',
+    });
+    sandbox.controls.setPodIdentityAgent('sandbox', { ready: 0 });
+    await expect(
+      sandbox.controls.fetchPodIdentityCredentials(
+        'sandbox',
+        'ledger',
+        await firstPod(ledger),
+      ),
+    ).rejects.toMatchObject({ kind: 'unavailable', code: 'ECONNREFUSED' });
+  });
+
+  it('has nothing to fetch for a pod created without Pod Identity', async () => {
+    const payments = SANDBOX_SCENARIOS.find(s => s.id === 'healthy')!;
+    await expect(
+      sandbox.controls.fetchPodIdentityCredentials(
+        'sandbox',
+        'payments',
+        await firstPod(payments),
+      ),
+    ).rejects.toMatchObject({
+      kind: 'invalid-input',
+      code: 'NotWired',
+      message: expect.stringContaining(
+        'has no AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      ),
+    });
+  });
+});

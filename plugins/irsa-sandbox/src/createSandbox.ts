@@ -5,11 +5,13 @@ import {
   type AwsGateways,
   type AwsTarget,
   type ClusterGateway,
+  type EksAuthGateway,
   type EksGateway,
   type GatewayError,
   type IamGateway,
   type IrsaCluster,
   type IrsaService,
+  type PodIdentityExchangeResult,
   type PodInfo,
 } from '@backstage-irsa/plugin-irsa-node';
 import { SandboxFaults, type SandboxCall } from './instrument';
@@ -27,6 +29,7 @@ import { SandboxPolicyValidationGateway } from './SandboxPolicyValidationGateway
 import { SandboxStsGateway } from './SandboxStsGateway';
 import { SANDBOX_ACCOUNT_ID, seedSandbox } from './seed';
 import {
+  fetchThroughAgent,
   setPodIdentityAgent,
   type SandboxPodIdentityAgent,
 } from './podIdentityAgent';
@@ -102,6 +105,18 @@ export interface SandboxControls {
     cluster: string,
     agent: SandboxPodIdentityAgent | null,
   ): void;
+  /**
+   * What the pod's SDK gets from its Pod Identity credentials endpoint: the
+   * agent exchanges the pod's projected token with EKS Auth. Fails
+   * `unavailable` (ECONNREFUSED) on a cluster without a ready agent, and
+   * `invalid-input` for a pod created without Pod Identity. Not logged as
+   * a gateway call.
+   */
+  fetchPodIdentityCredentials(
+    cluster: string,
+    namespace: string,
+    podName: string,
+  ): Promise<PodIdentityExchangeResult>;
   /** `kubectl rollout restart`: recreates the ServiceAccount's pods. */
   restartPods(
     cluster: string,
@@ -165,6 +180,7 @@ export async function createSandbox(
   const state = new SandboxState(options.now ?? (() => new Date()));
   const iam = new SandboxIamGateway(state);
   const eks = new SandboxEksGateway(state);
+  const eksAuth = new SandboxEksAuthGateway(state);
   const kubernetes = new SandboxClusterGateway(state);
   if (options.seed ?? true) await seedSandbox(state, { iam, eks, kubernetes });
   await options.seedWith?.(state, kubernetes);
@@ -172,11 +188,16 @@ export async function createSandbox(
   faults.latencyMs = options.latencyMs ?? 0;
   faults.throttleRate = options.throttleRate ?? 0;
   let eventSequence = 0;
+  const sandboxCluster = (name: string) => {
+    const found = state.clusters.get(name);
+    if (!found) throw new Error(`No sandbox cluster named "${name}"`);
+    return found;
+  };
   return {
     iam: faults.wrap<IamGateway>(iam, 'iam'),
     sts: faults.wrap(new SandboxStsGateway(state), 'sts'),
     eks: faults.wrap<EksGateway>(eks, 'eks'),
-    eksAuth: faults.wrap(new SandboxEksAuthGateway(state), 'eksAuth'),
+    eksAuth: faults.wrap<EksAuthGateway>(eksAuth, 'eksAuth'),
     network: faults.wrap(new SandboxNetworkGateway(state), 'network'),
     cloudTrail: faults.wrap(new SandboxCloudTrailGateway(state), 'cloudTrail'),
     policyValidation: faults.wrap(
@@ -201,11 +222,16 @@ export async function createSandbox(
       resetCalls: () => faults.calls.splice(0),
       createPod: (cluster, namespace, pod) =>
         kubernetes.createPod(cluster, namespace, pod),
-      setPodIdentityAgent: (cluster, agent) => {
-        const found = state.clusters.get(cluster);
-        if (!found) throw new Error(`No sandbox cluster named "${cluster}"`);
-        setPodIdentityAgent(found, agent);
-      },
+      setPodIdentityAgent: (cluster, agent) =>
+        setPodIdentityAgent(sandboxCluster(cluster), agent),
+      fetchPodIdentityCredentials: (cluster, namespace, podName) =>
+        fetchThroughAgent(
+          state,
+          eksAuth,
+          sandboxCluster(cluster),
+          namespace,
+          podName,
+        ),
       restartPods: (cluster, namespace, sa) =>
         kubernetes.restartPods(cluster, namespace, sa),
       denyAccess: (cluster, access) => kubernetes.denyAccess(cluster, access),

@@ -15,6 +15,7 @@ import {
   type RoleInfo,
   type RouteTableInfo,
   type ServiceAccountInfo,
+  type ServiceAccountToken,
   type SubnetInfo,
   type VpcEndpointInfo,
 } from '@backstage-irsa/plugin-irsa-node';
@@ -124,6 +125,39 @@ export class SandboxState {
 
   isoNow(): string {
     return this.now().toISOString();
+  }
+
+  /**
+   * A ServiceAccount token of the cluster's issuer, with the API server's
+   * claims (the pod too when bound), as TokenRequest and the kubelet's
+   * projected volumes give them.
+   */
+  mintServiceAccountToken(
+    cluster: SandboxCluster,
+    account: ServiceAccountInfo,
+    options: {
+      audience: string;
+      expirationSeconds: number;
+      pod?: { name: string; uid: string };
+    },
+  ): ServiceAccountToken {
+    const iat = Math.floor(this.now().getTime() / 1000);
+    const exp = iat + options.expirationSeconds;
+    return {
+      token: this.tokens.mint({
+        iss: `https://${cluster.issuer}`,
+        sub: `system:serviceaccount:${account.namespace}:${account.name}`,
+        aud: [options.audience],
+        iat,
+        exp,
+        'kubernetes.io': {
+          namespace: account.namespace,
+          serviceaccount: { name: account.name, uid: account.uid },
+          ...(options.pod ? { pod: options.pod } : {}),
+        },
+      }),
+      expirationTimestamp: new Date(exp * 1000).toISOString(),
+    };
   }
 
   /** The clusters in this account and region. */
