@@ -55,14 +55,19 @@ async function load(
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-/** Starts the demo backend with these extra config files; answers a guest token. */
+/**
+ * Starts the demo backend with these extra config files; answers a guest
+ * token. Run from source without `backstage-cli package start`, whose file
+ * watcher would restart it (and empty its in-memory catalog) whenever a
+ * file of the repository changes during the measurement.
+ */
 async function startBackend(extraConfigs: string[] = [], base = BASE) {
   const backend = spawn(
     process.execPath,
     [
-      '../../node_modules/.bin/backstage-cli',
-      'package',
-      'start',
+      '--require',
+      '../../node_modules/@backstage/cli/config/nodeTransform.cjs',
+      'src/index.ts',
       '--config',
       '../../app-config.yaml',
       ...extraConfigs.flatMap(file => ['--config', file]),
@@ -115,7 +120,7 @@ metadata:
   name: fleet-${i}
   annotations:
     irsa.dev/cluster: ${i % 2 ? 'sandbox' : 'sandbox-legacy'}
-    irsa.dev/service-account: fleet-${i % 50}/fleet-${i}
+    irsa.dev/service-account: fleet-${i % 50}/fleet-${i}${i % 4 ? '' : '\n    irsa.dev/mechanism: pod-identity'}
 spec:
   type: service
   lifecycle: production
@@ -220,6 +225,10 @@ irsa:
       [
         'irsa GET /v1/entities?status=none&owner=team-3&offset=100',
         `${fleetUrl}?status=none&owner=team-3&offset=100`,
+      ],
+      [
+        'irsa GET /v1/entities?mechanism=pod-identity&cluster=sandbox-legacy&limit=500',
+        `${fleetUrl}?mechanism=pod-identity&cluster=sandbox-legacy&limit=500`,
       ],
     ];
     await load(fleetUrl, token, FLEET_CLIENTS, 5); // warm

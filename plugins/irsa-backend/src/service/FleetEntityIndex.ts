@@ -136,7 +136,8 @@ export class FleetEntityIndex {
         '',
       namespace,
       serviceAccount,
-      declaredMechanism: IDENTITY_MECHANISMS.find(m => m === declared) ?? 'irsa',
+      declaredMechanism:
+        IDENTITY_MECHANISMS.find(m => m === declared) ?? 'irsa',
     };
   }
 

@@ -53,7 +53,10 @@ const DESCRIBE_CONCURRENCY = 5;
  * What a caller must hold on an entity to see its row: the catalog's read
  * (the row shows its name, title and owner) and the IAM report's.
  */
-const READ_PERMISSIONS = [catalogEntityReadPermission, irsaEntityReadPermission];
+const READ_PERMISSIONS = [
+  catalogEntityReadPermission,
+  irsaEntityReadPermission,
+];
 
 /** A candidate orphan: something tagged for an entity that may be gone. */
 type Tagged = { entityRef: string; orphan: FleetOrphan };
@@ -246,7 +249,9 @@ export class FleetOverview {
       this.options.logger.warn(
         `IRSA orphans: could not list the roles of cluster ${cluster.name}: ${(error as Error).name}`,
       );
-      return { error: `Could not list the IAM roles of cluster ${cluster.name}` };
+      return {
+        error: `Could not list the IAM roles of cluster ${cluster.name}`,
+      };
     }
     const tagged: Tagged[] = [];
     for (const role of roles) {

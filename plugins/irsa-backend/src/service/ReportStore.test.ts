@@ -277,4 +277,99 @@ describe('DatabaseReportStore', () => {
       expect(await store.latestReportsWithStatus([])).toEqual([]);
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    "keeps the newest summaries in memory: its own reports at once, another replica's once the max age has passed, on %p",
+    async id => {
+      const knex = await databases.init(id);
+      let now = Date.parse('2026-11-28T10:00:00.000Z');
+      const clock = { summariesMaxAgeMs: 5_000, now: () => now };
+      await storeOn(knex);
+      const mine = new DatabaseReportStore(knex, 10, clock);
+      const other = new DatabaseReportStore(knex, 10, clock);
+      const keys = async () =>
+        [...(await mine.latestSummaries()).keys()].sort();
+
+      await mine.add('component:default/a', report('2026-11-28T09:00:00.000Z'));
+      await other.add(
+        'component:default/b',
+        report('2026-11-28T09:01:00.000Z', 'fail'),
+      );
+      // The first read queries the database: both are there.
+      expect(await keys()).toEqual([
+        'component:default/a',
+        'component:default/b',
+      ]);
+
+      await other.add('component:default/c', {
+        ...report('2026-11-28T09:02:00.000Z'),
+        mechanism: 'pod-identity',
+      });
+      await mine.add('component:default/d', {
+        ...report('2026-11-28T09:03:00.000Z', 'fail'),
+        mechanism: 'irsa',
+      });
+      // Its own report shows at once, the other replica's not yet.
+      expect(await keys()).toEqual([
+        'component:default/a',
+        'component:default/b',
+        'component:default/d',
+      ]);
+      now += 5_000;
+      const summaries = await mine.latestSummaries();
+      expect([...summaries.keys()].sort()).toEqual([
+        'component:default/a',
+        'component:default/b',
+        'component:default/c',
+        'component:default/d',
+      ]);
+      // The mechanism is read from its own column, as stored.
+      expect(summaries.get('component:default/c')).toEqual({
+        status: 'pass',
+        failingChecks: [],
+        verifiedAt: new Date('2026-11-28T09:02:00.000Z'),
+        mechanism: 'pod-identity',
+      });
+      expect(summaries.get('component:default/d')?.mechanism).toBe('irsa');
+      expect(summaries.get('component:default/a')).toEqual({
+        status: 'pass',
+        failingChecks: [],
+        verifiedAt: new Date('2026-11-28T09:00:00.000Z'),
+      });
+
+      // A purge that removes an entity's every report removes its summary.
+      expect(
+        await mine.purgeOlderThan(new Date('2026-11-28T09:00:30.000Z')),
+      ).toBe(1);
+      expect(await keys()).toEqual([
+        'component:default/b',
+        'component:default/c',
+        'component:default/d',
+      ]);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'answers a burst of summary reads with one query on %p',
+    async id => {
+      const knex = await databases.init(id);
+      const store = await storeOn(knex);
+      await store.add(
+        'component:default/a',
+        report('2026-11-28T09:00:00.000Z'),
+      );
+      const queries: string[] = [];
+      const onQuery = (q: { sql: string }) => queries.push(q.sql);
+      knex.on('query', onQuery);
+      try {
+        const answers = await Promise.all(
+          Array.from({ length: 5 }, () => store.latestSummaries()),
+        );
+        expect(new Set(answers).size).toBe(1);
+        expect(queries.filter(q => q.includes('irsa_reports'))).toHaveLength(1);
+      } finally {
+        knex.removeListener('query', onQuery);
+      }
+    },
+  );
 });

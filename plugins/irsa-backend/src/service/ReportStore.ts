@@ -254,12 +254,13 @@ export class DatabaseReportStore implements ReportStore {
     statuses: OverallStatus[],
   ): Promise<Array<{ entityKey: string; report: VerificationReport }>> {
     if (!statuses.length) return [];
-    const rows: Array<{ entity_ref: string; report: string }> =
-      await this.knex(TABLE)
-        .select('entity_ref', 'report')
-        .whereNotNull('report')
-        .whereIn('status', statuses)
-        .orderBy('entity_ref');
+    const rows: Array<{ entity_ref: string; report: string }> = await this.knex(
+      TABLE,
+    )
+      .select('entity_ref', 'report')
+      .whereNotNull('report')
+      .whereIn('status', statuses)
+      .orderBy('entity_ref');
     return rows.map(row => ({
       entityKey: row.entity_ref,
       report: JSON.parse(row.report) as VerificationReport,
