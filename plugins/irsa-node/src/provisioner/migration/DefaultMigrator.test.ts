@@ -621,7 +621,7 @@ describe('DefaultMigrator', () => {
       sandbox.controls.resetCalls();
       await expect(run(toPodIdentity('start'))).rejects.toMatchObject({
         name: 'ConflictError',
-        message: `Pod Identity association ${associationId} exists and is not managed by IRSA for Backstage. aws:irsa:migrate changes only what component:default/cart owns. Nothing was written`,
+        message: `Pod Identity association ${associationId} of shop/cart exists and is not managed by IRSA for Backstage. aws:irsa:migrate changes only what component:default/cart owns. Nothing was written`,
       });
       expect(writes()).toEqual([]);
     });

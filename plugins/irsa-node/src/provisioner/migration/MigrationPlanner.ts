@@ -45,10 +45,11 @@ import {
 import type { Log } from '../provisionTypes';
 import type { ProvisioningSettings } from '../settings';
 import {
-  associationConflict,
-  associationTags,
-  readAssociations,
-} from './associations';
+  associationLookup,
+  findPodIdentityAssociation,
+  podIdentityTrustInput,
+} from '../podIdentityAssociation';
+import { associationConflict, associationTags } from './associations';
 import {
   MIGRATION_STEPS,
   type MigrationChange,
@@ -152,7 +153,7 @@ export class MigrationPlanner {
       facts,
       role,
       serviceAccount,
-      associations,
+      association,
       pods,
       quotas,
       access,
@@ -165,12 +166,9 @@ export class MigrationPlanner {
         namespace,
         input.serviceAccount,
       ),
-      readAssociations(
+      findPodIdentityAssociation(
         service.eks,
-        target,
-        cluster.eksClusterName,
-        namespace,
-        input.serviceAccount,
+        associationLookup(cluster, namespace, input.serviceAccount),
       ),
       service.kubernetes.listPodsForServiceAccount(
         cluster.name,
@@ -194,7 +192,7 @@ export class MigrationPlanner {
       throw new NotFoundError(
         `ServiceAccount ${ref} does not exist on ${cluster.name}; provision it first (aws:irsa:create). ${NOTHING_WRITTEN}`,
       );
-    const conflicts = this.conflicts(input, role, serviceAccount, associations);
+    const conflicts = this.conflicts(input, role, serviceAccount, association);
     if (conflicts.length)
       throw new ConflictError(
         `${conflicts.join('; ')}. aws:irsa:migrate changes only what ${input.entityRef} owns. ${NOTHING_WRITTEN}`,
@@ -209,7 +207,7 @@ export class MigrationPlanner {
       facts,
       role,
       serviceAccount,
-      association: associations[0],
+      association,
     };
     this.checkState(input, found);
 
@@ -297,7 +295,7 @@ export class MigrationPlanner {
     input: ValidatedMigrationInput,
     role: RoleInfo,
     serviceAccount: ServiceAccountInfo,
-    associations: PodIdentityAssociationInfo[],
+    association: PodIdentityAssociationInfo | undefined,
   ): string[] {
     const ref = `${input.namespace}/${input.serviceAccount}`;
     const conflicts: string[] = [];
@@ -335,13 +333,13 @@ export class MigrationPlanner {
       conflicts.push(
         `ServiceAccount ${ref} is annotated with role ${annotated}, not ${role.arn}`,
       );
-    for (const association of associations) {
-      const why = associationConflict(association, {
+    const why =
+      association &&
+      associationConflict(association, {
         entityRef: input.entityRef,
         roleArn: role.arn,
       });
-      if (why) conflicts.push(why);
-    }
+    if (why) conflicts.push(why);
     return conflicts;
   }
 
@@ -477,14 +475,9 @@ export class MigrationPlanner {
     if (to === 'pod-identity') {
       after = withStatement(
         before,
-        buildPodIdentityTrustStatement({
-          partition: cluster.partition,
-          accountId: cluster.accountId,
-          region: cluster.region,
-          clusterName: cluster.eksClusterName,
-          namespace: input.namespace,
-          serviceAccount: input.serviceAccount,
-        }),
+        buildPodIdentityTrustStatement(
+          podIdentityTrustInput(cluster, input.namespace, input.serviceAccount),
+        ),
       );
       if (step === 'finish')
         after = withoutStatements(after, s =>
