@@ -276,8 +276,10 @@ describe('Pod Identity provisioning on the real EKS gateway (aws-sdk-client-mock
     });
     // EKS checks the role when associating: the association comes after IAM shows it.
     expect(
-      eks.commandCalls(CreatePodIdentityAssociationCommand)[0].callId,
-    ).toBeGreaterThan(iam.commandCalls(GetRoleCommand).at(-1)!.callId);
+      eks
+        .commandCalls(CreatePodIdentityAssociationCommand)[0]
+        .calledAfter(iam.commandCalls(GetRoleCommand).at(-1)!),
+    ).toBe(true);
     expect(
       iam.commandCalls(CreateRoleCommand)[0].args[0].input
         .AssumeRolePolicyDocument,
