@@ -306,7 +306,7 @@ describe('DefaultMigrator', () => {
       await expect(run(toPodIdentity('finish'))).rejects.toMatchObject({
         name: 'ConflictError',
         message:
-          "2 of 2 running pods of shop/cart still use IRSA: cart-1, cart-2. Finishing now would cut them off; restart them first (Restart pods on the entity's IAM card, or kubectl rollout restart), then run step finish again. Nothing was written",
+          "2 of 2 pods of shop/cart still use IRSA: cart-1, cart-2. Finishing now would cut them off; restart them first (Restart pods on the entity's IAM card, or kubectl rollout restart), then run step finish again. Nothing was written",
       });
       expect(writes()).toEqual([]);
     });
@@ -438,7 +438,7 @@ describe('DefaultMigrator', () => {
       ).map(p => p.name);
       await expect(run(toIrsa('finish'))).rejects.toMatchObject({
         name: 'ConflictError',
-        message: `2 of 2 running pods of shop/cart still use EKS Pod Identity: ${names.join(', ')}. Finishing now would cut them off; restart them first (Restart pods on the entity's IAM card, or kubectl rollout restart), then run step finish again. Nothing was written`,
+        message: `2 of 2 pods of shop/cart still use EKS Pod Identity: ${names.join(', ')}. Finishing now would cut them off; restart them first (Restart pods on the entity's IAM card, or kubectl rollout restart), then run step finish again. Nothing was written`,
       });
       expect(writes()).toEqual([]);
     });
@@ -555,7 +555,7 @@ describe('DefaultMigrator', () => {
         { labels: { 'eks.amazonaws.com/fargate-profile': 'fp' } },
         'runs on Fargate',
       ],
-      ['Windows', { os: 'windows' }, 'runs on Windows'],
+      ['Windows', { os: 'windows' }, 'runs on a Windows node'],
     ])('a pod on %s', async (_what, spec, why) => {
       const { run, writes, sandbox } = await setup();
       sandbox.controls.createPod(cluster, namespace, {

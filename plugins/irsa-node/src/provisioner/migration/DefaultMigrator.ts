@@ -179,8 +179,7 @@ export class DefaultMigrator implements Migrator {
       }).mechanism,
       step: input.step,
       ...(associationId ? { associationId } : {}),
-      podsOnOld: plan.podsOnOld.length,
-      pods: plan.pods.length,
+      ...plan.progress,
       changes,
     };
   }

@@ -58,11 +58,11 @@ import {
   type ValidatedMigrationInput,
 } from './migrationTypes';
 import {
-  isLive,
   livePods,
+  migrationProgress,
   podIdentityUnsupported,
-  podsNotOn,
-} from './podMechanisms';
+  podMechanism,
+} from '../../verifier/checks/podWiring';
 import {
   isPodIdentityStatement,
   isWebIdentityStatementOf,
@@ -214,10 +214,10 @@ export class MigrationPlanner {
     const notes: string[] = [];
     const live = livePods(pods);
     if (to === 'pod-identity') {
-      const unsupported = pods
-        .filter(isLive)
-        .map(podIdentityUnsupported)
-        .filter((why): why is string => Boolean(why));
+      const unsupported = live.flatMap(pod => {
+        const where = podIdentityUnsupported(pod);
+        return where ? [`${pod.name} runs on ${where}`] : [];
+      });
       if (unsupported.length)
         throw new InputError(
           `to: EKS Pod Identity does not run on Fargate or Windows nodes, and pod ${unsupported.join(', pod ')}; keep this workload on IRSA. ${NOTHING_WRITTEN}`,
@@ -228,10 +228,13 @@ export class MigrationPlanner {
         );
       if (agent) notes.push(agent);
     }
-    const podsOnOld = podsNotOn(live, to);
-    if (step === 'finish' && podsOnOld.length)
+    // Pending pods count too: they will run with what was injected at their creation.
+    const oldPods = live
+      .filter(pod => podMechanism(pod) === from)
+      .map(pod => pod.name);
+    if (step === 'finish' && oldPods.length)
       throw new ConflictError(
-        `${podsOnOld.length} of ${live.length} running pods of ${ref} still use ${MECHANISM_NAMES[from]}: ${podsOnOld.join(', ')}. Finishing now would cut them off; restart them first (Restart pods on the entity's IAM card, or kubectl rollout restart), then run step finish again. ${NOTHING_WRITTEN}`,
+        `${oldPods.length} of ${live.length} pods of ${ref} still use ${MECHANISM_NAMES[from]}: ${oldPods.join(', ')}. Finishing now would cut them off; restart them first (Restart pods on the entity's IAM card, or kubectl rollout restart), then run step finish again. ${NOTHING_WRITTEN}`,
       );
     if (to === 'irsa' && !facts.oidcProviderExists)
       throw new InputError(
@@ -259,8 +262,8 @@ export class MigrationPlanner {
       role,
       serviceAccount,
       association: found.association,
-      pods: live,
-      podsOnOld,
+      progress: migrationProgress(pods, from),
+      oldPods,
       changes,
       notes,
     };

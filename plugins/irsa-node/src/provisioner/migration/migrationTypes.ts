@@ -69,13 +69,6 @@ export type MigrationChange =
       associationId: string;
     };
 
-/** A live pod of the ServiceAccount, as far as the migration cares. */
-export interface MigrationPod {
-  name: string;
-  /** Which mechanism its SDK uses (IRSA wins when both are injected); none when neither is. */
-  mechanism: IdentityMechanism | 'none';
-}
-
 /** Everything a migration step will do, computed with reads only. */
 export interface MigrationPlan {
   input: ValidatedMigrationInput;
@@ -88,10 +81,10 @@ export interface MigrationPlan {
   serviceAccount: ServiceAccountInfo;
   /** This entity's association for the ServiceAccount, if there is one. */
   association?: PodIdentityAssociationInfo;
-  /** Live pods (not Succeeded or Failed). */
-  pods: MigrationPod[];
-  /** Names of the live pods still on the old mechanism. */
-  podsOnOld: string[];
+  /** Running pods still on the old mechanism, of all running pods (the card counts the same way). */
+  progress: { podsOnOld: number; pods: number };
+  /** Names of the running or pending pods still on the old mechanism: step finish waits for none. */
+  oldPods: string[];
   /** The writes, in order; empty when the step has nothing left to do. */
   changes: MigrationChange[];
   /** Things looked at and left alone, for the task log. */
@@ -105,9 +98,9 @@ export interface MigrationResult {
   step: MigrationStep;
   /** The association in place after the step (absent once a move to IRSA has finished). */
   associationId?: string;
-  /** Live pods still on the old mechanism (restart them before finishing). */
+  /** Running pods still on the old mechanism (restart them before finishing). */
   podsOnOld: number;
-  /** Live pods of the ServiceAccount. */
+  /** Running pods of the ServiceAccount. */
   pods: number;
   /** Each change, as the task log shows it (dry run: "Would …"). */
   changes: string[];
