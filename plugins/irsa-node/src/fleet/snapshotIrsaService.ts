@@ -74,7 +74,7 @@ export function snapshotIrsaService(
     }
     return call;
   };
-  const at = (target: AwsTarget, ...parts: string[]) =>
+  const keyOf = (target: AwsTarget, ...parts: string[]) =>
     [target.accountId, target.region, ...parts].join('/');
 
   // The role from the snapshot; undefined when its account was not read.
@@ -118,6 +118,8 @@ export function snapshotIrsaService(
       return policy.document;
     },
     // A policy the snapshot lacks (it changed since) is read as usual.
+    // GetAccountAuthorizationDetails carries no policy tags; the verifier
+    // reads none.
     async getPolicy(target, arn) {
       const policy = policyOf(target, arn);
       if (!policy) return iam.getPolicy(target, arn);
@@ -168,7 +170,7 @@ export function snapshotIrsaService(
 
   const snapshotEks = overriding<EksGateway>(eks, {
     async listPodIdentityAssociations(target, clusterName, filter = {}) {
-      const all = await once(at(target, 'associations', clusterName), () =>
+      const all = await once(keyOf(target, 'associations', clusterName), () =>
         eks.listPodIdentityAssociations(target, clusterName),
       );
       return all.filter(
@@ -180,7 +182,7 @@ export function snapshotIrsaService(
       );
     },
     describeAddon: (target, clusterName, addonName) =>
-      once(at(target, 'addon', clusterName, addonName), () =>
+      once(keyOf(target, 'addon', clusterName, addonName), () =>
         eks.describeAddon(target, clusterName, addonName),
       ),
   });
@@ -198,8 +200,8 @@ export function snapshotIrsaService(
       const end = input.endTime?.getTime() ?? Infinity;
       return (events.get(input.attribute.value) ?? [])
         .filter(e => {
-          const at = Date.parse(e.eventTime);
-          return at >= start && at <= end;
+          const time = Date.parse(e.eventTime);
+          return time >= start && time <= end;
         })
         .slice(0, input.maxEvents);
     },
