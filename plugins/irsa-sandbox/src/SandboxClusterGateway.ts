@@ -15,6 +15,8 @@ import {
   type ServiceAccountTokenRequest,
   type WorkloadRef,
 } from '@backstage-irsa/plugin-irsa-node';
+import { invalidLabel } from './labels';
+import { SandboxRbac, type SandboxDeniedAccess } from './SandboxRbac';
 import {
   admitPod,
   type SandboxPodOwner,
@@ -27,53 +29,12 @@ import {
   SandboxState,
 } from './state';
 
-/**
- * A right the sandbox's RBAC refuses to Backstage's identity. Without
- * `namespace` it is refused in every namespace; `group` defaults to the core
- * group.
- */
-export interface SandboxDeniedAccess {
-  verb: string;
-  resource: string;
-  subresource?: string;
-  namespace?: string;
-  group?: string;
-}
-
+export type { SandboxDeniedAccess } from './SandboxRbac';
 export type {
   SandboxPodOwner,
   SandboxPodSpec,
   SandboxSecretKeyRef,
 } from './podWebhook';
-
-/** The identity the sandbox's API server sees Backstage as (for 403 messages). */
-const BACKSTAGE_USER = 'system:serviceaccount:backstage:backstage';
-
-// The API server's label syntax: an optional DNS-subdomain prefix, a name of
-// at most 63 characters, and values of at most 63 characters.
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
-const LABEL_PREFIX =
-  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-/** The first invalid label as the API server's 422 message names it. */
-function invalidLabel(labels: Record<string, string | null>) {
-  for (const [key, value] of Object.entries(labels)) {
-    const slash = key.lastIndexOf('/');
-    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-    const name = slash >= 0 ? key.slice(slash + 1) : key;
-    const keyValid =
-      name.length <= 63 &&
-      LABEL_NAME.test(name) &&
-      (prefix === undefined ||
-        (prefix.length <= 253 && LABEL_PREFIX.test(prefix)));
-    if (!keyValid)
-      return `metadata.labels: Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.'`;
-    if (value !== null && (value.length > 63 || !LABEL_VALUE.test(value)))
-      return `metadata.labels: Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`;
-  }
-  return undefined;
-}
 
 /** The caller gave up: refuse before touching state, as an aborted request would. */
 function throwIfAborted(signal: AbortSignal | undefined, operation: string) {
@@ -94,8 +55,8 @@ const suffix = () => randomUUID().replace(/-/g, '').slice(0, 5);
 
 /** The Kubernetes API of the sandbox clusters, with an EKS pod identity webhook. */
 export class SandboxClusterGateway implements ClusterGateway {
-  /** RBAC denials per cluster, set by tests through `denyAccess`. */
-  private readonly denied = new Map<string, SandboxDeniedAccess[]>();
+  /** RBAC denials, set by tests through `denyAccess`. */
+  private readonly rbac = new SandboxRbac();
   /** Each pod's controller (a ReplicaSet for a Deployment), by `cluster/namespace/pod`. */
   private readonly controllers = new Map<string, WorkloadRef>();
   /** The Deployment of each ReplicaSet, by `cluster/namespace/replicaset`. */
@@ -112,51 +73,12 @@ export class SandboxClusterGateway implements ClusterGateway {
   /** From now on the cluster's API server refuses this right to Backstage. */
   denyAccess(cluster: string, access: SandboxDeniedAccess): void {
     this.cluster(cluster, 'sandbox:denyAccess');
-    this.denied.set(cluster, [...(this.denied.get(cluster) ?? []), access]);
+    this.rbac.deny(cluster, access);
   }
 
   /** Lifts denials made with `denyAccess` that match `access` exactly. */
   allowAccess(cluster: string, access: SandboxDeniedAccess): void {
-    const same = (a: SandboxDeniedAccess) =>
-      a.verb === access.verb &&
-      a.resource === access.resource &&
-      a.subresource === access.subresource &&
-      a.namespace === access.namespace &&
-      (a.group ?? '') === (access.group ?? '');
-    this.denied.set(
-      cluster,
-      (this.denied.get(cluster) ?? []).filter(a => !same(a)),
-    );
-  }
-
-  private isDenied(cluster: string, check: AccessCheck): boolean {
-    return (this.denied.get(cluster) ?? []).some(
-      d =>
-        d.verb === check.verb &&
-        d.resource === check.resource &&
-        d.subresource === check.subresource &&
-        (d.group ?? '') === (check.group ?? '') &&
-        (d.namespace === undefined || d.namespace === check.namespace),
-    );
-  }
-
-  /** Refuses like RBAC does: 403 Forbidden naming the user, verb and resource. */
-  private authorize(
-    cluster: string,
-    operation: string,
-    check: AccessCheck & { name?: string },
-  ): void {
-    if (!this.isDenied(cluster, check)) return;
-    const resource = check.subresource
-      ? `${check.resource}/${check.subresource}`
-      : check.resource;
-    const object = check.name ? ` "${check.name}"` : '';
-    throw sandboxError(
-      'access-denied',
-      operation,
-      '403',
-      `${check.resource}${object} is forbidden: User "${BACKSTAGE_USER}" cannot ${check.verb} resource "${resource}" in API group "${check.group ?? ''}" in the namespace "${check.namespace}"`,
-    );
+    this.rbac.allow(cluster, access);
   }
 
   /**
@@ -171,7 +93,7 @@ export class SandboxClusterGateway implements ClusterGateway {
   ): SandboxCluster {
     const state = this.cluster(cluster, operation);
     throwIfAborted(signal, operation);
-    this.authorize(cluster, operation, check);
+    this.rbac.authorize(cluster, operation, check);
     return state;
   }
 
@@ -220,7 +142,7 @@ export class SandboxClusterGateway implements ClusterGateway {
     // Like RBAC, a denial carries no reason.
     return checks.map(check => ({
       ...clone(check),
-      allowed: !this.isDenied(cluster, check),
+      allowed: !this.rbac.isDenied(cluster, check),
     }));
   }
 
@@ -302,14 +224,14 @@ export class SandboxClusterGateway implements ClusterGateway {
     }
     // The real gateway reads before it patches unless given the version.
     if (options.expectedResourceVersion === undefined) {
-      this.authorize(cluster, 'k8s:get serviceaccounts', {
+      this.rbac.authorize(cluster, 'k8s:get serviceaccounts', {
         verb: 'get',
         resource: 'serviceaccounts',
         namespace,
         name,
       });
     }
-    this.authorize(cluster, operation, {
+    this.rbac.authorize(cluster, operation, {
       verb: 'patch',
       resource: 'serviceaccounts',
       namespace,
@@ -452,7 +374,7 @@ export class SandboxClusterGateway implements ClusterGateway {
         'audience: must not be empty (omit it for sts.amazonaws.com)',
       );
     }
-    this.authorize(cluster, operation, {
+    this.rbac.authorize(cluster, operation, {
       verb: 'create',
       resource: 'serviceaccounts',
       subresource: 'token',
@@ -693,7 +615,7 @@ export class SandboxClusterGateway implements ClusterGateway {
     const state = this.cluster(cluster, operation);
     throwIfAborted(options.signal, operation);
     return podNames.map(name => {
-      this.authorize(cluster, operation, {
+      this.rbac.authorize(cluster, operation, {
         verb: 'get',
         resource: 'pods',
         namespace,
@@ -707,7 +629,7 @@ export class SandboxClusterGateway implements ClusterGateway {
         `${cluster}/${namespace}/${name}`,
       );
       if (controller?.kind === 'ReplicaSet') {
-        this.authorize(cluster, 'k8s:get replicasets', {
+        this.rbac.authorize(cluster, 'k8s:get replicasets', {
           verb: 'get',
           resource: 'replicasets',
           group: 'apps',
@@ -735,7 +657,7 @@ export class SandboxClusterGateway implements ClusterGateway {
     if (refusal) {
       throw sandboxError('invalid-input', operation, 'InvalidInput', refusal);
     }
-    this.authorize(cluster, operation, {
+    this.rbac.authorize(cluster, operation, {
       verb: 'patch',
       resource,
       group: 'apps',
