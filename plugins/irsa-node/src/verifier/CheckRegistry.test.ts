@@ -127,9 +127,7 @@ describe('needsBinding', () => {
     expect(needsBinding(check('x', { reads: ['facts', 'provider'] }))).toBe(
       false,
     );
-    expect(needsBinding(check('x', { reads: ['facts', 'agent'] }))).toBe(
-      false,
-    );
+    expect(needsBinding(check('x', { reads: ['facts', 'agent'] }))).toBe(false);
   });
 
   it('is true for a check reading the role, or declaring no reads at all', () => {

@@ -95,10 +95,7 @@ export function readVerifierOptions(config: Config): VerifierOptions {
   const key = 'irsa.verification';
   const defaults = DEFAULT_VERIFIER_OPTIONS;
   const requireBinding = readBoolean(config, `${key}.requireBinding`);
-  const podIdentityExchange = readBoolean(
-    config,
-    `${key}.podIdentityExchange`,
-  );
+  const podIdentityExchange = readBoolean(config, `${key}.podIdentityExchange`);
   const allowedActions = readActions(
     config,
     'irsa.provisioning.guardrails.allowedActions',

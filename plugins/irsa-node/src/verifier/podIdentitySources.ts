@@ -29,7 +29,10 @@ import {
  */
 
 /** The agent's DaemonSet when it is self-managed rather than the add-on. */
-const AGENT_DAEMON_SET = { namespace: 'kube-system', name: POD_IDENTITY_AGENT_ADDON };
+const AGENT_DAEMON_SET = {
+  namespace: 'kube-system',
+  name: POD_IDENTITY_AGENT_ADDON,
+};
 
 /** Token lifetime for the exchange: the TokenRequest minimum. */
 const TOKEN_SECONDS = 600;
@@ -68,7 +71,9 @@ export function readAssociation(scope: PodIdentityScope): {
           serviceAccount: scope.serviceAccount,
         })
       ).find(
-        a => a.namespace === namespace && a.serviceAccount === scope.serviceAccount,
+        a =>
+          a.namespace === namespace &&
+          a.serviceAccount === scope.serviceAccount,
       ),
     signal,
   );
@@ -133,8 +138,7 @@ export function exchangePod(pods: readonly PodInfo[]): PodInfo | undefined {
     p => p.phase === 'Running' && !podIdentityUnsupported(p),
   );
   return (
-    candidates.find(p => p.containers.every(hasPodIdentityEnv)) ??
-    candidates[0]
+    candidates.find(p => p.containers.every(hasPodIdentityEnv)) ?? candidates[0]
   );
 }
 

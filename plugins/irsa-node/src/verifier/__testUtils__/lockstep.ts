@@ -85,7 +85,8 @@ export function lockstep(service: IrsaService) {
   /** The calls of each round, `gateway.operation`, sorted within the round. */
   function byRound(): string[][] {
     const rounds: string[][] = Array.from({ length: round }, () => []);
-    for (const c of calls) rounds[c.round - 1].push(`${c.gateway}.${c.operation}`);
+    for (const c of calls)
+      rounds[c.round - 1].push(`${c.gateway}.${c.operation}`);
     return rounds.map(r => r.sort());
   }
 

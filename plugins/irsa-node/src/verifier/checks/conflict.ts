@@ -26,9 +26,8 @@ export const conflictCheck: IrsaCheck = {
   reads: ['facts', 'serviceAccount', 'associations', 'pods'],
   run({ evidence: e, read }): IrsaCheckOutcome {
     const facts = read('facts');
-    const annotated = read('serviceAccount')?.annotations[
-      EKS_ROLE_ARN_ANNOTATION
-    ];
+    const annotated =
+      read('serviceAccount')?.annotations[EKS_ROLE_ARN_ANNOTATION];
     const association = read('associations');
     const pods = read('pods');
     const ref = `${e.namespace}/${e.serviceAccountName}`;

@@ -47,8 +47,8 @@ describe('builtInChecks', () => {
     expect(registry.checksFor('pod-identity').map(c => c.id)).toEqual(
       of('pod-identity', 'any'),
     );
-    expect(
-      registry.checksFor('pod-identity', 'irsa').map(c => c.id),
-    ).toEqual([...CHECK_IDS]);
+    expect(registry.checksFor('pod-identity', 'irsa').map(c => c.id)).toEqual([
+      ...CHECK_IDS,
+    ]);
   });
 });

@@ -14,8 +14,9 @@ const PROVEN_INSTEAD =
 function assumedRole(
   arn: string,
 ): { accountId: string; name: string } | undefined {
-  const match =
-    /^arn:[a-z-]+:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(arn);
+  const match = /^arn:[a-z-]+:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(
+    arn,
+  );
   return match ? { accountId: match[1], name: match[2] } : undefined;
 }
 

@@ -3,10 +3,7 @@ import {
   POD_IDENTITY_ENV,
   type IdentityMechanism,
 } from '@backstage-irsa/plugin-irsa-common';
-import type {
-  PodIdentityAssociationInfo,
-  PodInfo,
-} from '../../gateways/types';
+import type { PodIdentityAssociationInfo, PodInfo } from '../../gateways/types';
 import type { IrsaCheck } from '../checkTypes';
 import { restartNeeded } from './podRestart';
 import {
@@ -91,7 +88,8 @@ export const podIdentityInjectionCheck: IrsaCheck = {
         evidence: { pods: [] },
       };
     }
-    const env = (p: PodInfo, name: string) => p.containers[0]?.env[name] ?? null;
+    const env = (p: PodInfo, name: string) =>
+      p.containers[0]?.env[name] ?? null;
     const evidence = {
       associationCreatedAt: association?.createdAt ?? null,
       pods: checked.map(p => ({

@@ -50,7 +50,9 @@ function review(
 ): StatementReview {
   const actions = list(statement.Action);
   const allows = (action: string) =>
-    actions.some(a => iamWildcardToRegExp(a, { ignoreCase: true }).test(action));
+    actions.some(a =>
+      iamWildcardToRegExp(a, { ignoreCase: true }).test(action),
+    );
   const required = sessionTags
     ? POD_IDENTITY_TRUST_ACTIONS
     : POD_IDENTITY_TRUST_ACTIONS.filter(a => a !== 'sts:TagSession');
@@ -189,7 +191,9 @@ export const podIdentityTrustCheck: IrsaCheck = {
     }
     return {
       status: 'pass',
-      message: `The trust allows ${POD_IDENTITY_SERVICE_PRINCIPAL} to assume and tag, for ${e.eksClusterName} and ${e.namespace}/${e.serviceAccountName} only`,
+      message: sessionTags
+        ? `The trust allows ${POD_IDENTITY_SERVICE_PRINCIPAL} to assume and tag, for ${e.eksClusterName} and ${e.namespace}/${e.serviceAccountName} only`
+        : `The trust allows ${POD_IDENTITY_SERVICE_PRINCIPAL} to assume, for ${e.eksClusterName} only (the association disables session tags, so no trust can pin the namespace and ServiceAccount)`,
       evidence: details,
     };
   },

@@ -112,10 +112,13 @@ export const shadowingCheck: IrsaCheck = {
     }
     const failing = all.filter(f => f.severity === 'fail');
     const shown = failing.length ? failing : all;
-    const describe = (f: Finding) =>
-      f.what === 'envFrom'
-        ? `container ${f.container} takes every key of ${f.source} as variables`
-        : `container ${f.container} sets ${f.what} from ${f.source}`;
+    const describe = (f: Finding) => {
+      if (f.what === 'envFrom')
+        return `container ${f.container} takes every key of ${f.source} as variables`;
+      if (f.what.startsWith('/'))
+        return `container ${f.container} mounts ${f.source} at ${f.what}`;
+      return `container ${f.container} sets ${f.what} from ${f.source}`;
+    };
     const fixes = shown.map(f => {
       if (f.what === 'envFrom')
         return `make sure ${f.source} holds no AWS_* keys, or list only the keys the container needs (env.valueFrom)`;

@@ -6,6 +6,7 @@ import {
   buildTrustPolicy,
   parseRoleArn,
   type CheckId,
+  type CheckResult,
   type CheckStatus,
 } from '@backstage-irsa/plugin-irsa-common';
 import type {
@@ -210,6 +211,34 @@ export function healthy(): Evidence {
   };
 }
 
+export type Change = (e: Evidence) => void;
+export const valueOf = <T>(source: Source<T>): T => {
+  if (!source.ok) throw new Error('the case made this source unreadable');
+  return source.value;
+};
+export const role = (e: Evidence): RoleInfo => valueOf(e.role)!;
+export const account = (e: Evidence): ServiceAccountInfo =>
+  valueOf(e.serviceAccount)!;
+/** Decides the binding again from the evidence's role, ServiceAccount and association. */
+export const rebindWith = (e: Evidence, changedRole: RoleInfo = role(e)) => {
+  e.binding = known(
+    evaluateBinding({
+      entityRef: ENTITY,
+      cluster: { name: 'prod', accountId: '111122223333', partition: 'aws' },
+      namespace: 'payments',
+      serviceAccountName: 'payments-api',
+      roleArn: { arn: ROLE_ARN, parts: parseRoleArn(ROLE_ARN, 'arn') },
+      roleArnSource: 'entity',
+      defaultRoleName: ROLE,
+      role: changedRole,
+      serviceAccount: account(e),
+      association: e.associations.ok ? e.associations.value : undefined,
+    }),
+  );
+};
+/** The binding as if the role had these tags (the role itself unchanged). */
+export const rebind = (e: Evidence, tags: Record<string, string>) =>
+  rebindWith(e, { ...role(e), tags });
 /** The association aws:irsa:create writes for payments/payments-api. */
 export function association(): PodIdentityAssociationInfo {
   return {
@@ -272,34 +301,6 @@ export function healthyPodIdentity(): Evidence {
   return e;
 }
 
-export type Change = (e: Evidence) => void;
-export const valueOf = <T>(source: Source<T>): T => {
-  if (!source.ok) throw new Error('the case made this source unreadable');
-  return source.value;
-};
-export const role = (e: Evidence): RoleInfo => valueOf(e.role)!;
-export const account = (e: Evidence): ServiceAccountInfo =>
-  valueOf(e.serviceAccount)!;
-/** Decides the binding again from the evidence's role, ServiceAccount and association. */
-export const rebindWith = (e: Evidence, changedRole: RoleInfo = role(e)) => {
-  e.binding = known(
-    evaluateBinding({
-      entityRef: ENTITY,
-      cluster: { name: 'prod', accountId: '111122223333', partition: 'aws' },
-      namespace: 'payments',
-      serviceAccountName: 'payments-api',
-      roleArn: { arn: ROLE_ARN, parts: parseRoleArn(ROLE_ARN, 'arn') },
-      roleArnSource: 'entity',
-      defaultRoleName: ROLE,
-      role: changedRole,
-      serviceAccount: account(e),
-      association: e.associations.ok ? e.associations.value : undefined,
-    }),
-  );
-};
-/** The binding as if the role had these tags (the role itself unchanged). */
-export const rebind = (e: Evidence, tags: Record<string, string>) =>
-  rebindWith(e, { ...role(e), tags });
 export const unreadable = (label: string) =>
   notRead<never>(`${label} failed: unavailable (no usable answer)`);
 export const subjectCondition = (
@@ -334,10 +335,7 @@ export async function caseOutcome(
   change: Change,
   base: () => Evidence = healthy,
 ) {
-  const evidence = base();
-  change(evidence);
-  const results = await runChecks(builtInChecks, evidence);
-  const result = results.find(c => c.id === id)!;
+  const result = await checkResult(id, change, base);
   return {
     status: result.status,
     message: result.message,
@@ -345,6 +343,18 @@ export async function caseOutcome(
     hasEvidence: Object.keys(result.evidence).length > 0,
     remediationSaysUndefined: (result.remediation ?? '').includes('undefined'),
   };
+}
+
+/** The result a built-in check gives once `change` is made to `base` evidence. */
+export async function checkResult(
+  id: CheckId,
+  change: Change,
+  base: () => Evidence = healthy,
+): Promise<CheckResult> {
+  const evidence = base();
+  change(evidence);
+  const results = await runChecks(builtInChecks, evidence);
+  return results.find(c => c.id === id)!;
 }
 
 /**
