@@ -1,9 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import {
-  effectiveMechanism,
-  type IdentityMechanism,
-} from '@backstage-irsa/plugin-irsa-common';
+import { effectiveMechanism } from '@backstage-irsa/plugin-irsa-common';
 import type { IrsaService } from '../../service/types';
 import { InMemoryProvisionLock, type ProvisionLock } from '../ProvisionLock';
 import type { Log } from '../provisionTypes';
@@ -13,18 +10,14 @@ import {
 } from '../settings';
 import { MigrationApplier } from './MigrationApplier';
 import { MigrationPlanner } from './MigrationPlanner';
-import type {
-  MigrationInput,
-  MigrationOptions,
-  MigrationPlan,
-  MigrationResult,
-  Migrator,
+import {
+  MECHANISM_NAMES,
+  type MigrationInput,
+  type MigrationOptions,
+  type MigrationPlan,
+  type MigrationResult,
+  type Migrator,
 } from './migrationTypes';
-
-const NAMES: Record<IdentityMechanism, string> = {
-  irsa: 'IRSA',
-  'pod-identity': 'EKS Pod Identity',
-};
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
@@ -140,7 +133,7 @@ export class DefaultMigrator implements Migrator {
     log: Log,
   ) {
     const { to, step } = plan.input;
-    const [from, target] = [NAMES[plan.from], NAMES[to]];
+    const [from, target] = [MECHANISM_NAMES[plan.from], MECHANISM_NAMES[to]];
     if (!plan.changes.length)
       log(`Nothing to change: step ${step} is already done`);
     if (step === 'start')

@@ -51,7 +51,9 @@ import {
 } from '../podIdentityAssociation';
 import { associationConflict, associationTags } from './associations';
 import {
+  MECHANISM_NAMES,
   MIGRATION_STEPS,
+  otherMechanism,
   type MigrationChange,
   type MigrationInput,
   type MigrationPlan,
@@ -77,15 +79,6 @@ const orUndefined = <T>(p: Promise<T>) =>
     if (isGatewayError(error, 'not-found')) return undefined;
     throw error;
   });
-
-const MECHANISM_NAMES: Record<IdentityMechanism, string> = {
-  irsa: 'IRSA',
-  'pod-identity': 'EKS Pod Identity',
-};
-
-/** The other mechanism. */
-export const otherMechanism = (m: IdentityMechanism): IdentityMechanism =>
-  m === 'irsa' ? 'pod-identity' : 'irsa';
 
 /** What the live reads found. */
 interface Found {

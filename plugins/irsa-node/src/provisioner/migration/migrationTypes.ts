@@ -18,6 +18,16 @@ export type MigrationStep = 'start' | 'finish';
 /** Every step, in the order a migration runs them. */
 export const MIGRATION_STEPS: readonly MigrationStep[] = ['start', 'finish'];
 
+/** How the task log names each mechanism. */
+export const MECHANISM_NAMES: Readonly<Record<IdentityMechanism, string>> = {
+  irsa: 'IRSA',
+  'pod-identity': 'EKS Pod Identity',
+};
+
+/** The mechanism a move to `to` leaves. */
+export const otherMechanism = (to: IdentityMechanism): IdentityMechanism =>
+  to === 'irsa' ? 'pod-identity' : 'irsa';
+
 /** What aws:irsa:migrate is asked to do. */
 export interface MigrationInput {
   cluster: string;
