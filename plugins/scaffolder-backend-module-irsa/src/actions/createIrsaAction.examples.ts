@@ -42,6 +42,28 @@ export const createExamples: TemplateExample[] = [
   },
   {
     description:
+      'EKS Pod Identity: the role trusts pods.eks.amazonaws.com for this ServiceAccount only, an association binds them, the ServiceAccount gets no role annotation',
+    example: step('Create the IAM role', {
+      cluster: 'sandbox',
+      namespace: 'billing',
+      serviceAccount: 'invoicer',
+      mechanism: 'pod-identity',
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['sqs:SendMessage'],
+            Resource: 'arn:aws:sqs:us-east-1:111122223333:invoices',
+          },
+        ],
+      }),
+      entityRef: 'component:default/invoicer',
+      owner: 'group:default/billing',
+    }),
+  },
+  {
+    description:
       'GitOps: write serviceaccount.yaml into the repository instead of calling the Kubernetes API',
     example: step('Create the IAM role', {
       cluster: 'sandbox',

@@ -1,6 +1,7 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
+import { InputError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
@@ -90,26 +91,38 @@ describe('aws:irsa:create', () => {
 
   it.each(
     examples.filter(([, input]) => input.serviceAccountMode !== 'manifest'),
-  )('runs the example: %s (then every check passes)', async (_d, input) => {
-    const { create, service, sandbox, logger } = await setup();
-    const ctx = context(input);
-    await create.handler(ctx as never);
-    const roleArn = `arn:aws:iam::111122223333:role/irsa-sandbox-${input.namespace}-${input.serviceAccount}`;
-    expect(ctx.output).toHaveBeenCalledWith('roleArn', roleArn);
-    sandbox.controls.createPod('sandbox', input.namespace, {
-      name: `${input.serviceAccount}-1`,
-      serviceAccountName: input.serviceAccount,
-    });
-    const report = await new DefaultVerifier({ service, logger }).verify({
-      cluster: 'sandbox',
-      namespace: input.namespace,
-      serviceAccount: input.serviceAccount,
-      roleArn,
-      entityRef: input.entityRef,
-      trigger: 'provision',
-    });
-    expect(report.checks.filter(c => c.status !== 'pass')).toEqual([]);
-  });
+  )(
+    'runs the example: %s (then the verifier passes every check it runs)',
+    async (_d, input) => {
+      const { create, service, sandbox, logger } = await setup();
+      const ctx = context(input);
+      await create.handler(ctx as never);
+      const roleArn = `arn:aws:iam::111122223333:role/irsa-sandbox-${input.namespace}-${input.serviceAccount}`;
+      expect(ctx.output).toHaveBeenCalledWith('roleArn', roleArn);
+      sandbox.controls.createPod('sandbox', input.namespace, {
+        name: `${input.serviceAccount}-1`,
+        serviceAccountName: input.serviceAccount,
+      });
+      const report = await new DefaultVerifier({ service, logger }).verify({
+        cluster: 'sandbox',
+        namespace: input.namespace,
+        serviceAccount: input.serviceAccount,
+        roleArn,
+        entityRef: input.entityRef,
+        trigger: 'provision',
+      });
+      // The live Pod Identity exchange is opt-in (irsa.verification.podIdentityExchange).
+      expect(
+        report.checks
+          .filter(c => c.status !== 'pass')
+          .map(c => [c.id, c.status]),
+      ).toEqual(
+        input.mechanism === 'pod-identity'
+          ? [['pod-identity-exchange', 'skipped']]
+          : [],
+      );
+    },
+  );
 
   it.each(
     examples.filter(([, input]) => input.serviceAccountMode === 'manifest'),
@@ -214,7 +227,7 @@ describe('aws:irsa:create', () => {
     expect(writes()).toEqual([]);
     const text = logged(ctx).join('\n');
     expect(text).toContain(
-      'Dry run: nothing is written. Role arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart (would be created)',
+      'Dry run: nothing is written. Mechanism irsa. Role arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart (would be created)',
     );
     expect(text).toContain(
       '"oidc.eks.us-east-1.amazonaws.com/id/5A4D1E0B8C0F4E2B9D7A6C3E1F0B2D4A:sub": "system:serviceaccount:shop:cart"',
@@ -224,6 +237,97 @@ describe('aws:irsa:create', () => {
       'eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
     );
     expect(ctx.output).toHaveBeenCalledWith('keptPolicyArns', []);
+  });
+
+  it('provisions EKS Pod Identity: outputs the mechanism and the association id, and narrates the association', async () => {
+    const { create, sandbox } = await setup();
+    const ctx = context({ ...cart, mechanism: 'pod-identity' });
+    await create.handler(ctx as never);
+    const [association] = await sandbox.eks.listPodIdentityAssociations(
+      { accountId: '111122223333', region: 'us-east-1' },
+      'sandbox',
+      { namespace: 'shop', serviceAccount: 'cart' },
+    );
+    expect(ctx.output).toHaveBeenCalledWith('mechanism', 'pod-identity');
+    expect(ctx.output).toHaveBeenCalledWith(
+      'associationId',
+      association.associationId,
+    );
+    expect(ctx.output).toHaveBeenCalledWith('serviceAccountAnnotations', {});
+    expect(ctx.output).toHaveBeenCalledWith('entityAnnotations', {
+      'irsa.dev/cluster': 'sandbox',
+      'irsa.dev/service-account': 'shop/cart',
+      'irsa.dev/role-arn':
+        'arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+      'irsa.dev/mechanism': 'pod-identity',
+    });
+    expect(logged(ctx)).toEqual(
+      expect.arrayContaining([
+        'Creating Pod Identity association of shop/cart on EKS cluster sandbox with role arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+        `Pod Identity association ${association.associationId} created`,
+      ]),
+    );
+
+    const again = context({ ...cart, mechanism: 'pod-identity' });
+    await create.handler(again as never);
+    expect(logged(again)).toContain(
+      `Pod Identity association ${association.associationId} of shop/cart found: it already gives role arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart`,
+    );
+  });
+
+  it("takes an empty mechanism (the template's default) as the cluster's default", async () => {
+    const { create } = await setup();
+    const ctx = context({ ...cart, mechanism: '' });
+    await create.handler(ctx as never);
+    expect(ctx.output).toHaveBeenCalledWith('mechanism', 'irsa');
+    expect(ctx.output).not.toHaveBeenCalledWith(
+      'associationId',
+      expect.anything(),
+    );
+  });
+
+  it.each([
+    [
+      { mechanism: 'podidentity' },
+      'mechanism: must be one of irsa, pod-identity',
+    ],
+    [
+      {
+        mechanism: 'pod-identity',
+        targetRoleArn: 'arn:aws:iam::444455556666:role/reports-reader',
+      },
+      'targetRoleArn: account 444455556666 is not a Pod Identity target the platform allows (irsa.provisioning.podIdentity.targetAccounts: none)',
+    ],
+  ])(
+    'refuses %j naming the field and the rule, before any call',
+    async (fields, message) => {
+      const { create, sandbox } = await setup();
+      await expect(
+        create.handler(context({ ...cart, ...fields }) as never),
+      ).rejects.toThrow(new InputError(message));
+      expect(sandbox.controls.calls).toEqual([]);
+    },
+  );
+
+  it('lists the association step in a dry run and writes nothing', async () => {
+    const { create, writes } = await setup();
+    const ctx = context(
+      { ...cart, mechanism: 'pod-identity' },
+      { isDryRun: true },
+    );
+    await create.handler(ctx as never);
+    expect(writes()).toEqual([]);
+    const text = logged(ctx).join('\n');
+    expect(text).toContain(
+      'Would create a Pod Identity association of shop/cart on EKS cluster sandbox for role arn:aws:iam::111122223333:role/irsa-sandbox-shop-cart',
+    );
+    expect(text).toContain('"Service": "pods.eks.amazonaws.com"');
+    expect(text).not.toContain('eks.amazonaws.com/role-arn');
+    expect(ctx.output).toHaveBeenCalledWith('mechanism', 'pod-identity');
+    expect(ctx.output).not.toHaveBeenCalledWith(
+      'associationId',
+      expect.anything(),
+    );
   });
 
   it('refuses a manifest path outside the workspace before any write', async () => {

@@ -5,22 +5,44 @@ import {
 import { NotAllowedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  IDENTITY_MECHANISMS,
   irsaRoleAdoptPermission,
   irsaRoleCreatePermission,
+  type IdentityMechanism,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
   isCallerAllowed,
+  planOutputs,
   type DefaultProvisioner,
+  type PlannedAssociation,
   type ProvisionPlan,
+  type ProvisionResult,
 } from '@backstage-irsa/plugin-irsa-node';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createExamples } from './createIrsaAction.examples';
 import { serviceAccountInputs } from './serviceAccountInputs';
 
+/** The association step of a dry run, as the task log says it. */
+function associationStep(association: PlannedAssociation): string {
+  const ref = `${association.namespace}/${association.serviceAccount}`;
+  const roles = `role ${association.roleArn}${association.targetRoleArn ? `, chaining into ${association.targetRoleArn}` : ''}`;
+  const id = association.existing?.associationId;
+  switch (association.change) {
+    case 'none':
+      return `Pod Identity association ${id} of ${ref}: up to date (${roles})`;
+    case 'update':
+      return `Would update Pod Identity association ${id} of ${ref} to ${roles}`;
+    case 'replace':
+      return `Would replace Pod Identity association ${id} of ${ref} (adopted) with one of this entity for ${roles}`;
+    default:
+      return `Would create a Pod Identity association of ${ref} on EKS cluster ${association.clusterName} for ${roles}`;
+  }
+}
+
 function narrateDryRun(plan: ProvisionPlan, log: (message: string) => void) {
   log(
-    `Dry run: nothing is written. Role ${plan.roleArn}${plan.existingRole ? ' (exists; would be updated)' : ' (would be created)'}`,
+    `Dry run: nothing is written. Mechanism ${plan.mechanism}. Role ${plan.roleArn}${plan.existingRole ? ' (exists; would be updated)' : ' (would be created)'}`,
   );
   if (plan.adoptions.length)
     log(
@@ -40,7 +62,17 @@ function narrateDryRun(plan: ProvisionPlan, log: (message: string) => void) {
     log(
       `Would leave in place (attached by someone else): ${plan.kept.join(', ')}`,
     );
+  if (plan.association) log(associationStep(plan.association));
   log(`ServiceAccount (${plan.input.serviceAccountMode}):\n${plan.manifest}`);
+}
+
+/** Every output of the action, from a result or (dry run) a plan. */
+function output(
+  ctx: { output(name: string, value: unknown): void },
+  outputs: Omit<ProvisionResult, 'manifest'>,
+) {
+  for (const [name, value] of Object.entries(outputs))
+    if (value !== undefined) ctx.output(name, value);
 }
 
 /** aws:irsa:create — the IAM role, its policies and the annotated ServiceAccount. */
@@ -51,7 +83,7 @@ export function createIrsaAction(options: {
   return createTemplateAction({
     id: 'aws:irsa:create',
     description:
-      'Creates (or converges) an IAM role for a Kubernetes ServiceAccount through IRSA: trust policy for the cluster OIDC provider, the permissions policy, an IP allowlist policy, and the annotated ServiceAccount.',
+      "Creates (or converges) an IAM role for a Kubernetes ServiceAccount through IRSA (trust for the cluster's OIDC provider, the annotated ServiceAccount) or EKS Pod Identity (trust for pods.eks.amazonaws.com scoped to the cluster and ServiceAccount, an association), with the permissions policy and an IP allowlist policy.",
     examples: createExamples,
     supportsDryRun: true,
     schema: {
@@ -59,12 +91,29 @@ export function createIrsaAction(options: {
         ...serviceAccountInputs(
           'Catalog entity the role belongs to, written on the role, its policies and the ServiceAccount; a run for another entity cannot touch them',
         ),
+        mechanism: z =>
+          z
+            .union([
+              z.enum(IDENTITY_MECHANISMS as [IdentityMechanism]),
+              z.literal(''),
+            ])
+            .optional()
+            .describe(
+              "irsa (ServiceAccount annotation) or pod-identity (EKS Pod Identity association); absent or empty: the cluster's irsa.clusters[].defaultMechanism",
+            ),
+        targetRoleArn: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Pod Identity only: a role in another account the association chains into (cross-account); its account must be in irsa.provisioning.podIdentity.targetAccounts and the role needs an IP allowlist covering the cluster',
+            ),
         policy: z =>
           z
             .union([z.string(), z.record(z.string(), z.unknown())])
             .optional()
             .describe(
-              'IAM permissions policy (JSON text or object); optional when managedPolicyArns is given',
+              'IAM permissions policy (JSON text or object); optional when managedPolicyArns (or, for Pod Identity, targetRoleArn) is given',
             ),
         managedPolicyArns: z =>
           z
@@ -97,14 +146,14 @@ export function createIrsaAction(options: {
             .boolean()
             .optional()
             .describe(
-              'Annotate the ServiceAccount with the role ARN (default true)',
+              "Write the ServiceAccount: IRSA's role annotation, and this project's labels and annotations (default true)",
             ),
         audience: z =>
           z
             .string()
             .optional()
             .describe(
-              'Sets eks.amazonaws.com/audience on the ServiceAccount; only when the token audience is not sts.amazonaws.com',
+              'IRSA only: sets eks.amazonaws.com/audience on the ServiceAccount, when the token audience is not sts.amazonaws.com',
             ),
         roleName: z =>
           z
@@ -139,7 +188,7 @@ export function createIrsaAction(options: {
             .record(z.string(), z.string())
             .optional()
             .describe(
-              'Extra tags on the role and policies (not irsa.dev/* nor the platform tags)',
+              'Extra tags on the role, the policies and the Pod Identity association (not irsa.dev/* nor the platform tags)',
             ),
         owner: z =>
           z
@@ -154,6 +203,17 @@ export function createIrsaAction(options: {
             ),
       },
       output: {
+        mechanism: z =>
+          z
+            .enum(IDENTITY_MECHANISMS as [IdentityMechanism])
+            .describe('How pods get the role: irsa or pod-identity'),
+        associationId: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "Pod Identity: the id of the ServiceAccount's association (in a dry run, only when it exists)",
+            ),
         roleArn: z => z.string().describe('ARN of the role'),
         roleName: z => z.string().describe('Name of the role'),
         policyArn: z =>
@@ -168,7 +228,9 @@ export function createIrsaAction(options: {
         serviceAccountAnnotations: z =>
           z
             .record(z.string(), z.string())
-            .describe('Annotations for the ServiceAccount'),
+            .describe(
+              'Annotations for the ServiceAccount (none for Pod Identity)',
+            ),
         entityAnnotations: z =>
           z
             .record(z.string(), z.string())
@@ -182,7 +244,13 @@ export function createIrsaAction(options: {
       },
     },
     async handler(ctx) {
-      const { manifestPath = 'serviceaccount.yaml', ...input } = ctx.input;
+      const {
+        manifestPath = 'serviceaccount.yaml',
+        mechanism,
+        ...rest
+      } = ctx.input;
+      // Empty is the template's "cluster default".
+      const input = { ...rest, ...(mechanism ? { mechanism } : {}) };
       const credentials = await ctx.getInitiatorCredentials();
       if (
         !(await isCallerAllowed(options.permissions, credentials, {
@@ -202,8 +270,7 @@ export function createIrsaAction(options: {
         log,
         dryRun: ctx.isDryRun,
         holder: `scaffolder task ${ctx.task.id}`,
-        step: (key, fn) =>
-          ctx.checkpoint({ key, fn }),
+        step: (key, fn) => ctx.checkpoint({ key, fn }),
         caller: {
           mayAdopt: entityRef =>
             isCallerAllowed(options.permissions, credentials, {
@@ -214,18 +281,7 @@ export function createIrsaAction(options: {
       });
       if (!result) {
         narrateDryRun(plan, log);
-        ctx.output('roleArn', plan.roleArn);
-        ctx.output('roleName', plan.roleName);
-        if (plan.permissionsPolicy)
-          ctx.output('policyArn', plan.permissionsPolicy.arn);
-        ctx.output('allowlistPolicyArn', plan.allowlistPolicy.arn);
-        ctx.output('serviceAccountAnnotations', plan.serviceAccountAnnotations);
-        ctx.output('entityAnnotations', {
-          'irsa.dev/cluster': plan.input.cluster,
-          'irsa.dev/service-account': `${plan.input.namespace}/${plan.input.serviceAccount}`,
-          'irsa.dev/role-arn': plan.roleArn,
-        });
-        ctx.output('keptPolicyArns', plan.kept);
+        output(ctx, planOutputs(plan));
         return;
       }
       if (manifestFile && result.manifest) {
@@ -233,13 +289,8 @@ export function createIrsaAction(options: {
         await fs.writeFile(manifestFile, result.manifest, 'utf8');
         log(`Wrote the ServiceAccount manifest to ${manifestPath}`);
       }
-      ctx.output('roleArn', result.roleArn);
-      ctx.output('roleName', result.roleName);
-      if (result.policyArn) ctx.output('policyArn', result.policyArn);
-      ctx.output('allowlistPolicyArn', result.allowlistPolicyArn);
-      ctx.output('serviceAccountAnnotations', result.serviceAccountAnnotations);
-      ctx.output('entityAnnotations', result.entityAnnotations);
-      ctx.output('keptPolicyArns', result.keptPolicyArns);
+      const { manifest: _written, ...outputs } = result;
+      output(ctx, outputs);
     },
   });
 }

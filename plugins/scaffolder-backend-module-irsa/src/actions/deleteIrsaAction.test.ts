@@ -61,8 +61,10 @@ async function setup(decisions: Record<string, AuthorizeResult> = {}) {
     serviceAccount: string;
     entityRef: string;
     roleName?: string;
+    mechanism?: 'irsa' | 'pod-identity';
   }) => {
     await provisioner.provision({
+      mechanism: input.mechanism,
       cluster: input.cluster,
       namespace: input.namespace,
       serviceAccount: input.serviceAccount,
@@ -126,6 +128,39 @@ describe('aws:irsa:delete', () => {
     expect(sa === undefined ? 'deleted' : sa.annotations).toEqual(
       input.deleteServiceAccount ? 'deleted' : {},
     );
+  });
+
+  it('deletes the Pod Identity association of a Pod Identity service first, and says so', async () => {
+    const { action, provision, writes, sandbox } = await setup();
+    await provision({ ...cart, mechanism: 'pod-identity' });
+    const [association] = await sandbox.eks.listPodIdentityAssociations(
+      target,
+      'sandbox',
+      { namespace: 'shop', serviceAccount: 'cart' },
+    );
+    const ctx = context(cart);
+    await action.handler(ctx as never);
+    const removed = `Pod Identity association ${association.associationId} of shop/cart`;
+    expect(outputs(ctx)).toMatchObject({
+      unbound: [
+        'annotations irsa.dev/entity-ref, irsa.dev/owner and label irsa.dev/managed-by of ServiceAccount shop/cart',
+        removed,
+      ],
+      roleDeleted: true,
+    });
+    expect(writes().slice(0, 2)).toEqual([
+      'patchServiceAccountMetadata',
+      'deletePodIdentityAssociation',
+    ]);
+    expect((ctx.info as jest.Mock).mock.calls.map(c => String(c[0]))).toContain(
+      `Remove ${removed}`,
+    );
+    expect(
+      await sandbox.eks.listPodIdentityAssociations(target, 'sandbox', {
+        namespace: 'shop',
+        serviceAccount: 'cart',
+      }),
+    ).toEqual([]);
   });
 
   it('outputs every step and narrates it in the task log', async () => {

@@ -12,7 +12,7 @@ import { serviceAccountInputs } from './serviceAccountInputs';
 
 /**
  * aws:irsa:delete — decommissions what aws:irsa:create made for one catalog
- * entity: the ServiceAccount's binding, the policies this project created
+ * entity: the ServiceAccount's bindings (annotation, Pod Identity association), the policies this project created
  * and attached, and the role. Refuses anything the entity does not own.
  */
 export function createDeleteIrsaAction(options: {
@@ -22,7 +22,7 @@ export function createDeleteIrsaAction(options: {
   return createTemplateAction({
     id: 'aws:irsa:delete',
     description:
-      "Decommissions an entity's IRSA role: removes the ServiceAccount's role annotations, detaches and deletes only the policies this project created or attached, then deletes the role. Anything another entity owns, or nobody manages, is refused; policies attached by someone else keep the role and are named.",
+      "Decommissions an entity's IRSA or EKS Pod Identity role: removes the ServiceAccount's role annotations and the entity's Pod Identity association, detaches and deletes only the policies this project created or attached, then deletes the role. Anything another entity owns, or nobody manages, is refused; policies attached by someone else keep the role and are named.",
     examples: deleteExamples,
     supportsDryRun: true,
     schema: {
@@ -52,7 +52,7 @@ export function createDeleteIrsaAction(options: {
           z
             .array(z.string())
             .describe(
-              'The bindings removed (the ServiceAccount annotations, or the ServiceAccount)',
+              'The bindings removed (the ServiceAccount annotations or the ServiceAccount, the Pod Identity association)',
             ),
         detachedPolicyArns: z =>
           z
