@@ -52,7 +52,7 @@ const CASES: CheckCase[] = [
     'warn',
     'migrating to Pod Identity, a pod still on IRSA',
     migratingToPodIdentity,
-    'Migrating to Pod Identity: 1 of 2 running pods still on IRSA; both stay wired until the migration finishes',
+    'Migrating to Pod Identity: 1 of 2 running pods still on IRSA',
   ],
   [
     'pass',
@@ -61,7 +61,7 @@ const CASES: CheckCase[] = [
       migratingToPodIdentity(e);
       valueOf(e.pods).shift();
     },
-    'Migrating to Pod Identity: every running pod is on Pod Identity; finish the migration to remove the IRSA annotation and trust',
+    'Migrating to Pod Identity: every running pod is on Pod Identity; finish the migration to remove what IRSA needed',
   ],
   [
     'warn',

@@ -49,6 +49,35 @@ export const conflictCheck: IrsaCheck = {
         ? { migration: { ...migration, ...progress } }
         : {}),
     };
+    const restart = `kubectl rollout restart deployment -n ${q(e.namespace)} DEPLOYMENT`;
+    const deleteAssociation = association
+      ? `aws eks delete-pod-identity-association --cluster-name ${q(e.eksClusterName)} --association-id ${q(association.associationId)} --region ${q(facts.region)}`
+      : '';
+    if (migration?.to === 'irsa' && association) {
+      return {
+        status: 'warn',
+        message: `Migrating to IRSA, but new pods still get Pod Identity while association ${association.associationId} exists: the EKS webhook prefers it`,
+        evidence,
+        remediation: `Remove the association to move pods to IRSA (${deleteAssociation}), then restart them (${restart})`,
+      };
+    }
+    if (migration && progress) {
+      const to = migration.to === 'irsa' ? 'IRSA' : 'Pod Identity';
+      const from = migration.from === 'irsa' ? 'IRSA' : 'Pod Identity';
+      if (progress.podsOnOld) {
+        return {
+          status: 'warn',
+          message: `Migrating to ${to}: ${progress.podsOnOld} of ${progress.pods} running pods still on ${from}`,
+          evidence,
+          remediation: `Restart the pods still on ${from} (${restart}, or "Restart pods" in the portal); new pods get ${to}`,
+        };
+      }
+      return {
+        status: 'pass',
+        message: `Migrating to ${to}: every running pod is on ${to}; finish the migration to remove what ${from} needed`,
+        evidence,
+      };
+    }
     if (!annotated || !association) {
       let wired = 'neither IRSA nor Pod Identity is wired yet';
       if (annotated) wired = 'only IRSA is wired';
@@ -60,32 +89,7 @@ export const conflictCheck: IrsaCheck = {
       };
     }
     const both = `ServiceAccount ${ref} has both ${EKS_ROLE_ARN_ANNOTATION} and Pod Identity association ${association.associationId}`;
-    const restart = `kubectl rollout restart deployment -n ${q(e.namespace)} DEPLOYMENT`;
-    const deleteAssociation = `aws eks delete-pod-identity-association --cluster-name ${q(e.eksClusterName)} --association-id ${q(association.associationId)} --region ${q(facts.region)}`;
     const removeAnnotation = `kubectl annotate serviceaccount -n ${q(e.namespace)} ${q(e.serviceAccountName)} ${EKS_ROLE_ARN_ANNOTATION}-`;
-    if (migration?.to === 'irsa') {
-      return {
-        status: 'warn',
-        message: `Migrating to IRSA, but new pods still get Pod Identity while association ${association.associationId} exists: the EKS webhook prefers it`,
-        evidence,
-        remediation: `Remove the association to move pods to IRSA (${deleteAssociation}), then restart them (${restart})`,
-      };
-    }
-    if (migration && progress) {
-      if (progress.podsOnOld) {
-        return {
-          status: 'warn',
-          message: `Migrating to Pod Identity: ${progress.podsOnOld} of ${progress.pods} running pods still on IRSA; both stay wired until the migration finishes`,
-          evidence,
-          remediation: `Restart the pods still on IRSA (${restart}, or "Restart pods" in the portal); new pods get Pod Identity`,
-        };
-      }
-      return {
-        status: 'pass',
-        message: `Migrating to Pod Identity: every running pod is on Pod Identity; finish the migration to remove the IRSA annotation and trust`,
-        evidence,
-      };
-    }
     return {
       status: 'fail',
       message: `${both}: new pods get Pod Identity, ${evidence.podsOnIrsa} running pods still use IRSA`,

@@ -27,6 +27,16 @@ const CASES: CheckCase[] = [
     `ServiceAccount payments/payments-api has no ${EKS_ROLE_ARN_ANNOTATION} annotation`,
   ],
   [
+    'pass',
+    'no longer annotated, migrating to Pod Identity',
+    e => {
+      delete account(e).annotations[EKS_ROLE_ARN_ANNOTATION];
+      e.mechanism = 'pod-identity';
+      e.migratingFrom = 'irsa';
+    },
+    `Migrating to Pod Identity: ServiceAccount payments/payments-api no longer needs ${EKS_ROLE_ARN_ANNOTATION}`,
+  ],
+  [
     'fail',
     'typo',
     e => {

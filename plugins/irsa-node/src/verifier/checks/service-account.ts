@@ -44,6 +44,14 @@ export const serviceAccountCheck: IrsaCheck = {
       annotations: json(account.annotations),
       expectedRoleArn: e.roleArn ?? null,
     };
+    if (!annotation && e.migratingFrom === 'irsa') {
+      // Pods on IRSA keep the variables they were given; new ones get Pod Identity.
+      return {
+        status: 'pass',
+        message: `Migrating to Pod Identity: ServiceAccount ${ref} no longer needs ${EKS_ROLE_ARN_ANNOTATION}`,
+        evidence,
+      };
+    }
     if (!annotation) {
       return {
         status: 'fail',
