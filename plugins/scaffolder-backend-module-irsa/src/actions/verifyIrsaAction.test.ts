@@ -206,7 +206,8 @@ describe('aws:irsa:verify', () => {
     expect(lines[0]).toBe(
       'Verifying payments/payments-api on sandbox for component:default/payments-api',
     );
-    expect(lines.filter(l => l.startsWith('PASS'))).toHaveLength(12);
+    // The IRSA checks and the two for both mechanisms (conflict, shadowing).
+    expect(lines.filter(l => l.startsWith('PASS'))).toHaveLength(14);
     expect(lines[1]).toMatch(/^PASS {4}Ownership binding: /);
     expect(lines[lines.length - 1]).toBe('All checks passed');
     expect(jest.mocked(ctx.output).mock.calls.map(c => c[0])).toEqual([
