@@ -16,7 +16,7 @@ const workload = (namespace: string, serviceAccount: string) => ({
 export const migrateExamples: TemplateExample[] = [
   {
     description:
-      'Start moving a component from IRSA to EKS Pod Identity: both trust statements, the association, and the role annotation swapped for irsa.dev/migrating-to',
+      'Start moving a component from IRSA to EKS Pod Identity: both trust statements, the association (which EKS gives precedence, so pods started from now on get Pod Identity) and the irsa.dev/migrating-to mark',
     example: step('Start the move to EKS Pod Identity', {
       ...workload('payments', 'payments-api'),
       to: 'pod-identity',
@@ -35,7 +35,7 @@ export const migrateExamples: TemplateExample[] = [
   },
   {
     description:
-      'Finish the move once every running pod uses EKS Pod Identity: the web identity statement and the migration annotation go',
+      'Finish the move once every running pod uses EKS Pod Identity: the web identity statement, the role annotation and the mark go',
     example: step('Finish the move to EKS Pod Identity', {
       ...workload('catalog', 'catalog-api'),
       to: 'pod-identity',
@@ -44,7 +44,7 @@ export const migrateExamples: TemplateExample[] = [
   },
   {
     description:
-      'Move back to IRSA: start puts the web identity statement and the role annotation back; finish later deletes the association',
+      'Move back to IRSA: start puts the web identity statement and the role annotation back (pods keep Pod Identity while the association is there); finish deletes the association, then restart the pods',
     example: step('Start the move back to IRSA', {
       ...workload('ledger', 'ledger-api'),
       to: 'irsa',

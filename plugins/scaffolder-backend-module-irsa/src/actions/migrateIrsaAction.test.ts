@@ -76,7 +76,11 @@ describe('aws:irsa:migrate', () => {
     const ctx = context(input);
     await action.handler(ctx as never);
     expect(outputs(ctx)).toMatchObject({
-      mechanism: input.to,
+      // Back to IRSA, the association keeps new pods on Pod Identity until finish deletes it.
+      mechanism:
+        input.to === 'irsa' && input.step === 'start'
+          ? 'pod-identity'
+          : input.to,
       step: input.step,
       podsOnOld: input.step === 'finish' ? 0 : 2,
     });
@@ -109,7 +113,7 @@ describe('aws:irsa:migrate', () => {
     const changes = [
       `add the EKS Pod Identity statement to the trust policy of role ${roleName}`,
       `create a Pod Identity association for payments/payments-api on sandbox with role arn:aws:iam::111122223333:role/${roleName}`,
-      'patch the annotations of ServiceAccount payments/payments-api: remove eks.amazonaws.com/role-arn, set irsa.dev/migrating-to: pod-identity',
+      'patch the annotations of ServiceAccount payments/payments-api: set irsa.dev/migrating-to: pod-identity',
     ];
     expect(outputs(ctx)).toEqual({
       mechanism: 'pod-identity',

@@ -38,7 +38,7 @@ export function createMigrateIrsaAction(options: {
   return createTemplateAction({
     id: 'aws:irsa:migrate',
     description:
-      "Moves an entity's workload between IRSA and EKS Pod Identity. start: adds the new mechanism's trust statement beside the old one, creates the Pod Identity association (to pod-identity) and switches the ServiceAccount's annotation, so restarted pods get the new mechanism while running pods keep the old. finish: once no running pod uses the old mechanism, removes its trust statement, the association (to irsa) and the migration annotation. Refuses anything the entity does not own; a failed step is rolled back.",
+      "Moves an entity's workload between IRSA and EKS Pod Identity in two steps; running pods keep working throughout. To pod-identity: start adds the Pod Identity trust statement beside the web identity one, creates the association (EKS gives it precedence, so pods started from then on get Pod Identity) and marks the ServiceAccount irsa.dev/migrating-to; finish, once no running pod uses IRSA, removes the web identity statement, the role annotation and the mark. To irsa: start adds the web identity statement and the role annotation; finish deletes the association (the cut-over: restart the pods) and removes the Pod Identity statement. Refuses anything the entity does not own; a failed step is rolled back.",
     examples: migrateExamples,
     supportsDryRun: true,
     schema: {
@@ -54,7 +54,7 @@ export function createMigrateIrsaAction(options: {
           z
             .enum(STEPS)
             .describe(
-              'start: wire the new mechanism beside the old one; finish: remove the old one (refused while a running pod still uses it)',
+              'start: wire the new mechanism beside the old one; finish: remove the old one (to pod-identity: refused while a running pod still uses IRSA)',
             ),
         roleName: z =>
           z
@@ -75,7 +75,9 @@ export function createMigrateIrsaAction(options: {
         mechanism: z =>
           z
             .enum(MECHANISMS)
-            .describe('The mechanism pods started from now on use'),
+            .describe(
+              'The mechanism pods started from now on get (an association takes precedence over the role annotation)',
+            ),
         step: z => z.enum(STEPS).describe('The step that ran'),
         associationId: z =>
           z
@@ -88,7 +90,7 @@ export function createMigrateIrsaAction(options: {
           z
             .number()
             .describe(
-              'Running pods still on the old mechanism: restart them before step finish',
+              'Running pods still on the old mechanism: restart them (to pod-identity: before step finish; to irsa: right after it)',
             ),
         pods: z => z.number().describe('Running pods of the ServiceAccount'),
         changes: z =>

@@ -3,7 +3,9 @@ import { ConfigReader } from '@backstage/config';
 import {
   ANNOTATION_IRSA_MIGRATING_TO,
   EKS_ROLE_ARN_ANNOTATION,
+  IRSA_ENV,
   POD_IDENTITY_AUDIENCE,
+  POD_IDENTITY_ENV,
   buildPodIdentityTrustStatement,
   buildTrustPolicy,
   type PolicyDocument,
@@ -13,7 +15,7 @@ import {
   type SandboxOperation,
 } from '@backstage-irsa/plugin-irsa-sandbox';
 import { GatewayError } from '../../gateways/errors';
-import type { PodInfo } from '../../gateways/types';
+import type { ClusterGateway, PodInfo } from '../../gateways/types';
 import { ProvisionError } from '../ApplyRun';
 import { MANAGED_BY, OWNERSHIP } from '../ownership';
 import { DefaultMigrator } from './DefaultMigrator';
@@ -60,7 +62,43 @@ const throttled = (operation: string) =>
     code: 'Throttling',
   });
 
-/** Which mechanism each pod's SDK uses, by pod name (IRSA wins when both are injected). */
+/**
+ * The EKS pod identity webhook gives container credentials precedence: a
+ * pod of a ServiceAccount with both an association and the role annotation
+ * gets only Pod Identity's variables (docs/architecture.md, "Which one is
+ * live"). The sandbox's webhook injects both sets; this view of its pods
+ * drops IRSA's where Pod Identity's are there, as EKS does (a no-op once the
+ * sandbox models the precedence itself).
+ */
+function withWebhookPrecedence(kubernetes: ClusterGateway): ClusterGateway {
+  const precedence = (pods: PodInfo[]) =>
+    pods.map(pod => ({
+      ...pod,
+      containers: pod.containers.map(c =>
+        POD_IDENTITY_ENV.credentialsUri in c.env
+          ? {
+              ...c,
+              env: Object.fromEntries(
+                Object.entries(c.env).filter(
+                  ([name]) => !Object.values<string>(IRSA_ENV).includes(name),
+                ),
+              ),
+            }
+          : c,
+      ),
+    }));
+  return new Proxy(kubernetes, {
+    get: (gateway, property, receiver) => {
+      const value = Reflect.get(gateway, property, receiver);
+      if (property !== 'listPodsForServiceAccount' && property !== 'listPods')
+        return value;
+      return async (...args: unknown[]) =>
+        precedence(await value.apply(gateway, args));
+    },
+  });
+}
+
+/** Which mechanism each pod's SDK uses, by pod name. */
 const mechanisms = (pods: PodInfo[]) =>
   Object.fromEntries(
     pods.map(p => {
@@ -78,7 +116,12 @@ const mechanisms = (pods: PodInfo[]) =>
  * (plus an annotation of someone else's) and two running pods.
  */
 async function setup(config: object = {}) {
-  const { service, sandbox } = await createSandboxIrsaService();
+  const created = await createSandboxIrsaService();
+  const { sandbox } = created;
+  const service = {
+    ...created.service,
+    kubernetes: withWebhookPrecedence(created.service.kubernetes),
+  };
   const facts = await service.facts.get(cluster);
   const webIdentityTrust = buildTrustPolicy({
     oidcProviderArn: facts.oidcProviderArn,
@@ -178,11 +221,10 @@ async function onPodIdentity() {
   return context;
 }
 
-/** Mid-way back to IRSA, every pod restarted onto it. */
+/** Mid-way back to IRSA (the pods still on Pod Identity: the association takes precedence). */
 async function startedToIrsa() {
   const context = await onPodIdentity();
   await context.run(toIrsa('start'));
-  context.restart();
   context.sandbox.controls.resetCalls();
   context.log.length = 0;
   return context;
@@ -190,7 +232,7 @@ async function startedToIrsa() {
 
 describe('DefaultMigrator', () => {
   describe('IRSA to EKS Pod Identity', () => {
-    it('start: adds the Pod Identity statement, creates the association, then swaps the role annotation for irsa.dev/migrating-to', async () => {
+    it('start: adds the Pod Identity statement, creates the association, then marks the ServiceAccount irsa.dev/migrating-to', async () => {
       const { run, writes, trust, account, associations, webIdentityTrust } =
         await setup();
       const { result } = await run(toPodIdentity('start'));
@@ -214,10 +256,12 @@ describe('DefaultMigrator', () => {
         changes: [
           `add the EKS Pod Identity statement to the trust policy of role ${roleName}`,
           `create a Pod Identity association for shop/cart on sandbox with role ${roleArn}`,
-          'patch the annotations of ServiceAccount shop/cart: remove eks.amazonaws.com/role-arn, set irsa.dev/migrating-to: pod-identity',
+          'patch the annotations of ServiceAccount shop/cart: set irsa.dev/migrating-to: pod-identity',
         ],
       });
+      // The role annotation stays: the association takes precedence for new pods.
       expect((await account()).annotations).toEqual({
+        [EKS_ROLE_ARN_ANNOTATION]: roleArn,
         [ANNOTATION_IRSA_MIGRATING_TO]: 'pod-identity',
         [OWNERSHIP.entityRef]: entityRef,
         [OWNERSHIP.owner]: 'group:default/guests',
@@ -311,7 +355,7 @@ describe('DefaultMigrator', () => {
       expect(writes()).toEqual([]);
     });
 
-    it('finish: once every pod is restarted, removes the annotation, then the web identity statement', async () => {
+    it('finish: once every pod is restarted, removes the role annotation and the mark, then the web identity statement', async () => {
       const { run, writes, trust, account, associations, log } =
         await startedToPodIdentity();
       const { result } = await run(toPodIdentity('finish'));
@@ -337,7 +381,7 @@ describe('DefaultMigrator', () => {
         podsOnOld: 0,
         pods: 2,
         changes: [
-          'patch the annotations of ServiceAccount shop/cart: remove irsa.dev/migrating-to',
+          'patch the annotations of ServiceAccount shop/cart: remove eks.amazonaws.com/role-arn, remove irsa.dev/migrating-to',
           `remove the IRSA statement from the trust policy of role ${roleName}`,
         ],
       });
@@ -375,7 +419,7 @@ describe('DefaultMigrator', () => {
   });
 
   describe('EKS Pod Identity back to IRSA', () => {
-    it('start: adds the web identity statement and the role annotation, keeps the association', async () => {
+    it('start: adds the web identity statement and the role annotation, keeps the association, and new pods stay on Pod Identity', async () => {
       const {
         run,
         writes,
@@ -411,41 +455,32 @@ describe('DefaultMigrator', () => {
       });
       const [association] = await associations();
       expect(result).toMatchObject({
-        mechanism: 'irsa',
+        mechanism: 'pod-identity',
         step: 'start',
         associationId: association.associationId,
         podsOnOld: 2,
         pods: 2,
       });
-      // IRSA wins by chain order although the association stays.
+      // The association takes precedence until finish deletes it.
       sandbox.controls.createPod(cluster, namespace, {
         name: 'cart-new',
         serviceAccountName: serviceAccount,
       });
-      expect((await pods())['cart-new']).toBe('irsa');
+      expect((await pods())['cart-new']).toBe('pod-identity');
     });
 
-    it('finish: refused while a running pod is on Pod Identity only', async () => {
-      const { run, writes, sandbox, service } = await onPodIdentity();
-      await run(toIrsa('start'));
-      sandbox.controls.resetCalls();
-      const names = (
-        await service.kubernetes.listPodsForServiceAccount(
-          cluster,
-          namespace,
-          serviceAccount,
-        )
-      ).map(p => p.name);
-      await expect(run(toIrsa('finish'))).rejects.toMatchObject({
-        name: 'ConflictError',
-        message: `2 of 2 pods of shop/cart still use EKS Pod Identity: ${names.join(', ')}. Finishing now would cut them off; restart them first (Restart pods on the entity's IAM card, or kubectl rollout restart), then run step finish again. Nothing was written`,
-      });
-      expect(writes()).toEqual([]);
-    });
-
-    it('finish: removes the annotation and the Pod Identity statement, deletes the association last, and the trust is the original IRSA one again', async () => {
-      const { run, writes, trust, associations, account, webIdentityTrust } =
-        await startedToIrsa();
+    it('finish: removes the mark and the Pod Identity statement, deletes the association last, and the trust is the original IRSA one again', async () => {
+      const {
+        run,
+        writes,
+        trust,
+        associations,
+        account,
+        webIdentityTrust,
+        pods,
+        restart,
+        log,
+      } = await startedToIrsa();
       const { result } = await run(toIrsa('finish'));
 
       expect(writes()).toEqual([
@@ -466,7 +501,7 @@ describe('DefaultMigrator', () => {
       expect(result).toEqual({
         mechanism: 'irsa',
         step: 'finish',
-        podsOnOld: 0,
+        podsOnOld: 2,
         pods: 2,
         changes: [
           'patch the annotations of ServiceAccount shop/cart: remove irsa.dev/migrating-to',
@@ -476,6 +511,13 @@ describe('DefaultMigrator', () => {
           ),
         ],
       });
+      // The pods could not move before: they are named for a restart, which moves them.
+      const stillOnPodIdentity = Object.keys(await pods());
+      expect(log.at(-1)).toBe(
+        `Finished: pods started from now on use IRSA. 2 of 2 running pods still use EKS Pod Identity and get no new credentials without the association: restart them (Restart pods on the entity's IAM card, or kubectl rollout restart) now (${stillOnPodIdentity.join(', ')}). Set irsa.dev/mechanism: irsa in the entity's catalog-info.yaml`,
+      );
+      restart();
+      expect(Object.values(await pods())).toEqual(['irsa', 'irsa']);
     });
   });
 
@@ -514,7 +556,6 @@ describe('DefaultMigrator', () => {
           {
             metadata: {
               annotations: {
-                [EKS_ROLE_ARN_ANNOTATION]: null,
                 [ANNOTATION_IRSA_MIGRATING_TO]: 'pod-identity',
               },
             },
@@ -531,7 +572,7 @@ describe('DefaultMigrator', () => {
         changes: [
           `Would add the EKS Pod Identity statement to the trust policy of role ${roleName}`,
           `Would create a Pod Identity association for shop/cart on sandbox with role ${roleArn}`,
-          'Would patch the annotations of ServiceAccount shop/cart: remove eks.amazonaws.com/role-arn, set irsa.dev/migrating-to: pod-identity',
+          'Would patch the annotations of ServiceAccount shop/cart: set irsa.dev/migrating-to: pod-identity',
         ],
       });
     });
@@ -802,7 +843,7 @@ describe('DefaultMigrator', () => {
       );
       expect(failure.message).toMatch(
         new RegExp(
-          `^patch the annotations of ServiceAccount shop/cart: remove eks.amazonaws.com/role-arn, set irsa.dev/migrating-to: pod-identity failed: k8s:patch serviceaccounts: Rate exceeded\\. Rolled back: trust policy of ${roleArn} \\(the document as read\\)\\. Could not roll back: Pod Identity association a-[a-z0-9]{17} \\(eks:DeletePodIdentityAssociation: Rate exceeded\\)\\.$`,
+          `^patch the annotations of ServiceAccount shop/cart: set irsa.dev/migrating-to: pod-identity failed: k8s:patch serviceaccounts: Rate exceeded\\. Rolled back: trust policy of ${roleArn} \\(the document as read\\)\\. Could not roll back: Pod Identity association a-[a-z0-9]{17} \\(eks:DeletePodIdentityAssociation: Rate exceeded\\)\\.$`,
         ),
       );
       expect(JSON.stringify(await trust())).toBe(

@@ -1,6 +1,9 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { effectiveMechanism } from '@backstage-irsa/plugin-irsa-common';
+import {
+  ANNOTATION_IRSA_MIGRATING_TO,
+  effectiveMechanism,
+} from '@backstage-irsa/plugin-irsa-common';
 import type { IrsaService } from '../../service/types';
 import { InMemoryProvisionLock, type ProvisionLock } from '../ProvisionLock';
 import type { Log } from '../provisionTypes';
@@ -43,9 +46,11 @@ function narrateDryRun(plan: MigrationPlan, log: Log) {
 /**
  * Moves one entity's workload between IRSA and EKS Pod Identity, one step
  * per run, holding the provisioner's locks on the ServiceAccount and the
- * role. Start wires the new mechanism beside the old one (pods restarted
- * from then on get the new one, running pods keep the old); finish, once
- * no running pod is left on the old mechanism, removes it.
+ * role. Start wires the new mechanism beside the old one, so running pods
+ * keep working; finish removes the old one. To Pod Identity, pods started
+ * after start get it and finish waits until no pod is left on IRSA; back to
+ * IRSA, the association takes precedence until finish deletes it, after
+ * which the pods still on Pod Identity need a restart.
  */
 export class DefaultMigrator implements Migrator {
   private readonly service: IrsaService;
@@ -132,17 +137,27 @@ export class DefaultMigrator implements Migrator {
     result: MigrationResult,
     log: Log,
   ) {
-    const { to, step } = plan.input;
+    const { to, step, namespace, serviceAccount } = plan.input;
     const [from, target] = [MECHANISM_NAMES[plan.from], MECHANISM_NAMES[to]];
+    const restart = `restart them (Restart pods on the entity's IAM card, or kubectl rollout restart)`;
+    const still = `${result.podsOnOld} of ${result.pods} running pods still use ${from}`;
     if (!plan.changes.length)
       log(`Nothing to change: step ${step} is already done`);
-    if (step === 'start')
+    if (step === 'start' && to === 'pod-identity')
       log(
-        `Started: pods started from now on use ${target}. ${result.podsOnOld} of ${result.pods} running pods still use ${from}: restart them (Restart pods on the entity's IAM card, or kubectl rollout restart), then run step finish`,
+        `Started: pods started from now on use ${target}. ${still}: ${restart}, then run step finish`,
+      );
+    else if (step === 'start')
+      log(
+        `Started: ${target} is wired beside the association, which EKS gives precedence: pods keep getting ${from} until step finish deletes the association. Run step finish, then restart the pods`,
+      );
+    else if (to === 'irsa' && result.podsOnOld)
+      log(
+        `Finished: pods started from now on use ${target}. ${still} and get no new credentials without the association: ${restart} now (${plan.oldPods.join(', ')}). Set irsa.dev/mechanism: ${to} in the entity's catalog-info.yaml`,
       );
     else
       log(
-        `Finished: ${plan.input.namespace}/${plan.input.serviceAccount} uses ${target} only. Set irsa.dev/mechanism: ${to} in the entity's catalog-info.yaml`,
+        `Finished: ${namespace}/${serviceAccount} uses ${target} only. Set irsa.dev/mechanism: ${to} in the entity's catalog-info.yaml`,
       );
   }
 
@@ -153,10 +168,14 @@ export class DefaultMigrator implements Migrator {
   ): MigrationResult {
     const { input, serviceAccount } = plan;
     const annotations = { ...serviceAccount.annotations };
+    // What new pods get, as the webhook decides it: the mark says where the
+    // workload is going, not where its pods are.
+    delete annotations[ANNOTATION_IRSA_MIGRATING_TO];
     for (const change of plan.changes) {
       if (change.kind !== 'annotate') continue;
       for (const [key, value] of Object.entries(change.patch)) {
-        if (value === null) delete annotations[key];
+        if (value === null || key === ANNOTATION_IRSA_MIGRATING_TO)
+          delete annotations[key];
         else annotations[key] = value;
       }
     }

@@ -225,7 +225,9 @@ export class MigrationPlanner {
     const oldPods = live
       .filter(pod => podMechanism(pod) === from)
       .map(pod => pod.name);
-    if (step === 'finish' && oldPods.length)
+    // Back to IRSA no pod can move before the association is gone (it takes
+    // precedence), so only the move to Pod Identity waits for its pods.
+    if (step === 'finish' && to === 'pod-identity' && oldPods.length)
       throw new ConflictError(
         `${oldPods.length} of ${live.length} pods of ${ref} still use ${MECHANISM_NAMES[from]}: ${oldPods.join(', ')}. Finishing now would cut them off; restart them first (Restart pods on the entity's IAM card, or kubectl rollout restart), then run step finish again. ${NOTHING_WRITTEN}`,
       );
@@ -496,16 +498,17 @@ export class MigrationPlanner {
   }
 
   /**
-   * The annotation patch this step needs, or undefined when none.
+   * The annotation patch this step needs, or undefined when none. Start
+   * marks the ServiceAccount `irsa.dev/migrating-to`, and moving to IRSA
+   * adds the role annotation; finish removes the mark, and moving to Pod
+   * Identity the role annotation.
    *
-   * Moving to Pod Identity, start removes `eks.amazonaws.com/role-arn`
-   * rather than leaving it as issue #14 first planned: the EKS webhook
-   * injects IRSA's env while that annotation exists, and the SDKs' default
-   * chains try web identity before container credentials, so with it left
-   * no pod would ever use Pod Identity. Pods already running keep their
-   * injected IRSA env, and the trust keeps the web identity statement until
-   * finish, so they keep working. Moving to IRSA, start adds the annotation:
-   * IRSA wins by chain order even while the association stays for old pods.
+   * The role annotation stays until the move to Pod Identity finishes: with
+   * both wired, the EKS pod identity webhook gives container credentials
+   * precedence and injects only Pod Identity's variables into new pods
+   * (docs/architecture.md, "Which one is live"), so new pods move at once
+   * while running ones keep IRSA's. For the same reason, moving back to
+   * IRSA changes nothing for pods until finish deletes the association.
    */
   private annotations(
     input: ValidatedMigrationInput,
@@ -517,12 +520,18 @@ export class MigrationPlanner {
         restore: Record<string, string | null>;
       }
     | undefined {
+    const { to, step } = input;
     const wanted: Record<string, string | null> =
-      input.step === 'finish'
-        ? { [ANNOTATION_IRSA_MIGRATING_TO]: null }
+      step === 'start'
+        ? {
+            ...(to === 'irsa' ? { [EKS_ROLE_ARN_ANNOTATION]: roleArn } : {}),
+            [ANNOTATION_IRSA_MIGRATING_TO]: to,
+          }
         : {
-            [EKS_ROLE_ARN_ANNOTATION]: input.to === 'irsa' ? roleArn : null,
-            [ANNOTATION_IRSA_MIGRATING_TO]: input.to,
+            ...(to === 'pod-identity'
+              ? { [EKS_ROLE_ARN_ANNOTATION]: null }
+              : {}),
+            [ANNOTATION_IRSA_MIGRATING_TO]: null,
           };
     const current = serviceAccount.annotations;
     const patch = Object.fromEntries(

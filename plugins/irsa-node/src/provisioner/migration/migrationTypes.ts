@@ -93,7 +93,7 @@ export interface MigrationPlan {
   association?: PodIdentityAssociationInfo;
   /** Running pods still on the old mechanism, of all running pods (the card counts the same way). */
   progress: { podsOnOld: number; pods: number };
-  /** Names of the running or pending pods still on the old mechanism: step finish waits for none. */
+  /** Names of the running or pending pods still on the old mechanism (the move to Pod Identity finishes when there are none). */
   oldPods: string[];
   /** The writes, in order; empty when the step has nothing left to do. */
   changes: MigrationChange[];
@@ -103,7 +103,7 @@ export interface MigrationPlan {
 
 /** What a migration step did (or, in a dry run, would do). */
 export interface MigrationResult {
-  /** The mechanism pods started from now on use. */
+  /** The mechanism pods started from now on get (an association takes precedence over the role annotation). */
   mechanism: IdentityMechanism;
   step: MigrationStep;
   /** The association in place after the step (absent once a move to IRSA has finished). */
