@@ -103,15 +103,12 @@ describe('sandbox pod identity webhook: IRSA and Pod Identity at pod creation', 
     expect(pod.projectedTokens).toEqual([IRSA_TOKEN]);
   });
 
-  it('wires both when the ServiceAccount has the annotation and an association (the conflict)', async () => {
+  it('gives an association precedence over the role annotation, like the EKS webhook (the conflict)', async () => {
     await serviceAccount({ annotated: true, associated: true });
     const pod = start();
-    expect(pod.containers[0].env).toEqual({
-      ...IRSA_ENV,
-      ...POD_IDENTITY_ENV,
-    });
-    expect(pod.projectedToken).toEqual(IRSA_TOKEN);
-    expect(pod.projectedTokens).toEqual([IRSA_TOKEN, POD_IDENTITY_TOKEN]);
+    expect(pod.containers[0].env).toEqual(POD_IDENTITY_ENV);
+    expect(pod.projectedToken).toBeUndefined();
+    expect(pod.projectedTokens).toEqual([POD_IDENTITY_TOKEN]);
   });
 
   it('leaves Pod Identity out on Fargate and on Windows, where it does not run; IRSA stays', async () => {

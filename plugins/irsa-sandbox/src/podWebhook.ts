@@ -75,10 +75,11 @@ export interface WebhookInput {
 
 /**
  * The pod as the API server stores it after EKS's pod identity webhook ran:
- * the IRSA wiring when the ServiceAccount is annotated with a role, the Pod
- * Identity wiring when it has an association (except on Fargate and
- * Windows, where Pod Identity does not run), both when both apply. The
- * webhook never overrides a variable the manifest sets itself.
+ * the Pod Identity wiring when the ServiceAccount has an association
+ * (except on Fargate and Windows, where Pod Identity does not run), else the
+ * IRSA wiring when it is annotated with a role: like the real webhook, it
+ * gives container credentials precedence and never injects both. It never
+ * overrides a variable the manifest sets itself.
  */
 export function admitPod(
   spec: SandboxPodSpec,
@@ -107,7 +108,7 @@ export function admitPod(
     AWS_REGION: input.region,
     AWS_DEFAULT_REGION: input.region,
   };
-  if (roleArn) {
+  if (roleArn && !podIdentity) {
     Object.assign(injected, {
       [IRSA_ENV.roleArn]: roleArn,
       [IRSA_ENV.tokenFile]: WEB_IDENTITY_TOKEN_FILE,

@@ -196,7 +196,10 @@ describe('sandbox wiring scenarios', () => {
       podIdentityStatement(s),
     ]);
     expect(associations).toHaveLength(1);
+    // The role annotation stays until the last step: the association
+    // already takes precedence for new pods.
     expect(account.annotations).toEqual({
+      'eks.amazonaws.com/role-arn': s.roleArn,
       'irsa.dev/entity-ref': s.entityRef,
       'irsa.dev/owner': 'group:default/guests',
       'irsa.dev/migrating-to': 'pod-identity',

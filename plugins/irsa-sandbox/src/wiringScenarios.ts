@@ -180,10 +180,11 @@ export async function seedWiringScenarios(
       await deploy();
       continue;
     }
-    // Deployed on IRSA two days ago. The migration's first steps since: the
-    // trust allows both, the association exists, the ServiceAccount says
-    // where it is going and no longer names the role. The pods started
-    // before keep IRSA; the one started since has Pod Identity.
+    // Deployed on IRSA two days ago. The migration's first step since: the
+    // trust allows both, the association exists (it takes precedence over
+    // the role annotation, which stays until the last step) and the
+    // ServiceAccount says where it is going. The pods started before keep
+    // IRSA; the one started since has Pod Identity.
     await state.inThePast(MIGRATION_OLD_PODS_AGE_MS, deploy);
     await iam.updateTrustPolicy(target, s.roleArn.split('/').pop()!, {
       Version: '2012-10-17',
@@ -194,10 +195,7 @@ export async function seedWiringScenarios(
       s.cluster,
       s.namespace,
       s.serviceAccount,
-      {
-        [ANNOTATION_IRSA_MIGRATING_TO]: 'pod-identity',
-        [EKS_ROLE_ARN_ANNOTATION]: null,
-      },
+      { [ANNOTATION_IRSA_MIGRATING_TO]: 'pod-identity' },
     );
     startPods(['p3m8z']);
   }

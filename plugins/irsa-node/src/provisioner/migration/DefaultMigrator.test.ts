@@ -62,42 +62,6 @@ const throttled = (operation: string) =>
     code: 'Throttling',
   });
 
-/**
- * The EKS pod identity webhook gives container credentials precedence: a
- * pod of a ServiceAccount with both an association and the role annotation
- * gets only Pod Identity's variables (docs/architecture.md, "Which one is
- * live"). The sandbox's webhook injects both sets; this view of its pods
- * drops IRSA's where Pod Identity's are there, as EKS does (a no-op once the
- * sandbox models the precedence itself).
- */
-function withWebhookPrecedence(kubernetes: ClusterGateway): ClusterGateway {
-  const precedence = (pods: PodInfo[]) =>
-    pods.map(pod => ({
-      ...pod,
-      containers: pod.containers.map(c =>
-        POD_IDENTITY_ENV.credentialsUri in c.env
-          ? {
-              ...c,
-              env: Object.fromEntries(
-                Object.entries(c.env).filter(
-                  ([name]) => !Object.values<string>(IRSA_ENV).includes(name),
-                ),
-              ),
-            }
-          : c,
-      ),
-    }));
-  return new Proxy(kubernetes, {
-    get: (gateway, property, receiver) => {
-      const value = Reflect.get(gateway, property, receiver);
-      if (property !== 'listPodsForServiceAccount' && property !== 'listPods')
-        return value;
-      return async (...args: unknown[]) =>
-        precedence(await value.apply(gateway, args));
-    },
-  });
-}
-
 /** Which mechanism each pod's SDK uses, by pod name. */
 const mechanisms = (pods: PodInfo[]) =>
   Object.fromEntries(
@@ -118,10 +82,7 @@ const mechanisms = (pods: PodInfo[]) =>
 async function setup(config: object = {}) {
   const created = await createSandboxIrsaService();
   const { sandbox } = created;
-  const service = {
-    ...created.service,
-    kubernetes: withWebhookPrecedence(created.service.kubernetes),
-  };
+  const service = created.service;
   const facts = await service.facts.get(cluster);
   const webIdentityTrust = buildTrustPolicy({
     oidcProviderArn: facts.oidcProviderArn,
