@@ -3,9 +3,7 @@ import { ConfigReader } from '@backstage/config';
 import {
   ANNOTATION_IRSA_MIGRATING_TO,
   EKS_ROLE_ARN_ANNOTATION,
-  IRSA_ENV,
   POD_IDENTITY_AUDIENCE,
-  POD_IDENTITY_ENV,
   buildPodIdentityTrustStatement,
   buildTrustPolicy,
   type PolicyDocument,
@@ -15,7 +13,7 @@ import {
   type SandboxOperation,
 } from '@backstage-irsa/plugin-irsa-sandbox';
 import { GatewayError } from '../../gateways/errors';
-import type { ClusterGateway, PodInfo } from '../../gateways/types';
+import type { PodInfo } from '../../gateways/types';
 import { ProvisionError } from '../ApplyRun';
 import { MANAGED_BY, OWNERSHIP } from '../ownership';
 import { DefaultMigrator } from './DefaultMigrator';
