@@ -11,7 +11,7 @@ export const PUBLIC_IP_SUBNET_TAG = 'panfactum.com/public-ip';
 
 /** The AWS calls the facts service makes. */
 export interface ClusterFactsGateways {
-  eks: EksGateway;
+  eks: Pick<EksGateway, 'describeCluster'>;
   iam: Pick<IamGateway, 'getOidcProvider'>;
   network: NetworkGateway;
 }
