@@ -2,7 +2,6 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   EKS_AUDIENCE_ANNOTATION,
-  EKS_ROLE_ARN_ANNOTATION,
   STS_AUDIENCE,
   defaultRoleName,
   effectiveMechanism,
@@ -10,11 +9,9 @@ import {
   parseRoleArn,
   type AttachedPolicy,
   type GuardrailOptions,
-  type RoleArnParts,
   type VerificationReport,
 } from '@backstage-irsa/plugin-irsa-common';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayError, isGatewayError } from '../gateways/errors';
+import type { GatewayError } from '../gateways/errors';
 import type {
   AssumedIdentity,
   AwsTarget,
@@ -22,7 +19,6 @@ import type {
   OidcProviderInfo,
   PodInfo,
   RoleInfo,
-  StsGateway,
 } from '../gateways/types';
 import type {
   ClusterFacts,
@@ -38,15 +34,17 @@ import {
 } from './binding';
 import { CheckRegistry, type IrsaCheckRegistry } from './CheckRegistry';
 import { builtInChecks } from './checks';
-import { irsaInjection } from './checks/pod-injection';
-import { podIdentityInjection } from './checks/pod-identity-injection';
 import { migrationProgress } from './checks/podWiring';
+import { restartCandidates } from './checks/restartCandidates';
 import {
   podIdentityExchange,
   readAgent,
   readAssociation,
   type PodIdentityScope,
 } from './podIdentitySources';
+import { CloudTrailLookups } from './CloudTrailLookups';
+import { webIdentityExchange, withPropagation } from './exchanges';
+import { readPolicies, resolveRoleReference } from './roleSources';
 import { runChecks } from './runChecks';
 import { DEFAULT_VERIFIER_OPTIONS, type VerifierOptions } from './options';
 import {
@@ -59,12 +57,8 @@ import {
   type Evidence,
   type PodIdentityAgent,
   type PodIdentityExchange,
-  type RoleArnSource,
   type Source,
 } from './sources';
-
-/** Token lifetime for the exchange: the TokenRequest minimum. */
-const TOKEN_SECONDS = 600;
 
 // What Kubernetes requires of namespace and ServiceAccount names.
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -103,17 +97,10 @@ export class DefaultVerifier implements Verifier {
   private readonly checkTimeoutMs: number;
   private readonly requireBinding: boolean;
   private readonly lookbackMinutes: number;
-  private readonly cloudTrailCacheMs: number;
-  private readonly cloudTrailMaxEntries: number;
   private readonly guardrails?: GuardrailOptions;
   private readonly checks: IrsaCheckRegistry;
   private readonly podIdentityExchangeEnabled: boolean;
-  // One CloudTrail lookup per role per cache period, shared by every viewer;
-  // a Map keeps insertion order, so re-inserting on use makes it an LRU.
-  private readonly cloudTrailCache = new Map<
-    string,
-    { at: number; events: Promise<CloudTrailEventInfo[]> }
-  >();
+  private readonly cloudTrail: CloudTrailLookups;
 
   constructor(options: DefaultVerifierOptions) {
     const defaults = DEFAULT_VERIFIER_OPTIONS;
@@ -124,11 +111,14 @@ export class DefaultVerifier implements Verifier {
     this.lookbackMinutes =
       options.cloudTrail?.lookbackMinutes ??
       defaults.cloudTrail.lookbackMinutes;
-    this.cloudTrailCacheMs =
-      (options.cloudTrail?.cacheSeconds ?? defaults.cloudTrail.cacheSeconds) *
-      1000;
-    this.cloudTrailMaxEntries =
-      options.cloudTrail?.maxEntries ?? defaults.cloudTrail.maxEntries;
+    this.cloudTrail = new CloudTrailLookups(this.service.cloudTrail, {
+      lookbackMinutes: this.lookbackMinutes,
+      cacheMs:
+        (options.cloudTrail?.cacheSeconds ?? defaults.cloudTrail.cacheSeconds) *
+        1000,
+      maxEntries:
+        options.cloudTrail?.maxEntries ?? defaults.cloudTrail.maxEntries,
+    });
     this.guardrails = options.guardrails;
     this.checks = options.checks ?? new CheckRegistry(builtInChecks);
     this.podIdentityExchangeEnabled =
@@ -182,30 +172,13 @@ export class DefaultVerifier implements Verifier {
       signal,
     );
     const association = readAssociation(scope);
-    // The role: the entity's ARN, else the association's, else the
-    // ServiceAccount's, else the default name.
-    const referenceP: Promise<RoleReference> =
-      request.roleArn !== undefined
-        ? Promise.resolve(roleReference(request.roleArn, 'entity', cluster))
-        : Promise.all([serviceAccountP, association.listed]).then(
-            async ([sa, listed]) => {
-              if (listed.ok && listed.value) {
-                const detail = await association.detail;
-                if (detail.ok && detail.value)
-                  return roleReference(
-                    detail.value.roleArn,
-                    'association',
-                    cluster,
-                  );
-              }
-              const annotated = sa.ok
-                ? sa.value?.annotations[EKS_ROLE_ARN_ANNOTATION]
-                : undefined;
-              return annotated
-                ? roleReference(annotated, 'service-account', cluster)
-                : { source: 'none', lookupName: fallbackName };
-            },
-          );
+    const referenceP = resolveRoleReference({
+      given: request.roleArn,
+      serviceAccount: serviceAccountP,
+      association,
+      cluster,
+      defaultName: fallbackName,
+    });
     const roleP = referenceP.then(({ lookupName }) =>
       lookupName
         ? read(
@@ -307,13 +280,13 @@ export class DefaultVerifier implements Verifier {
       policiesP = read(
         'role policies',
         timeout,
-        () => this.readPolicies(target, roleInfo.name),
+        () => readPolicies(iam, target, roleInfo.name),
         signal,
       );
       cloudTrailP = read(
         'cloudtrail:LookupEvents',
         timeout,
-        () => this.lookupCloudTrail(target, roleInfo.arn),
+        () => this.cloudTrail.lookup(target, roleInfo.arn),
         signal,
       );
     } else if (roleBound) {
@@ -346,11 +319,18 @@ export class DefaultVerifier implements Verifier {
     if (bound && roleInfo) {
       if (!irsa) exchangeP = notThis('an IRSA workload');
       else if (account)
-        exchangeP = this.tokenExchange(
-          target,
-          roleInfo.arn,
-          request,
-          audience,
+        exchangeP = webIdentityExchange(
+          this.service,
+          this.logger,
+          {
+            target,
+            cluster: request.cluster,
+            namespace,
+            serviceAccount: name,
+            roleArn: roleInfo.arn,
+            audience,
+            timeoutMs: timeout,
+          },
           options,
         );
       else
@@ -368,7 +348,7 @@ export class DefaultVerifier implements Verifier {
               scope,
               list,
               token =>
-                this.withPropagation(roleInfo.arn, options, () =>
+                withPropagation(this.logger, roleInfo.arn, options, () =>
                   this.service.eksAuth.assumeRoleForPodIdentity(
                     target,
                     cluster.eksClusterName,
@@ -388,23 +368,19 @@ export class DefaultVerifier implements Verifier {
 
     // One call for the owners of the pods a restart fixes, if any.
     const podOwnersP = podsP.then(pods => {
-      if (!pods.ok) return undefined;
-      const detail = associations.ok ? associations.value : undefined;
-      const names = new Set<string>();
-      if (irsa) {
-        const found = irsaInjection(pods.value, roleArn, migratingFrom);
-        [...found.stale, ...found.onOld].forEach(p => names.add(p.name));
-      }
-      if (podIdentity) {
-        const found = podIdentityInjection(pods.value, detail, migratingFrom);
-        [...found.stale, ...found.onOld].forEach(p => names.add(p.name));
-      }
-      if (!names.size) return undefined;
+      const names = pods.ok
+        ? restartCandidates(pods.value, {
+            mechanisms,
+            roleArn,
+            association: associations.ok ? associations.value : undefined,
+            migratingFrom,
+          })
+        : [];
+      if (!names.length) return undefined;
       return read(
         'pod owners',
         timeout,
-        () =>
-          kubernetes.resolvePodOwners(request.cluster, namespace, [...names]),
+        () => kubernetes.resolvePodOwners(request.cluster, namespace, names),
         signal,
       );
     });
@@ -519,198 +495,8 @@ export class DefaultVerifier implements Verifier {
     return report;
   }
 
-  /** Managed (with default version documents) and inline policies of the role. */
-  private async readPolicies(
-    target: AwsTarget,
-    roleName: string,
-  ): Promise<AttachedPolicy[]> {
-    const { iam } = this.service;
-    const [attached, inlineNames] = await Promise.all([
-      iam.listAttachedRolePolicies(target, roleName),
-      iam.listRolePolicies(target, roleName),
-    ]);
-    const managed = Promise.all(
-      attached.map(async ({ arn, name }): Promise<AttachedPolicy> => {
-        const policy = await iam.getPolicy(target, arn);
-        const document = await iam.getPolicyVersion(
-          target,
-          arn,
-          policy.defaultVersionId,
-        );
-        return {
-          kind: 'managed',
-          name,
-          arn,
-          awsManaged: policy.awsManaged,
-          versionId: policy.defaultVersionId,
-          document,
-          purpose: purposeOf(name, roleName),
-        };
-      }),
-    );
-    const inline = Promise.all(
-      inlineNames.map(async (policyName): Promise<AttachedPolicy> => ({
-        kind: 'inline',
-        name: policyName,
-        document: await iam.getRolePolicy(target, roleName, policyName),
-        purpose: purposeOf(policyName, roleName),
-      })),
-    );
-    return [...(await managed), ...(await inline)];
-  }
-
-  private lookupCloudTrail(
-    target: AwsTarget,
-    roleArn: string,
-  ): Promise<CloudTrailEventInfo[]> {
-    const key = `${target.accountId}/${target.region}/${roleArn}`;
-    const cached = this.cloudTrailCache.get(key);
-    if (cached && Date.now() - cached.at < this.cloudTrailCacheMs) {
-      // Most recently used last.
-      this.cloudTrailCache.delete(key);
-      this.cloudTrailCache.set(key, cached);
-      return cached.events;
-    }
-    const events = this.service.cloudTrail.lookupEvents(target, {
-      attribute: { key: 'ResourceName', value: roleArn },
-      startTime: new Date(Date.now() - this.lookbackMinutes * 60_000),
-      maxEvents: 50,
-    });
-    if (this.cloudTrailCacheMs > 0) {
-      this.cloudTrailCache.delete(key);
-      this.cloudTrailCache.set(key, { at: Date.now(), events });
-      // Bounded: the least recently used lookups go first.
-      for (const oldest of this.cloudTrailCache.keys()) {
-        if (this.cloudTrailCache.size <= this.cloudTrailMaxEntries) break;
-        this.cloudTrailCache.delete(oldest);
-      }
-      // Never cache a failure.
-      events.catch(() => {
-        if (this.cloudTrailCache.get(key)?.events === events)
-          this.cloudTrailCache.delete(key);
-      });
-    }
-    return events;
-  }
-
   /** Roles whose CloudTrail lookup is cached, least recently used first (for tests). */
   cachedCloudTrailRoles(): string[] {
-    return [...this.cloudTrailCache.keys()];
+    return this.cloudTrail.cachedRoles();
   }
-
-  /** TokenRequest for the ServiceAccount, then AssumeRoleWithWebIdentity, each with a deadline. */
-  private async tokenExchange(
-    target: AwsTarget,
-    roleArn: string,
-    request: VerifyRequest,
-    audience: string,
-    options: VerifyOptions,
-  ): Promise<Source<AssumedIdentity | GatewayError>> {
-    const { signal } = options;
-    const token = await read(
-      'TokenRequest',
-      this.checkTimeoutMs,
-      () =>
-        this.service.kubernetes.requestServiceAccountToken(
-          request.cluster,
-          request.namespace,
-          request.serviceAccount,
-          { audience, expirationSeconds: TOKEN_SECONDS },
-        ),
-      signal,
-    );
-    const sts: StsGateway = this.service.sts;
-    return chain(token, t =>
-      read(
-        'sts:AssumeRoleWithWebIdentity',
-        this.checkTimeoutMs + (options.waitForPropagationMs ?? 0),
-        () =>
-          this.withPropagation(roleArn, options, () =>
-            sts.assumeRoleWithWebIdentity(target, {
-              roleArn,
-              webIdentityToken: t.token,
-              sessionName:
-                `backstage-irsa-verify-${request.serviceAccount}`.slice(0, 64),
-            }),
-          ),
-        signal,
-      ),
-    );
-  }
-
-  /**
-   * Runs an exchange (whose token and credentials stay in that call).
-   * Refusals are results (the check fails); while IAM propagates a new
-   * role, refusals are retried until `waitForPropagationMs` has passed.
-   */
-  private async withPropagation<T>(
-    roleArn: string,
-    options: VerifyOptions,
-    exchange: () => Promise<T>,
-  ): Promise<T | GatewayError> {
-    const { signal } = options;
-    const deadline = Date.now() + (options.waitForPropagationMs ?? 0);
-    for (let attempt = 1; ; attempt++) {
-      if (signal?.aborted) throw new Error('cancelled');
-      try {
-        return await exchange();
-      } catch (error) {
-        const refused =
-          isGatewayError(error, 'access-denied') ||
-          isGatewayError(error, 'invalid-token');
-        if (!refused) throw error;
-        if (Date.now() >= deadline || signal?.aborted)
-          return error as GatewayError;
-        this.logger.info(
-          `role ${roleArn} not assumable yet (attempt ${attempt}); IAM may still be propagating`,
-        );
-        await sleep(Math.min(5000, 500 * attempt), undefined, { signal }).catch(
-          () => undefined,
-        );
-      }
-    }
-  }
-}
-
-/** The role a verification looks at, and where its ARN came from. */
-interface RoleReference {
-  arn?: { arn: string; parts: RoleArnParts };
-  source: RoleArnSource;
-  /** Why the given ARN is not a role ARN (it is then not looked up). */
-  problem?: string;
-  /** The name GetRole looks up: only a role in the cluster's own account. */
-  lookupName?: string;
-}
-
-function roleReference(
-  given: string,
-  source: RoleArnSource,
-  cluster: { accountId: string; partition: string },
-): RoleReference {
-  let parts: RoleArnParts;
-  try {
-    parts = parseRoleArn(given, 'role ARN');
-  } catch (error) {
-    return {
-      source,
-      problem: (error as Error).message.replace(/^role ARN: /, ''),
-    };
-  }
-  const inClusterAccount =
-    parts.accountId === cluster.accountId &&
-    parts.partition === cluster.partition;
-  return {
-    arn: { arn: given, parts },
-    source,
-    ...(inClusterAccount ? { lookupName: parts.roleName } : {}),
-  };
-}
-
-function purposeOf(
-  policyName: string,
-  roleName: string,
-): AttachedPolicy['purpose'] {
-  if (policyName === roleName) return 'permissions';
-  if (policyName === `${roleName}-allowlist`) return 'allowlist';
-  return 'other';
 }
