@@ -20,7 +20,13 @@ export {
 } from './verifier/CheckRegistry';
 export * from './verifier/irsaChecksExtensionPoint';
 export { builtInChecks } from './verifier/checks';
-export type { Evidence, Source, RoleArnSource } from './verifier/sources';
+export type {
+  Evidence,
+  Source,
+  RoleArnSource,
+  PodIdentityAgent,
+  PodIdentityExchange,
+} from './verifier/sources';
 export type { BindingResult } from './verifier/binding';
 export * from './verifier/irsaVerifierServiceRef';
 export * from './verifier/options';
