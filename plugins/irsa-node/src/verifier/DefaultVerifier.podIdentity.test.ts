@@ -250,7 +250,7 @@ describe('DefaultVerifier on EKS Pod Identity', () => {
       pods: 3,
     });
     expect(check(after, 'conflict').message).toBe(
-      'Migrating to Pod Identity: every running pod is on Pod Identity; finish the migration to remove what IRSA needed',
+      'Migrating to Pod Identity: every running pod is on Pod Identity; finish the migration (aws:irsa:migrate, step finish) to remove what IRSA needed',
     );
     expect(after.status).toBe('pass');
   });

@@ -61,7 +61,7 @@ const CASES: CheckCase[] = [
       migratingToPodIdentity(e);
       valueOf(e.pods).shift();
     },
-    'Migrating to Pod Identity: every running pod is on Pod Identity; finish the migration to remove what IRSA needed',
+    'Migrating to Pod Identity: every running pod is on Pod Identity; finish the migration (aws:irsa:migrate, step finish) to remove what IRSA needed',
   ],
   [
     'warn',
@@ -136,6 +136,33 @@ describe('the conflict check', () => {
       to: 'pod-identity',
       podsOnOld: 1,
       pods: 1,
+    });
+  });
+
+  it('points a move back to IRSA at the migration step that deletes the association', async () => {
+    const result = await checkResult('conflict', e => {
+      both(e);
+      account(e).annotations['irsa.dev/migrating-to'] = 'irsa';
+      e.migratingFrom = 'pod-identity';
+    });
+    expect(result.remediation).toBe(
+      `Finish the migration (aws:irsa:migrate, step finish), which deletes the association, or delete it yourself (aws eks delete-pod-identity-association --cluster-name prod --association-id ${ASSOCIATION_ID} --region eu-west-1); then restart the pods (kubectl rollout restart deployment -n payments DEPLOYMENT)`,
+    );
+  });
+
+  it('reports progress when the migration already removed the role annotation', async () => {
+    const result = await checkResult(
+      'conflict',
+      e => {
+        account(e).annotations['irsa.dev/migrating-to'] = 'pod-identity';
+        e.migratingFrom = 'irsa';
+        valueOf(e.pods).push(pod('payments-api-0', [container(irsaEnv())]));
+      },
+      healthyPodIdentity,
+    );
+    expect(result).toMatchObject({
+      status: 'warn',
+      message: 'Migrating to Pod Identity: 1 of 2 running pods still on IRSA',
     });
   });
 

@@ -58,7 +58,7 @@ export const conflictCheck: IrsaCheck = {
         status: 'warn',
         message: `Migrating to IRSA, but new pods still get Pod Identity while association ${association.associationId} exists: the EKS webhook prefers it`,
         evidence,
-        remediation: `Remove the association to move pods to IRSA (${deleteAssociation}), then restart them (${restart})`,
+        remediation: `Finish the migration (aws:irsa:migrate, step finish), which deletes the association, or delete it yourself (${deleteAssociation}); then restart the pods (${restart})`,
       };
     }
     if (migration && progress) {
@@ -74,7 +74,7 @@ export const conflictCheck: IrsaCheck = {
       }
       return {
         status: 'pass',
-        message: `Migrating to ${to}: every running pod is on ${to}; finish the migration to remove what ${from} needed`,
+        message: `Migrating to ${to}: every running pod is on ${to}; finish the migration (aws:irsa:migrate, step finish) to remove what ${from} needed`,
         evidence,
       };
     }
