@@ -59,6 +59,29 @@ describe('readIrsaAnnotations', () => {
     ).toBe('arn:aws:iam::111122223333:role/ours');
   });
 
+  it('reads irsa.dev/mechanism and refuses a mechanism it does not know, naming the annotation', () => {
+    expect(
+      readIrsaAnnotations(
+        entity({
+          'irsa.dev/service-account': 'a/b',
+          'irsa.dev/mechanism': 'pod-identity',
+        }),
+      ).mechanism,
+    ).toBe('pod-identity');
+    expect(() =>
+      readIrsaAnnotations(
+        entity({
+          'irsa.dev/service-account': 'a/b',
+          'irsa.dev/mechanism': 'kiam',
+        }),
+      ),
+    ).toThrow(
+      new InputError(
+        'irsa.dev/mechanism: must be one of irsa, pod-identity, got "kiam"',
+      ),
+    );
+  });
+
   it('leaves optional annotations undefined', () => {
     expect(
       readIrsaAnnotations(entity({ 'irsa.dev/service-account': 'a/b' })),

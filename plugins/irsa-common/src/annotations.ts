@@ -1,5 +1,10 @@
 import type { Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
+import {
+  ANNOTATION_IRSA_MECHANISM,
+  IDENTITY_MECHANISMS,
+  type IdentityMechanism,
+} from './podIdentity';
 
 /** Configured cluster name; may be omitted when exactly one cluster is configured. */
 export const ANNOTATION_IRSA_CLUSTER = 'irsa.dev/cluster';
@@ -34,6 +39,8 @@ export interface IrsaEntityAnnotations {
   namespace: string;
   serviceAccount: string;
   roleArn?: string;
+  /** `irsa.dev/mechanism`: what the template chose (absent: not declared). */
+  mechanism?: IdentityMechanism;
 }
 
 // DNS-1123 label: what Kubernetes requires of namespace names.
@@ -74,5 +81,18 @@ export function readIrsaAnnotations(entity: Entity): IrsaEntityAnnotations {
     annotations[ANNOTATION_IRSA_ROLE_ARN]?.trim() ||
     annotations[ANNOTATION_ROADIE_ROLE_ARN]?.trim() ||
     undefined;
-  return { cluster, namespace, serviceAccount, roleArn };
+  const declared = annotations[ANNOTATION_IRSA_MECHANISM]?.trim() || undefined;
+  if (declared && !(IDENTITY_MECHANISMS as string[]).includes(declared)) {
+    throw new InputError(
+      `${ANNOTATION_IRSA_MECHANISM}: must be one of ${IDENTITY_MECHANISMS.join(', ')}, got "${declared.slice(0, 40)}"`,
+    );
+  }
+  const mechanism = declared as IdentityMechanism | undefined;
+  return {
+    cluster,
+    namespace,
+    serviceAccount,
+    roleArn,
+    ...(mechanism ? { mechanism } : {}),
+  };
 }

@@ -334,4 +334,31 @@ describe('VerificationService', () => {
       'cluster: "nope" is not configured under irsa.clusters (configured: prod-eu)',
     );
   });
+
+  it("hands the verifier the entity's declared mechanism", async () => {
+    const knex = await databases.init('SQLITE_3');
+    const { service } = await replica(knex, gatedVerifier().verifier);
+    const podIdentity: Entity = {
+      ...entity,
+      metadata: {
+        ...entity.metadata,
+        annotations: {
+          ...entity.metadata.annotations,
+          'irsa.dev/mechanism': 'pod-identity',
+        },
+      },
+    };
+    expect(service.requestFor(podIdentity, 'manual')).toEqual({
+      cluster: 'prod-eu',
+      namespace: 'payments',
+      serviceAccount: 'payments-api',
+      roleArn: undefined,
+      mechanism: 'pod-identity',
+      entityRef: 'component:default/payments-api',
+      trigger: 'manual',
+    });
+    expect(service.requestFor(entity, 'manual')).not.toHaveProperty(
+      'mechanism',
+    );
+  });
 });

@@ -80,6 +80,7 @@ export class VerificationService {
       namespace: annotations.namespace,
       serviceAccount: annotations.serviceAccount,
       roleArn: annotations.roleArn,
+      ...(annotations.mechanism ? { mechanism: annotations.mechanism } : {}),
       entityRef: stringifyEntityRef(entity),
       trigger,
     };
