@@ -7,6 +7,7 @@ import { DefaultVerifier } from '@backstage-irsa/plugin-irsa-node';
 import {
   createSandboxIrsaService,
   SANDBOX_SCENARIOS,
+  SANDBOX_WIRING_SCENARIOS,
 } from '@backstage-irsa/plugin-irsa-sandbox';
 import { createVerifyAction } from './verifyIrsaAction';
 
@@ -85,6 +86,10 @@ describe('aws:irsa:verify', () => {
     [
       { roleArn: 'arn:aws:iam::111122223333:role/$(rm -rf /)' },
       'roleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/my-role',
+    ],
+    [
+      { mechanism: 'kiam' },
+      'mechanism: must be one of irsa, pod-identity (or empty)',
     ],
     [{ entityRef: undefined }, 'entityRef: must be a non-empty string'],
     [
@@ -230,5 +235,39 @@ describe('aws:irsa:verify', () => {
       topic: 'irsa.verify-requested',
       eventPayload: { entityRef: 'component:default/payments-api' },
     });
+  });
+
+  it('verifies a Pod Identity workload with the mechanism aws:irsa:create reports, running its checks', async () => {
+    const { verify } = await setup();
+    const s = SANDBOX_WIRING_SCENARIOS.find(
+      w => w.id === 'pod-identity-healthy',
+    )!;
+    const ctx = context({
+      cluster: s.cluster,
+      namespace: s.namespace,
+      serviceAccount: s.serviceAccount,
+      roleArn: s.roleArn,
+      mechanism: 'pod-identity',
+      entityRef: s.entityRef,
+      waitForPropagationSeconds: 0,
+    });
+    await run(verify, ctx);
+    expect(ctx.output).toHaveBeenCalledWith('status', 'pass');
+    const report = jest
+      .mocked(ctx.output)
+      .mock.calls.find(c => c[0] === 'report')![1] as {
+      mechanism: string;
+      checks: Array<{ id: string }>;
+    };
+    expect(report.mechanism).toBe('pod-identity');
+    expect(report.checks.map(c => c.id)).toEqual(
+      expect.arrayContaining([
+        'pod-identity-agent',
+        'pod-identity-association',
+        'pod-identity-trust',
+        'pod-identity-injection',
+      ]),
+    );
+    expect(report.checks.map(c => c.id)).not.toContain('trust-audience');
   });
 });

@@ -2,9 +2,11 @@ import type { PermissionsService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  IDENTITY_MECHANISMS,
   IRSA_VERIFY_REQUESTED_TOPIC,
   checkTitle,
   irsaEntityVerifyPermission,
+  type IdentityMechanism,
   type IrsaVerifyRequestedEvent,
   parseRoleArn,
   type VerificationReport,
@@ -26,6 +28,7 @@ interface VerifyInput {
   namespace: string;
   serviceAccount: string;
   roleArn?: string;
+  mechanism?: IdentityMechanism;
   entityRef: string;
 }
 
@@ -36,6 +39,7 @@ export function validateVerifyInput(
     namespace: string;
     serviceAccount: string;
     roleArn?: string;
+    mechanism?: string;
     entityRef: string;
   },
   clusters: ClusterRegistry,
@@ -49,12 +53,19 @@ export function validateVerifyInput(
   const namespace = validateNamespace(input.namespace);
   const serviceAccount = validateServiceAccountName(input.serviceAccount);
   if (input.roleArn !== undefined) parseRoleArn(input.roleArn, 'roleArn');
+  const mechanism = input.mechanism || undefined;
+  if (mechanism && !(IDENTITY_MECHANISMS as string[]).includes(mechanism)) {
+    throw new InputError(
+      `mechanism: must be one of ${IDENTITY_MECHANISMS.join(', ')} (or empty)`,
+    );
+  }
   const entityRef = validateEntityRef(input.entityRef);
   return {
     cluster: input.cluster,
     namespace,
     serviceAccount,
     ...(input.roleArn !== undefined ? { roleArn: input.roleArn } : {}),
+    ...(mechanism ? { mechanism: mechanism as IdentityMechanism } : {}),
     entityRef,
   };
 }
@@ -89,6 +100,13 @@ export function createVerifyAction(options: {
             .optional()
             .describe(
               'Expected role ARN (default: the ServiceAccount annotation)',
+            ),
+        mechanism: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'The mechanism aws:irsa:create set up (its `mechanism` output): irsa or pod-identity; default: what the cluster shows',
             ),
         waitForPropagationSeconds: z =>
           z
