@@ -10,6 +10,7 @@ import {
   irsaFleetReadPermission,
   irsaRoleAdoptPermission,
   irsaRoleCreatePermission,
+  irsaRoleMigratePermission,
   irsaWorkloadRestartPermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import { IrsaPermissionPolicy } from './irsaPermissionPolicy';
@@ -77,6 +78,7 @@ describe('IrsaPermissionPolicy', () => {
     for (const permission of [
       irsaRoleCreatePermission,
       irsaRoleAdoptPermission,
+      irsaRoleMigratePermission,
       irsaFleetReadPermission,
       createPermission({ name: 'irsa.future', attributes: {} }),
     ]) {

@@ -3,6 +3,7 @@ import {
   irsaEntityVerifyPermission,
   irsaRoleCreatePermission,
   irsaRoleDeletePermission,
+  irsaRoleMigratePermission,
   irsaWorkloadRestartPermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -16,6 +17,7 @@ describe('DemoPermissionPolicy', () => {
       irsaEntityVerifyPermission,
       irsaRoleCreatePermission,
       irsaRoleDeletePermission,
+      irsaRoleMigratePermission,
     ]) {
       await expect(policy.handle({ permission })).resolves.toEqual({
         result: AuthorizeResult.ALLOW,
@@ -33,6 +35,9 @@ describe('DemoPermissionPolicy', () => {
     ).resolves.toEqual({ result: AuthorizeResult.DENY });
     await expect(
       policy.handle({ permission: irsaRoleDeletePermission }),
+    ).resolves.toEqual({ result: AuthorizeResult.DENY });
+    await expect(
+      policy.handle({ permission: irsaRoleMigratePermission }),
     ).resolves.toEqual({ result: AuthorizeResult.DENY });
     await expect(
       policy.handle({ permission: irsaWorkloadRestartPermission }),

@@ -7,6 +7,7 @@ import {
   irsaRoleAdoptPermission,
   irsaRoleCreatePermission,
   irsaRoleDeletePermission,
+  irsaRoleMigratePermission,
   irsaWorkloadRestartPermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
@@ -21,7 +22,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 
 /**
  * The demo portal's policy: everyone may do everything, except that
- * `demo.allowIrsaMutations: false` denies re-verifying, creating, adopting and deleting roles and restarting workloads,
+ * `demo.allowIrsaMutations: false` denies re-verifying, creating, adopting, migrating and deleting roles and restarting workloads,
  * which is how the read-only guest of the browser tests is configured.
  */
 export class DemoPermissionPolicy implements PermissionPolicy {
@@ -34,6 +35,7 @@ export class DemoPermissionPolicy implements PermissionPolicy {
       name === irsaRoleCreatePermission.name ||
       name === irsaRoleAdoptPermission.name ||
       name === irsaRoleDeletePermission.name ||
+      name === irsaRoleMigratePermission.name ||
       name === irsaWorkloadRestartPermission.name;
     if (isIrsaMutation && !this.allowIrsaMutations) {
       return { result: AuthorizeResult.DENY };

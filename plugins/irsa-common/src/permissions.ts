@@ -54,6 +54,18 @@ export const irsaRoleDeletePermission: ResourcePermission<'catalog-entity'> =
   });
 
 /**
+ * Migrate an entity's workload between IRSA and EKS Pod Identity
+ * (aws:irsa:migrate): rewrites its role's trust, its association and its
+ * ServiceAccount. Conditional on the catalog entity, so ownership rules apply.
+ */
+export const irsaRoleMigratePermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'irsa.role.migrate',
+    attributes: { action: 'update' },
+    resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+  });
+
+/**
  * Restart the workloads (Deployments, StatefulSets, DaemonSets) whose pods
  * run with a catalog entity's ServiceAccount but started before it was
  * annotated (`kubectl rollout restart`). Conditional on the catalog entity,
@@ -83,6 +95,7 @@ export const irsaPermissions = [
   irsaRoleCreatePermission,
   irsaRoleAdoptPermission,
   irsaRoleDeletePermission,
+  irsaRoleMigratePermission,
   irsaWorkloadRestartPermission,
   irsaFleetReadPermission,
 ];

@@ -157,20 +157,22 @@ describe('aws:irsa:migrate', () => {
     },
   );
 
-  it('checks irsa.role.create for the initiator before anything else', async () => {
+  it('checks irsa.role.migrate on the entity for the initiator before anything else', async () => {
     const { action, permissions, sandbox } = await setup({
-      'irsa.role.create': AuthorizeResult.DENY,
+      'irsa.role.migrate': AuthorizeResult.DENY,
     });
     await expect(action.handler(context(start) as never)).rejects.toThrow(
-      'You are not allowed to migrate the IRSA role of component:default/payments-api (permission irsa.role.create)',
+      "entityRef: the task's initiator may not migrate component:default/payments-api (irsa.role.migrate)",
     );
     expect(permissions.authorize).toHaveBeenCalledWith(
       [
         {
           permission: expect.objectContaining({
-            name: 'irsa.role.create',
-            attributes: { action: 'create' },
+            name: 'irsa.role.migrate',
+            attributes: { action: 'update' },
+            resourceType: 'catalog-entity',
           }),
+          resourceRef: 'component:default/payments-api',
         },
       ],
       { credentials: mockCredentials.user() },
@@ -186,7 +188,7 @@ describe('aws:irsa:migrate', () => {
           credentials: mockCredentials.service('external:ci'),
         }) as never,
       ),
-    ).rejects.toThrow('permission irsa.role.create');
+    ).rejects.toThrow('(irsa.role.migrate)');
     expect(permissions.authorize).not.toHaveBeenCalled();
     expect(sandbox.controls.calls).toEqual([]);
   });

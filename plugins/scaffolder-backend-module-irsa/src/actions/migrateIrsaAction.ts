@@ -3,7 +3,7 @@ import { NotAllowedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   IDENTITY_MECHANISMS,
-  irsaRoleCreatePermission,
+  irsaRoleMigratePermission,
   type IdentityMechanism,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
@@ -38,7 +38,7 @@ export function createMigrateIrsaAction(options: {
   return createTemplateAction({
     id: 'aws:irsa:migrate',
     description:
-      "Moves an entity's workload between IRSA and EKS Pod Identity in two steps; running pods keep working throughout. To pod-identity: start adds the Pod Identity trust statement beside the web identity one, creates the association (EKS gives it precedence, so pods started from then on get Pod Identity) and marks the ServiceAccount irsa.dev/migrating-to; finish, once no running pod uses IRSA, removes the web identity statement, the role annotation and the mark. To irsa: start adds the web identity statement and the role annotation; finish deletes the association (the cut-over: restart the pods) and removes the Pod Identity statement. Refuses anything the entity does not own; a failed step is rolled back.",
+      "Moves an entity's workload between IRSA and EKS Pod Identity in two steps; running pods keep working throughout. To pod-identity: start adds the Pod Identity trust statement beside the web identity one, creates the association (EKS gives it precedence, so pods started from then on get Pod Identity) and marks the ServiceAccount irsa.dev/migrating-to; finish, once no running pod uses IRSA, removes the web identity statement, the role annotation and the mark. To irsa: start adds the web identity statement and the role annotation; finish deletes the association (the cut-over: restart the pods) and removes the Pod Identity statement. Needs irsa.role.migrate on the entity; refuses anything the entity does not own; a failed step is rolled back.",
     examples: migrateExamples,
     supportsDryRun: true,
     schema: {
@@ -108,11 +108,12 @@ export function createMigrateIrsaAction(options: {
       const credentials = await ctx.getInitiatorCredentials();
       if (
         !(await isCallerAllowed(options.permissions, credentials, {
-          permission: irsaRoleCreatePermission,
+          permission: irsaRoleMigratePermission,
+          resourceRef: entityRef,
         }))
       ) {
         throw new NotAllowedError(
-          `You are not allowed to migrate the IRSA role of ${entityRef} (permission irsa.role.create)`,
+          `entityRef: the task's initiator may not migrate ${entityRef} (${irsaRoleMigratePermission.name})`,
         );
       }
       const { result } = await options.migrator.migrate(
