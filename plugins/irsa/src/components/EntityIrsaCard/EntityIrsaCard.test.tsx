@@ -129,7 +129,7 @@ describe('EntityIrsaCard', () => {
       getReport: jest.fn().mockResolvedValue(stored(report())),
     });
     const toggle = await screen.findByRole('button', {
-      name: '10 checks passed',
+      name: '12 checks passed',
     });
     expect(toggle).toHaveAttribute('aria-expanded', 'false');
     expect(screen.queryByTestId('irsa-passed-binding')).not.toBeInTheDocument();
@@ -144,6 +144,8 @@ describe('EntityIrsaCard', () => {
       'Trust principal',
       'Trust subject',
       'ServiceAccount annotation',
+      'IRSA and Pod Identity conflict',
+      'Credential shadowing',
       'Permissions policies',
       'IP allowlist',
       'Live credential exchange',
@@ -163,7 +165,7 @@ describe('EntityIrsaCard', () => {
       ),
     });
     expect(
-      await screen.findByRole('button', { name: '9 checks passed, 1 skipped' }),
+      await screen.findByRole('button', { name: '11 checks passed, 1 skipped' }),
     ).toBeInTheDocument();
   });
 
@@ -304,7 +306,7 @@ describe('EntityIrsaCard', () => {
       ),
     );
     expect(
-      screen.getByRole('button', { name: '12 checks passed' }),
+      screen.getByRole('button', { name: '14 checks passed' }),
     ).toBeInTheDocument();
     expect(
       document.querySelectorAll('[data-testid^="irsa-problem-"]'),

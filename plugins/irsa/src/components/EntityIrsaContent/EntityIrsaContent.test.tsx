@@ -80,7 +80,7 @@ describe('EntityIrsaContent', () => {
       'kubectl rollout restart deployment -n billing billing-api',
     );
     // Every check but the one with empty evidence (trust-audience).
-    expect(screen.getAllByText('Show evidence')).toHaveLength(11);
+    expect(screen.getAllByText('Show evidence')).toHaveLength(13);
     expect(
       screen.getByRole('link', { name: /Open in the AWS console/ }),
     ).toHaveAttribute(
