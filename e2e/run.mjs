@@ -9,11 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { APP_URL, startPortal } from './portal.mjs';
-import { fullPortalTests, readOnlyPortalTests } from './tests.mjs';
+import { fullPortalTests, readOnlyPortalTests, signIn } from './tests.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('e2e/artifacts');
 const log = message => console.log(`[e2e] ${message}`);
+// E2E_ONLY=<regular expression> runs only the tests whose name matches it
+// (`E2E_ONLY='fleet|Pod Identity' npm run test:e2e`); a suite with none left
+// does not start its portal.
+const only = process.env.E2E_ONLY
+  ? new RegExp(process.env.E2E_ONLY, 'i')
+  : undefined;
 
 async function withBrowser(fn) {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'irsa-e2e-profile-'));
@@ -39,7 +45,9 @@ async function withBrowser(fn) {
   }
 }
 
-async function runSuite(name, overlays, tests, results) {
+async function runSuite(name, overlays, allTests, results) {
+  const tests = allTests.filter(test => !only || only.test(test.name));
+  if (!tests.length) return;
   log(`--- ${name}`);
   let portal;
   try {
@@ -52,6 +60,8 @@ async function runSuite(name, overlays, tests, results) {
         await page.screenshot({ path: file, fullPage: true });
         log(`  screenshot ${path.relative(process.cwd(), file)}`);
       };
+      // Once per portal: every test then starts signed in, alone or in any subset.
+      await signIn(page, APP_URL, m => log(`  ${m}`));
       for (const test of tests) {
         const started = Date.now();
         try {

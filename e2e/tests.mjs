@@ -10,13 +10,16 @@ const SCENARIOS = {
   'legacy-batch': 'oidc-provider',
 };
 const NEW_SERVICE = 'hello-irsa';
+const NEW_POD_IDENTITY_SERVICE = 'hello-pod-identity';
+/** As the card and the template's pickers name each mechanism. */
+const MECHANISM_LABELS = { irsa: 'IRSA', 'pod-identity': 'EKS Pod Identity' };
 
 /**
  * Signs in as the guest. A backend that restarts (its dev server watches the
  * tree) refuses the guest for a moment: the browser logs why, and the next
  * attempt starts from the sign-in page again.
  */
-async function signIn(page, appUrl, log) {
+export async function signIn(page, appUrl, log) {
   const refusals = [];
   const onConsole = message => {
     if (message.text().includes('Failed to sign in as a guest')) {
@@ -160,8 +163,27 @@ async function permissionSettled(page, permissionName, navigate) {
   );
 }
 
-/** The template's first two pages: name, owner, then the default cluster and namespace. */
-async function fillServiceAndCluster(page, appUrl, name) {
+/**
+ * Chooses `label` in the MUI select whose hidden input has `testId`, and
+ * waits until the form holds `value`.
+ */
+async function choose(page, testId, label, value) {
+  const input = page.getByTestId(testId);
+  await input.locator('xpath=..').getByRole('button').click();
+  await page.getByRole('option', { name: label }).click();
+  await page.waitForFunction(
+    ([id, expected]) =>
+      document.querySelector(`[data-testid="${id}"]`)?.value === expected,
+    [testId, value],
+  );
+}
+
+/**
+ * The template's first two pages: name and owner, then where it runs: the
+ * preselected cluster and namespace, or the `cluster` and `mechanism` chosen
+ * in the pickers.
+ */
+async function fillServiceAndCluster(page, appUrl, name, where = {}) {
   await page.goto(`${appUrl}/create/templates/default/irsa-service`);
   await page.getByLabel(/^name/i).first().fill(name);
   const owner = page.getByLabel(/owner/i).first();
@@ -172,17 +194,40 @@ async function fillServiceAndCluster(page, appUrl, name) {
     .first()
     .click();
   await page.getByRole('button', { name: /next/i }).click();
+  if (where.cluster) {
+    await choose(
+      page,
+      'irsa-cluster-picker',
+      new RegExp(`^${where.cluster} — `),
+      where.cluster,
+    );
+  }
+  if (where.mechanism) {
+    await choose(
+      page,
+      'irsa-mechanism-picker',
+      new RegExp(`^${MECHANISM_LABELS[where.mechanism]} — `),
+      where.mechanism,
+    );
+  }
   await page.getByRole('button', { name: /next/i }).click();
 }
 
 /**
  * Runs the service template for `name` (S3 read of demo-bucket) to the end,
  * opens the new component and reloads until the catalog has ingested it.
+ * `where` picks the cluster and mechanism (else the form's defaults);
  * `screenshot` receives the review page and the finished task, when given.
  */
-async function createServiceFromTemplate(page, appUrl, name, log, screenshot) {
+async function createServiceFromTemplate(
+  page,
+  appUrl,
+  name,
+  log,
+  { where, screenshot } = {},
+) {
   log(`filling in the template form for ${name}`);
-  await fillServiceAndCluster(page, appUrl, name);
+  await fillServiceAndCluster(page, appUrl, name, where);
   await page.getByLabel(/bucket name/i).fill('demo-bucket');
   await page.getByRole('button', { name: /review/i }).click();
   await screenshot?.('01-template-review');
@@ -209,18 +254,35 @@ async function createServiceFromTemplate(page, appUrl, name, log, screenshot) {
   }
 }
 
+/** The card's mechanism chip: its data-mechanism and its label. */
+async function cardMechanism(page) {
+  const chip = page.getByTestId('irsa-mechanism');
+  return {
+    mechanism: await chip.getAttribute('data-mechanism'),
+    label: await chip.innerText(),
+  };
+}
+
+/** Fails unless the card shows an overall pass with no check line. */
+async function expectHealthyCard(page, name) {
+  await page
+    .locator('[data-testid="irsa-overall"][data-status="pass"]')
+    .waitFor();
+  const problems = await page
+    .locator('[data-testid^="irsa-problem-"]')
+    .allInnerTexts();
+  if (problems.length) {
+    throw new Error(`${name}: check lines on a healthy card: ${problems}`);
+  }
+}
+
 export const fullPortalTests = [
   {
     name: 'create a service from the template; its card shows the role and every check passes',
     async run({ page, appUrl, screenshot, log }) {
-      await signIn(page, appUrl, log);
-      await createServiceFromTemplate(
-        page,
-        appUrl,
-        NEW_SERVICE,
-        log,
+      await createServiceFromTemplate(page, appUrl, NEW_SERVICE, log, {
         screenshot,
-      );
+      });
       await ensureReport(page, log);
       const arn = await page.getByTestId('irsa-role-arn').innerText();
       if (!arn.includes(`:role/irsa-sandbox-default-${NEW_SERVICE}`)) {
@@ -248,6 +310,79 @@ export const fullPortalTests = [
           `expected 13 passing checks (binding first, tag-policy last), got ${statuses.join(', ')}`,
         );
       }
+    },
+  },
+  {
+    name: 'create a Pod Identity service from the template; its card shows EKS Pod Identity and every check passes',
+    async run({ page, appUrl, screenshot, log }) {
+      const name = NEW_POD_IDENTITY_SERVICE;
+      await createServiceFromTemplate(page, appUrl, name, log, {
+        where: { cluster: 'sandbox', mechanism: 'pod-identity' },
+      });
+      await ensureReport(page, log);
+      const arn = await page.getByTestId('irsa-role-arn').innerText();
+      if (!arn.includes(`:role/irsa-sandbox-default-${name}`)) {
+        throw new Error(`unexpected role ARN on the card: ${arn}`);
+      }
+      const chip = await cardMechanism(page);
+      if (
+        chip.mechanism !== 'pod-identity' ||
+        chip.label !== 'EKS Pod Identity'
+      ) {
+        throw new Error(`mechanism chip: ${JSON.stringify(chip)}`);
+      }
+      await expectHealthyCard(page, name);
+      if (await page.getByTestId('irsa-migration').count()) {
+        throw new Error(
+          'a migration chip on a service created on Pod Identity',
+        );
+      }
+      // The live exchange is opt-in: folded into the count as skipped.
+      const folded = await page
+        .getByRole('button', { name: /^\d+ checks passed, 1 skipped$/ })
+        .innerText();
+      log(`card: ${chip.label}, ${folded}`);
+      await screenshot('pod-identity-card');
+      await openTab(page, name);
+      const statuses = await tabCheckStatuses(page);
+      const status = Object.fromEntries(statuses.map(s => s.split('=')));
+      const expected = {
+        'pod-identity-agent': 'pass',
+        'pod-identity-platform': 'pass',
+        'pod-identity-association': 'pass',
+        'pod-identity-trust': 'pass',
+        'pod-identity-injection': 'pass',
+        'pod-identity-exchange': 'skipped',
+      };
+      const wrong = Object.entries(expected).filter(
+        ([id, want]) => status[id] !== want,
+      );
+      // Only the exchange is skipped; IRSA's own checks do not apply.
+      const others = statuses.filter(
+        s => !(s.split('=')[0] in expected) && !s.endsWith('=pass'),
+      );
+      const irsaOnly = ['oidc-provider', 'trust-subject', 'service-account'];
+      if (
+        wrong.length ||
+        others.length ||
+        irsaOnly.some(id => id in status) ||
+        !statuses[0].startsWith('binding=') ||
+        !statuses.at(-1).startsWith('tag-policy=')
+      ) {
+        throw new Error(
+          `Pod Identity checks (expected ${JSON.stringify(expected)}, the rest passing, binding first, tag-policy last): ${statuses.join(', ')}`,
+        );
+      }
+      const reason = await page
+        .getByTestId('irsa-check-pod-identity-exchange')
+        .innerText();
+      if (!reason.includes('opt-in (irsa.verification.podIdentityExchange')) {
+        throw new Error(
+          `pod-identity-exchange skipped without its reason: ${reason}`,
+        );
+      }
+      log(`IAM tab: ${statuses.join(', ')}`);
+      await screenshot('pod-identity-tab');
     },
   },
   {
@@ -347,6 +482,97 @@ export const fullPortalTests = [
     },
   },
   {
+    name: 'migrate a demo service to Pod Identity: restart its IRSA pods, then finish through the template',
+    async run({ page, appUrl, screenshot, log }) {
+      // catalog-api is mid-migration: association and both trusts in place,
+      // two pods from before still on IRSA, one started since on Pod Identity.
+      const name = 'catalog-api';
+      await openEntity(page, appUrl, name);
+      await ensureReport(page, log);
+      const migration = page.getByTestId('irsa-migration');
+      const before = await migration.innerText();
+      if (
+        before !== 'Migrating to EKS Pod Identity: 2 of 3 pods still on IRSA'
+      ) {
+        throw new Error(`migration chip before the restart: ${before}`);
+      }
+      const line = page.getByTestId('irsa-problem-pod-identity-injection');
+      log(
+        `${before}; pod-identity-injection is ${await line.getAttribute('data-status')}`,
+      );
+      await screenshot('migration-card');
+      await line.getByRole('button', { name: 'Restart pods' }).click();
+      const result = page.getByTestId('irsa-restart-result');
+      await result.waitFor({ timeout: 90_000 });
+      const restarted = await result.innerText();
+      if (restarted !== `Restarted deployment/${name}; verified again`) {
+        throw new Error(`unexpected restart result: ${restarted}`);
+      }
+      // The restart's report: every pod moved, the chip asks for the last step.
+      await page.waitForFunction(
+        expected =>
+          document.querySelector('[data-testid="irsa-migration"]')
+            ?.textContent === expected,
+        'Migrating to EKS Pod Identity: every running pod is on EKS Pod Identity: finish the migration',
+        { timeout: 30_000 },
+      );
+      await line.waitFor({ state: 'detached' });
+      log(`restart: ${restarted}; ${await migration.innerText()}`);
+      await screenshot('migration-restarted');
+
+      log('running the irsa-migrate template: to EKS Pod Identity, finish');
+      await page.goto(`${appUrl}/create/templates/default/irsa-migrate`);
+      const component = page.getByLabel(/^component/i).first();
+      await component.click();
+      await component.fill(name);
+      await page
+        .getByRole('option', { name: new RegExp(name) })
+        .first()
+        .click();
+      const moveTo = page.getByRole('button', { name: /^Move to/ });
+      if (!/EKS Pod Identity/.test(await moveTo.innerText())) {
+        throw new Error(`"Move to" is ${await moveTo.innerText()}`);
+      }
+      await page.getByRole('button', { name: /^Step/ }).click();
+      await page.getByRole('option', { name: /^Finish/ }).click();
+      await page.getByRole('button', { name: /review/i }).click();
+      await page.getByRole('button', { name: /create/i }).click();
+      await page
+        .getByRole('link', { name: /open the component/i })
+        .waitFor({ timeout: 120_000 });
+      // The template's Result: the new mechanism and no pod left behind.
+      for (const expected of [
+        /After step finish, pods started from now on use pod-identity\./,
+        /\b0 of 3 running pods are still on the old mechanism\./,
+      ]) {
+        await page.waitForFunction(
+          source => new RegExp(source).test(document.body.innerText),
+          expected.source,
+          { timeout: 30_000 },
+        );
+      }
+      await screenshot('migration-finished-task');
+      await page.getByRole('link', { name: /open the component/i }).click();
+      await page.getByText('AWS IAM role').first().waitFor();
+      await ensureReport(page, log);
+      await reverify(page, log);
+      const chip = await cardMechanism(page);
+      if (
+        chip.mechanism !== 'pod-identity' ||
+        chip.label !== 'EKS Pod Identity'
+      ) {
+        throw new Error(`mechanism chip after finish: ${JSON.stringify(chip)}`);
+      }
+      if (await migration.count()) {
+        throw new Error(
+          `migration chip after finish: ${await migration.innerText()}`,
+        );
+      }
+      await expectHealthyCard(page, name);
+      await screenshot('migration-done');
+    },
+  },
+  {
     name: 'Re-verify changes the timestamp and updates the result',
     async run({ page, appUrl, screenshot, log }) {
       await openEntity(page, appUrl, 'payments-api');
@@ -429,7 +655,7 @@ export const fullPortalTests = [
     },
   },
   {
-    name: 'the fleet page lists every demo entity and filters by status',
+    name: 'the fleet page lists every demo entity and filters by status and by mechanism',
     async run({ page, screenshot, log }) {
       // The nav item comes from the page's title and icon.
       await page.getByRole('link', { name: 'IAM fleet' }).first().click();
@@ -479,6 +705,54 @@ export const fullPortalTests = [
         .waitFor();
       log(`Broken: ${broken.map(([n]) => n).join(', ')}`);
       await screenshot('fleet-page');
+
+      // Broken again clears the status filter; then Mechanism = EKS Pod Identity.
+      await page.getByTestId('irsa-fleet-count-fail').click();
+      await page.getByRole('link', { name: 'payments-api' }).waitFor();
+      await choose(
+        page,
+        'irsa-fleet-filter-mechanism',
+        'EKS Pod Identity',
+        'pod-identity',
+      );
+      await page
+        .getByRole('link', { name: 'payments-api' })
+        .waitFor({ state: 'detached' });
+      await page.getByRole('link', { name: 'ledger-api' }).waitFor();
+      const mechanismColumn = await page
+        .locator('th')
+        .evaluateAll(headers =>
+          headers.findIndex(th => th.innerText.trim() === 'Mechanism'),
+        );
+      const onPodIdentity = await page
+        .getByTestId('irsa-fleet-status')
+        .evaluateAll(
+          (cells, column) =>
+            cells.map(cell => {
+              const tds = cell.closest('tr').querySelectorAll('td');
+              return [tds[0].innerText.trim(), tds[column].innerText.trim()];
+            }),
+          mechanismColumn,
+        );
+      const irsaOnly = [
+        'payments-api',
+        'notifications-sender',
+        ...Object.keys(SCENARIOS),
+      ];
+      if (
+        mechanismColumn < 0 ||
+        onPodIdentity.some(([, m]) => m !== 'EKS Pod Identity') ||
+        !['ledger-api', 'archive-exporter'].every(n =>
+          onPodIdentity.some(([row]) => row === n),
+        ) ||
+        onPodIdentity.some(([row]) => irsaOnly.includes(row))
+      ) {
+        throw new Error(
+          `mechanism filter (Mechanism column ${mechanismColumn}): ${JSON.stringify(onPodIdentity)}`,
+        );
+      }
+      log(`EKS Pod Identity: ${onPodIdentity.map(([n]) => n).join(', ')}`);
+      await screenshot('fleet-page-pod-identity');
     },
   },
   {
@@ -542,7 +816,6 @@ export const readOnlyPortalTests = [
   {
     name: 'a guest without irsa.entity.verify or irsa.role.delete sees card and tab but no Re-verify and no Decommission',
     async run({ page, appUrl, screenshot, log }) {
-      await signIn(page, appUrl, log);
       await permissionSettled(page, 'irsa.entity.verify', () =>
         openEntity(page, appUrl, 'payments-api'),
       );
