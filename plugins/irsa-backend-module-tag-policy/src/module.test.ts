@@ -112,7 +112,7 @@ describe('irsa-backend-module-tag-policy', () => {
     expect(
       report.checks.map((c: { id: string }) => c.id).includes('tag-policy'),
     ).toBe(false);
-    expect(report.checks).toHaveLength(12);
+    expect(report.checks).toHaveLength(14);
   });
 
   it('stops the start-up on a bad setting, naming the key', async () => {

@@ -76,6 +76,7 @@ describe('createIrsaService', () => {
       region: 'cn-north-1',
       partition: 'aws-cn',
       namespaces: { allow: [], deny: [] },
+      defaultMechanism: 'irsa',
     });
     expect(credentialsManager.getCredentialProvider).not.toHaveBeenCalled();
   });
