@@ -318,6 +318,7 @@ async function fleet(size: number) {
     logger,
     concurrency: settings.concurrency,
     intervalMs: INTERVAL_MS,
+    runTimeoutMs: settings.runTimeoutMs,
     now: clock.now,
   });
 

@@ -13,6 +13,8 @@ export interface IrsaBackendConfig {
   schedule: SchedulerServiceTaskScheduleDefinition;
   /** Reports older than this are marked stale: one schedule interval. */
   staleAfterMs: number;
+  /** How long one fleet run may take: the schedule's timeout. */
+  runTimeoutMs: number;
   /** Entities verified at the same time during a fleet run. */
   concurrency: number;
   /** Reports kept per entity: the latest (in full) plus summaries. */
@@ -86,6 +88,10 @@ export function readIrsaBackendConfig(config: Config): IrsaBackendConfig {
   return {
     schedule,
     staleAfterMs: intervalMs(schedule.frequency),
+    runTimeoutMs:
+      'toMillis' in schedule.timeout
+        ? schedule.timeout.toMillis()
+        : durationToMilliseconds(schedule.timeout),
     concurrency: integer(config, 'concurrency', DEFAULTS.concurrency, 1),
     historyLimit: integer(config, 'historyLimit', DEFAULTS.historyLimit, 1),
     historyMaxAgeMs,

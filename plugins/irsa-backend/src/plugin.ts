@@ -109,6 +109,7 @@ export const irsaPlugin = createBackendPlugin({
           logger,
           concurrency: settings.concurrency,
           intervalMs: settings.staleAfterMs,
+          runTimeoutMs: settings.runTimeoutMs,
         });
         const requests = new VerifyRequests({
           catalog: deps.catalog,

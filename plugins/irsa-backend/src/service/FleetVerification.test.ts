@@ -55,7 +55,11 @@ async function replica(
   options?: {
     concurrency?: number;
     intervalMs?: number;
+    runTimeoutMs?: number;
     onVerify?: () => void;
+    /** The ServiceAccount whose verification never ends (a replica that dies in it). */
+    hang?: string;
+    now?: () => number;
   },
 ) {
   const { service, sandbox } = await createSandboxIrsaService();
@@ -73,6 +77,7 @@ async function replica(
     clusters: service.clusters,
     logger,
     cooldownSeconds: 30,
+    now: options?.now,
   });
   const fleet = new FleetVerification({
     catalog: catalogServiceMock({ entities }),
@@ -85,6 +90,9 @@ async function replica(
         return {
           verify: (request, verifyOptions) => {
             options?.onVerify?.();
+            if (request.serviceAccount === options?.hang) {
+              return new Promise(() => {});
+            }
             return verifier.verify(request, verifyOptions);
           },
         };
@@ -93,6 +101,8 @@ async function replica(
     logger,
     concurrency: options?.concurrency ?? 3,
     intervalMs: options?.intervalMs ?? 30 * 60_000,
+    runTimeoutMs: options?.runTimeoutMs ?? 10 * 60_000,
+    now: options?.now,
   });
   return { fleet, store, logger, sandbox };
 }
@@ -192,5 +202,59 @@ describe('FleetVerification', () => {
 
     expect(summary).toMatchObject({ verified: 0, errors: 0, notStarted: 9 });
     expect(sandbox.controls.calls).toEqual([]);
+  });
+
+  it("holds a run's claims until the run's deadline: a replica that dies mid-run keeps its entities from the next run no longer", async () => {
+    const knex = await databases.init('POSTGRES_15');
+    let now = Date.parse('2026-11-28T10:00:00.000Z');
+    const clock = () => now;
+    const ref = 'component:default/payments-api';
+    // The replica claims payments-api and dies in its verification: its run
+    // never ends and releases nothing.
+    const dying = await replica(knex, {
+      concurrency: 1,
+      runTimeoutMs: 60_000,
+      hang: 'payments-api',
+      now: clock,
+    });
+    void dying.fleet.run();
+    let claim: { lease_until_ms: string | number } | undefined;
+    for (let i = 0; i < 200 && !claim; i++) {
+      await new Promise(resolve => setTimeout(resolve, 25));
+      claim = await knex('irsa_verification_claims')
+        .where({ entity_ref: ref })
+        .first();
+    }
+    expect(Number(claim?.lease_until_ms)).toBe(now + 60_000);
+
+    // The next run, once the dead run's deadline has passed.
+    now += 60_000;
+    const survivor = await replica(knex, { runTimeoutMs: 60_000, now: clock });
+    const summary = await survivor.fleet.run();
+    expect(summary).toMatchObject({ verified: 8, skippedRecent: 0 });
+    expect((await survivor.store.latest(ref))?.status).toBe('pass');
+  });
+
+  it('refuses, in the database, an entity another run verified this interval after this run listed it as due', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    const first = await replica(knex);
+    // The second run lists every entity as due, then the first replica's
+    // run verifies them all before the second claims any.
+    const second = await replica(knex, {
+      onVerify: () => {
+        throw new Error('verified twice');
+      },
+    });
+    const store = second.store;
+    const lastVerified = store.lastVerified.bind(store);
+    jest.spyOn(store, 'lastVerified').mockImplementation(async refs => {
+      const answer = await lastVerified(refs);
+      await first.fleet.run();
+      return answer;
+    });
+
+    const summary = await second.fleet.run();
+
+    expect(summary).toMatchObject({ verified: 0, skippedRecent: 8, errors: 1 });
   });
 });

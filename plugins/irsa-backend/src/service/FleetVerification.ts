@@ -6,11 +6,12 @@ import {
   ANNOTATION_IRSA_SERVICE_ACCOUNT,
   type OverallStatus,
 } from '@backstage-irsa/plugin-irsa-common';
-import type { FleetVerifier, Verifier } from '@backstage-irsa/plugin-irsa-node';
+import type { FleetVerifier } from '@backstage-irsa/plugin-irsa-node';
 import type { ReportStore } from './ReportStore';
 import {
   TooManyVerificationsError,
   type VerificationService,
+  type VerifyEntityOptions,
 } from './VerificationService';
 
 /** What one fleet run did. */
@@ -45,7 +46,10 @@ export class FleetVerification {
       fleet: Pick<FleetVerifier, 'prepare'>;
       logger: LoggerService;
       concurrency: number;
+      /** The schedule's interval: each entity is verified once in each. */
       intervalMs: number;
+      /** The schedule's timeout: no run lasts longer. */
+      runTimeoutMs: number;
       now?: () => number;
     },
   ) {}
@@ -80,10 +84,19 @@ export class FleetVerification {
     );
     const refs = items.map(e => stringifyEntityRef(e));
     const last = await store.lastVerified(refs);
-    // Another replica (or a user) verified it this interval: leave it.
+    // The previous run verified each entity at most a run's timeout after
+    // it started, one interval before this one: such a report is at least
+    // this old, and due again. A younger one belongs to this interval
+    // (another replica's run, or a user): leave it. The claims decide the
+    // same in the database, for runs that overlap.
+    const freshMs = Math.max(
+      0,
+      this.options.intervalMs - this.options.runTimeoutMs,
+    );
+    const fleetRun = { deadline: started + this.options.runTimeoutMs, freshMs };
     const due = items.filter(e => {
       const at = last.get(stringifyEntityRef(e));
-      return !at || started - at.getTime() >= this.options.intervalMs * 0.9;
+      return !at || started - at.getTime() >= freshMs;
     });
 
     const summary: FleetRunSummary = {
@@ -118,7 +131,13 @@ export class FleetVerification {
       for (let run = queue.shift(); run; run = queue.shift()) {
         if (signal?.aborted) summary.notStarted += 1;
         else if (!run.request) this.recordError(run.entity, run.error, summary);
-        else await this.verifyOne(run.entity, verifier, summary, signal);
+        else {
+          await this.verifyOne(
+            run.entity,
+            { verifier, signal, fleetRun },
+            summary,
+          );
+        }
       }
     };
     await Promise.all(
@@ -141,15 +160,14 @@ export class FleetVerification {
 
   private async verifyOne(
     entity: Entity,
-    verifier: Verifier,
+    options: VerifyEntityOptions,
     summary: FleetRunSummary,
-    signal: AbortSignal | undefined,
   ) {
     try {
       const report = await this.options.verification.verify(
         entity,
         'schedule',
-        { verifier, signal },
+        options,
       );
       summary.verified += 1;
       summary.byStatus[report.status] += 1;
@@ -159,7 +177,7 @@ export class FleetVerification {
         summary.skippedRecent += 1;
         return;
       }
-      if (signal?.aborted) {
+      if (options.signal?.aborted) {
         summary.cancelled += 1;
         return;
       }

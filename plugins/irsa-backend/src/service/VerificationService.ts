@@ -35,6 +35,14 @@ export interface VerifyEntityOptions {
   fresh?: boolean;
   /** Verify with this verifier instead (a fleet run's, reading its snapshot). */
   verifier?: Verifier;
+  /**
+   * A fleet run's claim: held until the run's deadline (when the scheduler
+   * would cancel the run), so that a replica which dies mid-run blocks its
+   * entities no longer than its run could have lasted; refused when the
+   * entity finished a verification less than `freshMs` ago (another run of
+   * this interval, or a user), decided by the database across replicas.
+   */
+  fleetRun?: { deadline: number; freshMs: number };
 }
 
 /** How long a claim holds an entity; a crashed replica's claim expires then. */
@@ -129,13 +137,16 @@ export class VerificationService {
     const verifier = options?.verifier ?? this.options.verifier;
     const ref = request.entityRef;
     const now = this.now();
+    const fleetRun = options?.fleetRun;
+    let cooldownMs: number | undefined;
+    if (fleetRun) cooldownMs = fleetRun.freshMs;
+    else if (request.trigger !== 'schedule' && !options?.fresh) {
+      cooldownMs = this.options.cooldownSeconds * 1000;
+    }
     const claim = await claims.claim(ref, {
       now: new Date(now),
-      leaseMs: LEASE_MS,
-      cooldownMs:
-        request.trigger === 'schedule' || options?.fresh
-          ? undefined
-          : this.options.cooldownSeconds * 1000,
+      leaseMs: fleetRun ? Math.max(1, fleetRun.deadline - now) : LEASE_MS,
+      cooldownMs,
     });
     if (!claim.claimed) {
       if (claim.reason === 'running') {
