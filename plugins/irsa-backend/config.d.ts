@@ -7,7 +7,10 @@ export interface Config {
     verification?: {
       /**
        * When the whole fleet of annotated entities is re-verified. Reports
-       * older than the frequency are marked stale on the card.
+       * older than the frequency are marked stale on the card. A run is
+       * cancelled at the timeout, so keep it well below the frequency and
+       * above a run's duration: a run leaves the entities verified less than
+       * frequency minus timeout ago (by another replica or a user).
        * Default: every 30 minutes, 10 minute timeout, 15 s initial delay.
        * @visibility backend
        */
