@@ -318,8 +318,10 @@ export interface IamGateway {
 }
 
 /** A role as GetAccountAuthorizationDetails returns it. */
-export interface RoleDetail
-  extends Omit<RoleInfo, 'maxSessionDuration' | 'description'> {
+export interface RoleDetail extends Omit<
+  RoleInfo,
+  'maxSessionDuration' | 'description'
+> {
   attachedPolicies: AttachedPolicyRef[];
   inlinePolicies: Array<{ name: string; document: PolicyDocument }>;
 }

@@ -165,7 +165,9 @@ describe('EntityIrsaCard', () => {
       ),
     });
     expect(
-      await screen.findByRole('button', { name: '11 checks passed, 1 skipped' }),
+      await screen.findByRole('button', {
+        name: '11 checks passed, 1 skipped',
+      }),
     ).toBeInTheDocument();
   });
 
