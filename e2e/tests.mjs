@@ -288,8 +288,12 @@ export const fullPortalTests = [
       if (!arn.includes(`:role/irsa-sandbox-default-${NEW_SERVICE}`)) {
         throw new Error(`unexpected role ARN on the card: ${arn}`);
       }
+      const chip = await cardMechanism(page);
+      if (chip.mechanism !== 'irsa' || chip.label !== 'IRSA') {
+        throw new Error(`mechanism chip: ${JSON.stringify(chip)}`);
+      }
       // The compact card: nothing needs attention, every check folded into the count.
-      await page.getByRole('button', { name: '13 checks passed' }).waitFor();
+      await page.getByRole('button', { name: '15 checks passed' }).waitFor();
       const problems = await page
         .locator('[data-testid^="irsa-problem-"]')
         .count();
@@ -299,15 +303,15 @@ export const fullPortalTests = [
       await screenshot('03-new-service-card');
       await openTab(page, NEW_SERVICE);
       const statuses = await tabCheckStatuses(page);
-      // The twelve built-in checks and the demo's tag-policy module.
+      // IRSA's fourteen built-in checks and the demo's tag-policy module.
       if (
-        statuses.length !== 13 ||
+        statuses.length !== 15 ||
         statuses.some(s => !s.endsWith('=pass')) ||
         !statuses[0].startsWith('binding=') ||
-        !statuses[12].startsWith('tag-policy=')
+        !statuses[14].startsWith('tag-policy=')
       ) {
         throw new Error(
-          `expected 13 passing checks (binding first, tag-policy last), got ${statuses.join(', ')}`,
+          `expected 15 passing checks (binding first, tag-policy last), got ${statuses.join(', ')}`,
         );
       }
     },
@@ -345,6 +349,7 @@ export const fullPortalTests = [
       await screenshot('pod-identity-card');
       await openTab(page, name);
       const statuses = await tabCheckStatuses(page);
+      await screenshot('pod-identity-tab');
       const status = Object.fromEntries(statuses.map(s => s.split('=')));
       const expected = {
         'pod-identity-agent': 'pass',
@@ -354,6 +359,14 @@ export const fullPortalTests = [
         'pod-identity-injection': 'pass',
         'pod-identity-exchange': 'skipped',
       };
+      const reason = await page
+        .getByTestId('irsa-check-pod-identity-exchange')
+        .innerText();
+      if (!reason.includes('opt-in (irsa.verification.podIdentityExchange')) {
+        throw new Error(
+          `pod-identity-exchange skipped without its reason: ${reason}`,
+        );
+      }
       const wrong = Object.entries(expected).filter(
         ([id, want]) => status[id] !== want,
       );
@@ -373,16 +386,7 @@ export const fullPortalTests = [
           `Pod Identity checks (expected ${JSON.stringify(expected)}, the rest passing, binding first, tag-policy last): ${statuses.join(', ')}`,
         );
       }
-      const reason = await page
-        .getByTestId('irsa-check-pod-identity-exchange')
-        .innerText();
-      if (!reason.includes('opt-in (irsa.verification.podIdentityExchange')) {
-        throw new Error(
-          `pod-identity-exchange skipped without its reason: ${reason}`,
-        );
-      }
       log(`IAM tab: ${statuses.join(', ')}`);
-      await screenshot('pod-identity-tab');
     },
   },
   {
@@ -719,20 +723,18 @@ export const fullPortalTests = [
         .getByRole('link', { name: 'payments-api' })
         .waitFor({ state: 'detached' });
       await page.getByRole('link', { name: 'ledger-api' }).waitFor();
-      const mechanismColumn = await page
-        .locator('th')
-        .evaluateAll(headers =>
-          headers.findIndex(th => th.innerText.trim() === 'Mechanism'),
-        );
+      // [entity, Mechanism column] per row (headers by textContent: CSS upper-cases them).
       const onPodIdentity = await page
         .getByTestId('irsa-fleet-status')
-        .evaluateAll(
-          (cells, column) =>
-            cells.map(cell => {
-              const tds = cell.closest('tr').querySelectorAll('td');
-              return [tds[0].innerText.trim(), tds[column].innerText.trim()];
-            }),
-          mechanismColumn,
+        .evaluateAll(cells =>
+          cells.map(cell => {
+            const row = cell.closest('tr');
+            const column = [
+              ...cell.closest('table').querySelectorAll('thead th'),
+            ].findIndex(th => th.textContent.trim() === 'Mechanism');
+            const tds = row.querySelectorAll('td');
+            return [tds[0].innerText.trim(), tds[column]?.innerText.trim()];
+          }),
         );
       const irsaOnly = [
         'payments-api',
@@ -740,16 +742,13 @@ export const fullPortalTests = [
         ...Object.keys(SCENARIOS),
       ];
       if (
-        mechanismColumn < 0 ||
         onPodIdentity.some(([, m]) => m !== 'EKS Pod Identity') ||
         !['ledger-api', 'archive-exporter'].every(n =>
           onPodIdentity.some(([row]) => row === n),
         ) ||
         onPodIdentity.some(([row]) => irsaOnly.includes(row))
       ) {
-        throw new Error(
-          `mechanism filter (Mechanism column ${mechanismColumn}): ${JSON.stringify(onPodIdentity)}`,
-        );
+        throw new Error(`mechanism filter: ${JSON.stringify(onPodIdentity)}`);
       }
       log(`EKS Pod Identity: ${onPodIdentity.map(([n]) => n).join(', ')}`);
       await screenshot('fleet-page-pod-identity');
