@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderInTestApp } from '@backstage/test-utils';
 import type {
+  VerificationReport,
   ReportSummary,
   StoredReportResponse,
 } from '@backstage-irsa/plugin-irsa-common';
@@ -240,6 +241,69 @@ describe('EntityIrsaContent', () => {
     await waitFor(() => expect(asked).toContain('irsa.role.delete'));
     expect(
       screen.queryByRole('button', { name: 'Decommission' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('offers the next migration step: a move to Pod Identity for an IRSA report', async () => {
+    await renderTab({
+      getReport: jest.fn().mockResolvedValue(stored(report())),
+      getHistory: jest.fn().mockResolvedValue({ items: [] }),
+    });
+    const formData = encodeURIComponent(
+      JSON.stringify({
+        entityRef: 'component:default/payments-api',
+        to: 'pod-identity',
+        step: 'start',
+      }),
+    );
+    expect(
+      await screen.findByRole('button', { name: 'Move to EKS Pod Identity' }),
+    ).toHaveAttribute(
+      'href',
+      `/scaffolder/templates/default/irsa-migrate?formData=${formData}`,
+    );
+  });
+
+  it('offers to finish a migration under way', async () => {
+    const migrating: VerificationReport = {
+      ...report(),
+      mechanism: 'pod-identity',
+      migration: { from: 'irsa', to: 'pod-identity', podsOnOld: 0, pods: 2 },
+    };
+    await renderTab({
+      getReport: jest.fn().mockResolvedValue(stored(migrating)),
+      getHistory: jest.fn().mockResolvedValue({ items: [] }),
+    });
+    const formData = encodeURIComponent(
+      JSON.stringify({
+        entityRef: 'component:default/payments-api',
+        to: 'pod-identity',
+        step: 'finish',
+      }),
+    );
+    expect(
+      await screen.findByRole('button', {
+        name: 'Finish the move to EKS Pod Identity',
+      }),
+    ).toHaveAttribute(
+      'href',
+      `/scaffolder/templates/default/irsa-migrate?formData=${formData}`,
+    );
+  });
+
+  it('hides the migration button without irsa.role.migrate', async () => {
+    const asked: string[] = [];
+    await renderTab(
+      {
+        getReport: jest.fn().mockResolvedValue(stored(report())),
+        getHistory: jest.fn().mockResolvedValue({ items: [] }),
+      },
+      { deny: ['irsa.role.migrate'], asked },
+    );
+    await screen.findByRole('button', { name: 'Re-verify' });
+    await waitFor(() => expect(asked).toContain('irsa.role.migrate'));
+    expect(
+      screen.queryByRole('button', { name: /Move to/ }),
     ).not.toBeInTheDocument();
   });
 });

@@ -25,13 +25,13 @@ import {
   consoleUrl,
   MechanismLine,
 } from '../EntityIrsaCard/ReportParts';
-import { DecommissionButton } from './DecommissionButton';
+import { DecommissionButton, MigrateButton } from './TemplateButtons';
 import { HistoryTimeline } from './HistoryTimeline';
 
 /**
  * The IAM tab: the whole report (every check with its evidence, the policy
  * documents, allowlist coverage), the report history with what changed
- * between reports, Re-verify, and Decommission.
+ * between reports, Re-verify, the next migration step, and Decommission.
  */
 export const EntityIrsaContent = () => {
   const { entity } = useEntity();
@@ -47,6 +47,7 @@ export const EntityIrsaContent = () => {
   const actions = (
     <Box display="flex" style={{ gap: 8 }}>
       <VerifyButton state={state} />
+      {report && <MigrateButton entityRef={entityRef} report={report} />}
       <DecommissionButton entityRef={entityRef} />
     </Box>
   );
