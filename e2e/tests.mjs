@@ -144,17 +144,22 @@ async function openTab(page, name) {
 }
 
 /**
- * Waits until the permission backend has answered for `permissionName` and
- * React has committed the answer (two animation frames later).
+ * Waits until the permission backend has answered for each of
+ * `permissionNames` (one name or a list; one batch may answer several) and
+ * React has committed the answers (two animation frames later).
  */
-async function permissionSettled(page, permissionName, navigate) {
-  const answered = page.waitForResponse(
-    response =>
-      response.url().includes('/api/permission/authorize') &&
-      (response.request().postData() ?? '').includes(permissionName),
-  );
+async function permissionSettled(page, permissionNames, navigate) {
+  const answered = [permissionNames]
+    .flat()
+    .map(name =>
+      page.waitForResponse(
+        response =>
+          response.url().includes('/api/permission/authorize') &&
+          (response.request().postData() ?? '').includes(name),
+      ),
+    );
   await navigate();
-  await answered;
+  await Promise.all(answered);
   await page.evaluate(
     () =>
       new Promise(resolve =>
@@ -524,21 +529,32 @@ export const fullPortalTests = [
       log(`restart: ${restarted}; ${await migration.innerText()}`);
       await screenshot('migration-restarted');
 
-      log('running the irsa-migrate template: to EKS Pod Identity, finish');
-      await page.goto(`${appUrl}/create/templates/default/irsa-migrate`);
-      const component = page.getByLabel(/^component/i).first();
-      await component.click();
-      await component.fill(name);
+      // The IAM tab offers the next step: irsa-migrate, prefilled.
+      await openTab(page, name);
       await page
-        .getByRole('option', { name: new RegExp(name) })
-        .first()
+        .getByRole('button', { name: 'Finish the move to EKS Pod Identity' })
         .click();
-      const moveTo = page.getByRole('button', { name: /^Move to/ });
-      if (!/EKS Pod Identity/.test(await moveTo.innerText())) {
-        throw new Error(`"Move to" is ${await moveTo.innerText()}`);
+      await page.waitForURL(url =>
+        url.pathname.endsWith('/create/templates/default/irsa-migrate'),
+      );
+      await page.waitForFunction(
+        entity =>
+          [...document.querySelectorAll('input')].some(input =>
+            input.value.includes(entity),
+          ),
+        name,
+        { timeout: 30_000 },
+      );
+      const moveTo = await page
+        .getByRole('button', { name: /^Move to/ })
+        .innerText();
+      const step = await page
+        .getByRole('button', { name: /^Step/ })
+        .innerText();
+      if (moveTo !== 'EKS Pod Identity' || !step.startsWith('Finish (')) {
+        throw new Error(`irsa-migrate prefilled with "${moveTo}", "${step}"`);
       }
-      await page.getByRole('button', { name: /^Step/ }).click();
-      await page.getByRole('option', { name: /^Finish/ }).click();
+      log(`the irsa-migrate template, prefilled: ${moveTo}, ${step}`);
       await page.getByRole('button', { name: /review/i }).click();
       await page.getByRole('button', { name: /create/i }).click();
       await page
@@ -813,7 +829,7 @@ export const fullPortalTests = [
 
 export const readOnlyPortalTests = [
   {
-    name: 'a guest without irsa.entity.verify or irsa.role.delete sees card and tab but no Re-verify and no Decommission',
+    name: 'a guest without irsa.entity.verify, irsa.role.delete or irsa.role.migrate sees card and tab but no Re-verify, Decommission or Move',
     async run({ page, appUrl, screenshot, log }) {
       await permissionSettled(page, 'irsa.entity.verify', () =>
         openEntity(page, appUrl, 'payments-api'),
@@ -838,11 +854,15 @@ export const readOnlyPortalTests = [
         throw new Error(`${verifyButtons} verify button(s) on the card`);
       }
       await screenshot('06-read-only-card');
-      await permissionSettled(page, 'irsa.role.delete', () =>
-        openTab(page, 'payments-api'),
+      await permissionSettled(
+        page,
+        ['irsa.role.delete', 'irsa.role.migrate'],
+        () => openTab(page, 'payments-api'),
       );
       const tabButtons = await page
-        .getByRole('button', { name: /re-verify|verify now|decommission/i })
+        .getByRole('button', {
+          name: /re-verify|verify now|decommission|move to|finish the move/i,
+        })
         .count();
       if (tabButtons) {
         throw new Error(`${tabButtons} mutating button(s) on the IAM tab`);
