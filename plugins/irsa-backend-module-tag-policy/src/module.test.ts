@@ -82,7 +82,7 @@ describe('irsa-backend-module-tag-policy', () => {
     expect(report.checks[report.checks.length - 1]).toEqual({
       id: 'tag-policy',
       title: 'Tag policy',
-      mechanism: 'irsa',
+      mechanism: 'any',
       status: 'pass',
       message: 'The role carries cost-center',
       evidence: { requiredTags: ['cost-center'], missing: [] },

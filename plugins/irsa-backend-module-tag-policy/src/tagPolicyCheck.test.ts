@@ -105,7 +105,7 @@ describe('the tag-policy check on the sandbox', () => {
     expect(check).toEqual({
       id: 'tag-policy',
       title: 'Tag policy',
-      mechanism: 'irsa',
+      mechanism: 'any',
       status: 'pass',
       message: 'The role carries cost-center',
       evidence: { requiredTags: ['cost-center'], missing: [] },

@@ -66,7 +66,7 @@ export function createTagPolicyCheck(policy: TagPolicy): IrsaCheck {
   return {
     id: 'tag-policy',
     title: 'Tag policy',
-    mechanism: 'irsa',
+    mechanism: 'any',
     dependsOn: ['role'],
     reads: ['role'],
     run({ read }) {

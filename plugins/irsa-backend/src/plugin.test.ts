@@ -421,6 +421,10 @@ describe('irsa backend plugin', () => {
       const retryAfter = Number(again.headers['retry-after']);
       expect(retryAfter).toBeGreaterThan(590);
       expect(retryAfter).toBeLessThanOrEqual(600);
+      // Readable by the portal on its other origin.
+      expect(again.headers['access-control-expose-headers']).toBe(
+        'Retry-After',
+      );
       expect(again.body).toEqual(
         errorBody(
           'POST',

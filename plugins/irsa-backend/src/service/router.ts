@@ -268,6 +268,9 @@ export async function createRouter(
         await audit.fail({ error: error as Error });
         if (error instanceof TooManyVerificationsError) {
           res.setHeader('Retry-After', String(error.retryAfterSeconds));
+          // The portal calls the backend from another origin: without this
+          // the card cannot read how long to wait.
+          res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
           res.status(429).json({
             error: { name: 'TooManyRequestsError', message: error.message },
             request: { method: req.method, url: req.url },

@@ -109,7 +109,7 @@ describe('the conflict check', () => {
   it('says which mechanism the pods use, why, and what to remove for each intent', async () => {
     const result = await checkResult('conflict', both);
     expect(result.remediation).toBe(
-      `Keep one. To stay on IRSA: aws eks delete-pod-identity-association --cluster-name prod --association-id ${ASSOCIATION_ID} --region eu-west-1, then kubectl rollout restart deployment -n payments DEPLOYMENT. To use Pod Identity: kubectl annotate serviceaccount -n payments payments-api ${EKS_ROLE_ARN_ANNOTATION}-, then kubectl rollout restart deployment -n payments DEPLOYMENT (or move with aws:irsa:migrate, which keeps both working meanwhile). Until then a container that carries both sets of variables uses IRSA: the default credential chains of the AWS SDKs for JavaScript v3, Java v2, Python (botocore) and Go v2 try web identity before container credentials.`,
+      `Keep one. To stay on IRSA: aws eks delete-pod-identity-association --cluster-name prod --association-id ${ASSOCIATION_ID} --region eu-west-1, then restart the pods ("Restart pods" in the portal, or kubectl rollout restart -n payments on the pods' Deployment). To use Pod Identity: kubectl annotate serviceaccount -n payments payments-api ${EKS_ROLE_ARN_ANNOTATION}-, then restart the pods (or move with aws:irsa:migrate, which keeps both working meanwhile). Until then a container that carries both sets of variables uses IRSA: the default credential chains of the AWS SDKs for JavaScript v3, Java v2, Python (botocore) and Go v2 try web identity before container credentials.`,
     );
     expect(result.evidence).toEqual({
       roleAnnotation: ROLE_ARN,
@@ -146,7 +146,7 @@ describe('the conflict check', () => {
       e.migratingFrom = 'pod-identity';
     });
     expect(result.remediation).toBe(
-      `Finish the migration (aws:irsa:migrate, step finish), which deletes the association, or delete it yourself (aws eks delete-pod-identity-association --cluster-name prod --association-id ${ASSOCIATION_ID} --region eu-west-1); then restart the pods (kubectl rollout restart deployment -n payments DEPLOYMENT)`,
+      `Finish the migration (aws:irsa:migrate, step finish), which deletes the association, or delete it yourself (aws eks delete-pod-identity-association --cluster-name prod --association-id ${ASSOCIATION_ID} --region eu-west-1); then restart the pods ("Restart pods" in the portal, or kubectl rollout restart -n payments on the pods' Deployment)`,
     );
   });
 

@@ -49,7 +49,8 @@ export const conflictCheck: IrsaCheck = {
         ? { migration: { ...migration, ...progress } }
         : {}),
     };
-    const restart = `kubectl rollout restart deployment -n ${q(e.namespace)} DEPLOYMENT`;
+    // The owners are read only for restart-needed pods; name no workload here.
+    const restart = `"Restart pods" in the portal, or kubectl rollout restart -n ${q(e.namespace)} on the pods' Deployment`;
     const deleteAssociation = association
       ? `aws eks delete-pod-identity-association --cluster-name ${q(e.eksClusterName)} --association-id ${q(association.associationId)} --region ${q(facts.region)}`
       : '';
@@ -69,7 +70,7 @@ export const conflictCheck: IrsaCheck = {
           status: 'warn',
           message: `Migrating to ${to}: ${progress.podsOnOld} of ${progress.pods} running pods still on ${from}`,
           evidence,
-          remediation: `Restart the pods still on ${from} (${restart}, or "Restart pods" in the portal); new pods get ${to}`,
+          remediation: `Restart the pods still on ${from} (${restart}); new pods get ${to}`,
         };
       }
       return {
@@ -94,7 +95,7 @@ export const conflictCheck: IrsaCheck = {
       status: 'fail',
       message: `${both}: new pods get Pod Identity, ${evidence.podsOnIrsa} running pods still use IRSA`,
       evidence: { ...evidence, sdkChainOrder: SDK_CHAIN_ORDER },
-      remediation: `Keep one. To stay on IRSA: ${deleteAssociation}, then ${restart}. To use Pod Identity: ${removeAnnotation}, then ${restart} (or move with aws:irsa:migrate, which keeps both working meanwhile). Until then a container that carries both sets of variables uses IRSA: ${SDK_CHAIN_ORDER}.`,
+      remediation: `Keep one. To stay on IRSA: ${deleteAssociation}, then restart the pods (${restart}). To use Pod Identity: ${removeAnnotation}, then restart the pods (or move with aws:irsa:migrate, which keeps both working meanwhile). Until then a container that carries both sets of variables uses IRSA: ${SDK_CHAIN_ORDER}.`,
     };
   },
 };

@@ -188,7 +188,7 @@ function OrphansSection() {
   return (
     <InfoCard
       title="Orphans"
-      subheader="Roles whose entity left the catalog, entities and ServiceAccounts whose role is gone. EKS Pod Identity associations are not tracked yet."
+      subheader="Roles and EKS Pod Identity associations whose entity left the catalog, entities and ServiceAccounts whose role is gone."
     >
       {value?.errors.map(e => (
         <Typography key={e} color="error">
