@@ -112,7 +112,9 @@ describe('FleetPage', () => {
       'Unknown: 0',
       'Never verified: 2',
     ]);
-    expect(screen.getByText('Entities with IRSA (2)')).toBeInTheDocument();
+    expect(
+      screen.getByText('Entities with an IAM role (2)'),
+    ).toBeInTheDocument();
     expect(tableRows()).toEqual([
       [
         'inventory-sync',

@@ -317,7 +317,7 @@ export function FleetPageContent() {
       ) : (
         <>
           <Table<FleetEntity>
-            title={`Entities with IRSA (${fleet.value?.totalItems ?? '…'})`}
+            title={`Entities with an IAM role (${fleet.value?.totalItems ?? '…'})`}
             isLoading={fleet.loading}
             options={{ paging: false, search: false, padding: 'dense' }}
             data={fleet.value?.items ?? []}
@@ -359,7 +359,7 @@ export function FleetPage() {
     <Page themeId="tool">
       <Header
         title="IAM fleet"
-        subtitle="Every entity with IRSA, its last verification, and what belongs to nobody"
+        subtitle="Every entity with IRSA or EKS Pod Identity, its last verification, and what belongs to nobody"
       />
       <Content>
         <FleetPageContent />
