@@ -179,16 +179,23 @@ export class DefaultVerifier implements Verifier {
       cluster,
       defaultName: fallbackName,
     });
-    const roleP = referenceP.then(({ lookupName }) =>
-      lookupName
-        ? read(
-            'iam:GetRole',
-            timeout,
-            () => orUndefinedIfMissing(iam.getRole(target, lookupName)),
-            signal,
-          )
-        : known<RoleInfo | undefined>(undefined),
-    );
+    const getRole = (roleName: string) =>
+      read(
+        'iam:GetRole',
+        timeout,
+        () => orUndefinedIfMissing(iam.getRole(target, roleName)),
+        signal,
+      );
+    // Without an ARN on the entity, the role is most often the one
+    // aws:irsa:create names by default: read it beside the first reads, so
+    // an association or annotation naming it costs no further round trip.
+    const byDefaultName =
+      request.roleArn === undefined ? getRole(fallbackName) : undefined;
+    const roleP = referenceP.then(({ lookupName }) => {
+      if (!lookupName) return known<RoleInfo | undefined>(undefined);
+      if (byDefaultName && lookupName === fallbackName) return byDefaultName;
+      return getRole(lookupName);
+    });
     const [serviceAccount, listed, reference, role] = await Promise.all([
       serviceAccountP,
       association.listed,
