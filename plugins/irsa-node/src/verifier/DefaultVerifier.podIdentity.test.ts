@@ -450,4 +450,23 @@ describe('DefaultVerifier round trips', () => {
     expect(report.status).toBe('pass');
     expect(count).toBe(4);
   });
+
+  it('reads the default-named role beside the first reads when the entity names no role: 5 rounds, not 6', async () => {
+    const { report, count, byRound } = await rounds(
+      { ...ledger.request, roleArn: undefined },
+      false,
+    );
+    expect(report.status).toBe('pass');
+    expect(report.roleArn).toBe(ledger.request.roleArn);
+    expect(count).toBe(5);
+    expect(byRound[0]).toEqual([
+      'eks.listPodIdentityAssociations',
+      'iam.getRole',
+      'kubernetes.getServiceAccount',
+    ]);
+    // The association's role is that role: no second GetRole.
+    expect(byRound.flat().filter(call => call === 'iam.getRole')).toHaveLength(
+      1,
+    );
+  });
 });
