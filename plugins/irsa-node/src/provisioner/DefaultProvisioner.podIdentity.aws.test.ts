@@ -124,6 +124,11 @@ const association = (roleArnOf: string) => ({
   },
 });
 
+/** A cluster without the ServiceAccount (which Pod Identity always reads). */
+const clusterWithoutServiceAccount = {
+  getServiceAccount: async () => undefined,
+} as unknown as ClusterGateway;
+
 /** A cluster whose API server refuses to create the ServiceAccount. */
 const refusingCluster = {
   reviewAccess: async (_cluster: string, checks: Array<object>) =>
@@ -211,7 +216,7 @@ describe('Pod Identity provisioning on the real EKS gateway (aws-sdk-client-mock
         },
         requestsPerSecond: { iam: 1000, eks: 1000 },
       }),
-      kubernetes: options.kubernetes ?? ({} as ClusterGateway),
+      kubernetes: options.kubernetes ?? clusterWithoutServiceAccount,
       facts: { get: async () => facts },
     };
     const provisioner = DefaultProvisioner.fromConfig({

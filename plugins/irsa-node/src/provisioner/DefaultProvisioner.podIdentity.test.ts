@@ -504,6 +504,49 @@ describe('DefaultProvisioner with EKS Pod Identity', () => {
   });
 
   it.each([
+    { serviceAccountMode: 'none' as const },
+    { serviceAccountMode: 'manifest' as const },
+    { annotateServiceAccount: false },
+  ])(
+    "refuses to bind another entity's ServiceAccount through an association even when it leaves the ServiceAccount alone (%j)",
+    async fields => {
+      const { provisioner, service, sandbox, writes } = await setup();
+      await service.kubernetes.createServiceAccount('sandbox', {
+        namespace: 'shop',
+        name: 'cart',
+        labels: { 'irsa.dev/managed-by': 'backstage-irsa' },
+        annotations: {
+          'irsa.dev/entity-ref': 'component:default/checkout',
+          'irsa.dev/owner': 'group:default/payments',
+        },
+      });
+      sandbox.controls.resetCalls();
+      await expect(provisioner.plan({ ...input, ...fields })).rejects.toThrow(
+        new ConflictError(
+          'ServiceAccount shop/cart belongs to component:default/checkout (owner group:default/payments). Choose another roleName or ServiceAccount, or set adopt: true (needs the permission irsa.role.adopt) to take it over',
+        ),
+      );
+      // Even adopted, an IRSA ServiceAccount would be switched by the association.
+      await service.kubernetes.patchServiceAccountMetadata(
+        'sandbox',
+        'shop',
+        'cart',
+        { annotations: { 'eks.amazonaws.com/role-arn': otherRoleArn } },
+      );
+      sandbox.controls.resetCalls();
+      await expect(
+        provisioner.plan(
+          { ...input, ...fields, adopt: true },
+          { caller: mayAdopt },
+        ),
+      ).rejects.toThrow(
+        `ServiceAccount shop/cart carries eks.amazonaws.com/role-arn (${otherRoleArn}), and the SDKs use IRSA before Pod Identity.`,
+      );
+      expect(writes()).toEqual([]);
+    },
+  );
+
+  it.each([
     [
       { mechanism: 'pod-identity', audience: 'sts.amazonaws.com' },
       'audience: applies only to IRSA (eks.amazonaws.com/audience); Pod Identity tokens always have the audience pods.eks.amazonaws.com',

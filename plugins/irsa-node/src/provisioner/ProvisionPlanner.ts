@@ -144,7 +144,9 @@ export class ProvisionPlanner {
         ? orUndefined(service.iam.getPolicy(target, policyArn(roleName)))
         : undefined,
       orUndefined(service.iam.getPolicy(target, policyArn(allowlistName))),
-      writesServiceAccount
+      // An association binds the ServiceAccount whatever this run writes of
+      // it, so Pod Identity always reads it for its owner and annotations.
+      writesServiceAccount || mechanism === 'pod-identity'
         ? service.kubernetes.getServiceAccount(
             cluster.name,
             input.namespace,
