@@ -361,6 +361,31 @@ describe('DefaultVerifier on EKS Pod Identity', () => {
     ).toEqual(['conflict']);
   });
 
+  it('mints no token while the association cannot be described: it may give pods another role', async () => {
+    const { verifier, service, sandbox, argsOf } = await setup(true);
+    await service.eks.updatePodIdentityAssociation(
+      { accountId: '111122223333', region: 'us-east-1' },
+      ledger.cluster,
+      await associationIdOf(service, ledger),
+      { roleArn: catalog.roleArn },
+    );
+    sandbox.controls.failNext(
+      'describePodIdentityAssociation',
+      new GatewayError({
+        kind: 'throttled',
+        operation: 'eks:DescribePodIdentityAssociation',
+        code: 'ThrottlingException',
+        message: 'Rate exceeded',
+      }),
+    );
+    const report = await verifier.verify(ledger.request);
+    expect(check(report, 'pod-identity-association').status).toBe('unknown');
+    expect(check(report, 'pod-identity-exchange').status).toBe('skipped');
+    expect(argsOf('requestServiceAccountToken')).toEqual([]);
+    expect(argsOf('assumeRoleForPodIdentity')).toEqual([]);
+    expect(JSON.stringify(report)).not.toContain(catalog.roleArn);
+  });
+
   it('refuses an association that gives pods another role: nothing is shown, no token is minted', async () => {
     const { verifier, service, argsOf } = await setup(true);
     // Another entity's role that EKS Pod Identity may assume.

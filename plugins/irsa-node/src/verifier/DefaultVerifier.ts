@@ -348,6 +348,11 @@ export class DefaultVerifier implements Verifier {
         podIdentityExchangeP = notThis('a Pod Identity workload');
       else if (!this.podIdentityExchangeEnabled)
         podIdentityExchangeP = Promise.resolve(known({ kind: 'disabled' }));
+      // EKS hands out the association's role: unread, it may be anyone's.
+      else if (!associations.ok)
+        podIdentityExchangeP = Promise.resolve(
+          notRead('not run: the association could not be read'),
+        );
       else
         podIdentityExchangeP = podsP.then(pods =>
           chain(pods, list =>
