@@ -717,7 +717,7 @@ describe('DefaultProvisioner with a cross-account Pod Identity target role', () 
     const { provisioner, writes } = await withTarget();
     await expect(provisioner.plan({ ...input, targetRoleArn })).rejects.toThrow(
       new InputError(
-        `targetRoleArn: role ${targetRoleArn} has no IP allowlist (a Deny of "*" on NotIpAddress aws:SourceIp); every role in a Pod Identity chain needs one so its credentials work only from the cluster. Attach one in its account, then run again`,
+        `targetRoleArn: role ${targetRoleArn} has no IP allowlist (a Deny of "*" on every resource, on NotIpAddress aws:SourceIp); every role in a Pod Identity chain needs one so its credentials work only from the cluster. Attach one in its account, then run again`,
       ),
     );
     expect(writes()).toEqual([]);
@@ -737,6 +737,41 @@ describe('DefaultProvisioner with a cross-account Pod Identity target role', () 
       open.provisioner.plan({ ...input, targetRoleArn }),
     ).rejects.toThrow(/has no IP allowlist/);
   });
+
+  it.each([
+    ['some resources', { Resource: 'arn:aws:s3:::reports/*' }],
+    ['all but some resources', { NotResource: 'arn:aws:s3:::reports/*' }],
+  ])(
+    'refuses a target role whose IP Deny covers only %s: its credentials work from anywhere for the rest',
+    async (_what, scope) => {
+      const { provisioner, sandbox, writes } = await withTarget();
+      const { Resource: _all, ...deny } = allowlist(['203.0.113.0/24'])
+        .Statement[0];
+      const policy = await sandbox.iam.createPolicy(targetAccount, {
+        name: 'reports-from-cluster',
+        path: '/',
+        document: {
+          Version: '2012-10-17',
+          Statement: [{ ...deny, ...scope }],
+        },
+        tags: {},
+      });
+      await sandbox.iam.attachRolePolicy(
+        targetAccount,
+        'reports-reader',
+        policy.arn,
+      );
+      sandbox.controls.resetCalls();
+      await expect(
+        provisioner.plan({ ...input, targetRoleArn }),
+      ).rejects.toThrow(
+        new InputError(
+          `targetRoleArn: role ${targetRoleArn} has no IP allowlist (a Deny of "*" on every resource, on NotIpAddress aws:SourceIp); every role in a Pod Identity chain needs one so its credentials work only from the cluster. Attach one in its account, then run again`,
+        ),
+      );
+      expect(writes()).toEqual([]);
+    },
+  );
 
   it('says what Backstage needs when it may not read the target role, and refuses a missing one', async () => {
     const { provisioner, sandbox } = await withTarget(['203.0.113.0/24']);

@@ -87,9 +87,17 @@ export async function readTargetRole(
 const asList = (value: unknown): string[] =>
   value === undefined ? [] : ([value].flat() as string[]);
 
-/** The CIDRs outside which a Deny of every action applies; empty for anything else. */
+/**
+ * The CIDRs outside which a Deny of every action on every resource applies;
+ * empty for anything else (a Deny of some resources leaves the rest open).
+ */
 function allowlistCidrs(statement: PolicyStatement): string[] {
-  if (statement.Effect !== 'Deny' || !asList(statement.Action).includes('*'))
+  if (
+    statement.Effect !== 'Deny' ||
+    !asList(statement.Action).includes('*') ||
+    statement.NotResource !== undefined ||
+    !asList(statement.Resource).includes('*')
+  )
     return [];
   const cidrs = Object.entries(statement.Condition ?? {})
     .filter(([operator]) => /^NotIpAddress(IfExists)?$/.test(operator))
@@ -115,7 +123,7 @@ export function checkTargetRoleAllowlist(
   );
   if (!allowlists.length)
     throw new InputError(
-      `targetRoleArn: role ${role.arn} has no IP allowlist (a Deny of "*" on NotIpAddress aws:SourceIp); every role in a Pod Identity chain needs one so its credentials work only from the cluster. Attach one in its account, then run again`,
+      `targetRoleArn: role ${role.arn} has no IP allowlist (a Deny of "*" on every resource, on NotIpAddress aws:SourceIp); every role in a Pod Identity chain needs one so its credentials work only from the cluster. Attach one in its account, then run again`,
     );
   const uncovered = (cidrs: string[]) =>
     egressIps.filter(ip => !cidrs.some(cidr => cidrContains(cidr, ip)));
