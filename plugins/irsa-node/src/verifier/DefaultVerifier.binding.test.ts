@@ -110,6 +110,10 @@ describe('DefaultVerifier binding (confused deputy)', () => {
         .map(r => r.rule),
     ).toEqual(['role-owner', 'role-target', 'service-account-role']);
     expectNothingOfTheRoleShown(report);
+    // Nor where B's role is used: its ServiceAccount and cluster tags.
+    expect(JSON.stringify(report)).not.toContain(
+      `${victim.namespace}/${victim.serviceAccount}`,
+    );
     expect(operations().filter(o => PRIVATE_READS.includes(o))).toEqual([]);
   });
 

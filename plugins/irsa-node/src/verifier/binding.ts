@@ -265,13 +265,18 @@ export function evaluateBinding(input: BindingInput): BindingResult {
     const targetOk =
       (taggedCluster === undefined || taggedCluster === input.cluster.name) &&
       (taggedAccount === undefined || taggedAccount === saRef);
+    // Where another entity's role is used is that entity's to know.
+    const wrongTarget =
+      owner === entity
+        ? `the role is tagged for ServiceAccount ${taggedAccount ?? saRef} on cluster ${taggedCluster ?? input.cluster.name}, not ${saRef} on ${input.cluster.name}`
+        : `the role is tagged for another ServiceAccount or cluster, not ${saRef} on ${input.cluster.name}`;
     if (
       !add(
         'role-target',
         targetOk,
         targetOk
           ? `role serves ${saRef} on ${input.cluster.name}`
-          : `the role is tagged for ServiceAccount ${taggedAccount ?? saRef} on cluster ${taggedCluster ?? input.cluster.name}, not ${saRef} on ${input.cluster.name}`,
+          : wrongTarget,
       )
     ) {
       fail(
