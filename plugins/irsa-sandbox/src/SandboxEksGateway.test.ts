@@ -266,6 +266,88 @@ describe('sandbox EKS: Pod Identity associations', () => {
     }
   });
 
+  it('tags and untags an association by ARN in place: same id, other tags kept, missing keys ignored', async () => {
+    const created = await create();
+    const describe = () =>
+      sandbox.eks.describePodIdentityAssociation(
+        target,
+        'sandbox',
+        created.associationId,
+      );
+    await sandbox.eks.tagResource(target, created.associationArn, {
+      'irsa.dev/managed-by': 'backstage-irsa',
+      'irsa.dev/entity-ref': 'component:default/cart',
+      team: 'shop',
+    });
+    expect(await describe()).toEqual({
+      ...created,
+      tags: {
+        'irsa.dev/managed-by': 'backstage-irsa',
+        'irsa.dev/entity-ref': 'component:default/cart',
+        team: 'shop',
+      },
+    });
+    await sandbox.eks.untagResource(target, created.associationArn, [
+      'irsa.dev/entity-ref',
+      'never-set',
+    ]);
+    expect((await describe()).tags).toEqual({
+      'irsa.dev/managed-by': 'backstage-irsa',
+      team: 'shop',
+    });
+  });
+
+  it('answers not-found for an ARN it does not know, also one of another region, and refuses bad tags', async () => {
+    const created = await create();
+    const gone = created.associationArn.replace(/a-[a-z0-9]+$/, 'a-gone');
+    for (const [where, arn] of [
+      [target, gone],
+      [legacy, created.associationArn],
+    ] as const) {
+      await expect(
+        sandbox.eks.tagResource(where, arn, { a: 'b' }),
+      ).rejects.toMatchObject({
+        kind: 'not-found',
+        operation: 'eks:TagResource',
+        code: 'NotFoundException',
+      });
+      await expect(
+        sandbox.eks.untagResource(where, arn, ['a']),
+      ).rejects.toMatchObject({ kind: 'not-found', code: 'NotFoundException' });
+    }
+    const invalid = { kind: 'invalid-input', code: 'BadRequestException' };
+    await expect(
+      sandbox.eks.tagResource(target, created.associationArn, {}),
+    ).rejects.toMatchObject(invalid);
+    await expect(
+      sandbox.eks.untagResource(target, created.associationArn, []),
+    ).rejects.toMatchObject(invalid);
+    await expect(
+      sandbox.eks.tagResource(target, created.associationArn, {
+        'aws:cloudformation:stack-name': 'x',
+      }),
+    ).rejects.toMatchObject(invalid);
+    const many = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']),
+    );
+    // One tag already there: 50 more would make 51.
+    await expect(
+      sandbox.eks.tagResource(target, created.associationArn, many),
+    ).rejects.toMatchObject({
+      ...invalid,
+      message: 'eks:TagResource: tags: at most 50 tags per resource, would be 51',
+    });
+    expect(
+      (
+        await sandbox.eks.describePodIdentityAssociation(
+          target,
+          'sandbox',
+          created.associationId,
+        )
+      ).tags,
+    ).toEqual({ 'irsa.dev/managed-by': 'backstage-irsa' });
+  });
+
   it('accepts a role whose trust allows both IRSA and Pod Identity', async () => {
     const roleName = 'irsa-sandbox-payments-payments-api';
     const role = await sandbox.iam.getRole(target, roleName);

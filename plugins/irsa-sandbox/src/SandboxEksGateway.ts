@@ -43,7 +43,8 @@ const summary = (
 
 /**
  * EKS of the sandbox: its clusters' issuers and networks, add-ons, and Pod
- * Identity associations validated as EKS validates them.
+ * Identity associations (and their tags, by ARN) validated as EKS validates
+ * them.
  */
 export class SandboxEksGateway implements EksGateway {
   constructor(private readonly state: SandboxState) {}
@@ -301,5 +302,65 @@ export class SandboxEksGateway implements EksGateway {
     const cluster = this.cluster(target, clusterName, operation);
     this.association(cluster, associationId, operation);
     cluster.associations.delete(associationId);
+  }
+
+  /** The association an ARN names in this account and region; EKS's NotFoundException otherwise. */
+  private taggable(
+    target: AwsTarget,
+    resourceArn: string,
+    operation: string,
+  ): PodIdentityAssociationInfo {
+    const association = this.state
+      .clustersIn(target)
+      .flatMap(c => [...c.associations.values()])
+      .find(a => a.associationArn === resourceArn);
+    if (!association) {
+      throw sandboxError(
+        'not-found',
+        operation,
+        'NotFoundException',
+        `Resource ${resourceArn.slice(0, 200)} not found`,
+      );
+    }
+    return association;
+  }
+
+  async tagResource(
+    target: AwsTarget,
+    resourceArn: string,
+    tags: Record<string, string>,
+  ): Promise<void> {
+    const operation = 'eks:TagResource';
+    const invalid = (message: string) =>
+      sandboxError('invalid-input', operation, 'BadRequestException', message);
+    const keys = Object.keys(tags);
+    if (!keys.length) throw invalid('tags: give at least one tag');
+    if (keys.some(k => k.toLowerCase().startsWith('aws:')))
+      throw invalid('tags: keys starting with aws: are reserved for AWS');
+    const association = this.taggable(target, resourceArn, operation);
+    const merged = { ...association.tags, ...tags };
+    if (Object.keys(merged).length > MAX_TAGS)
+      throw invalid(
+        `tags: at most ${MAX_TAGS} tags per resource, would be ${Object.keys(merged).length}`,
+      );
+    association.tags = merged;
+  }
+
+  async untagResource(
+    target: AwsTarget,
+    resourceArn: string,
+    keys: string[],
+  ): Promise<void> {
+    const operation = 'eks:UntagResource';
+    if (!keys.length)
+      throw sandboxError(
+        'invalid-input',
+        operation,
+        'BadRequestException',
+        'keys: give at least one tag key',
+      );
+    const association = this.taggable(target, resourceArn, operation);
+    // Like EKS, a key the resource does not carry is no error.
+    for (const key of keys) delete association.tags[key];
   }
 }

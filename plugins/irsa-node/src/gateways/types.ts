@@ -445,6 +445,21 @@ export interface EksGateway {
     clusterName: string,
     associationId: string,
   ): Promise<void>;
+  /**
+   * TagResource: adds or overwrites these tags on an EKS resource (an
+   * association by its `associationArn`); `not-found` when there is none.
+   */
+  tagResource(
+    target: AwsTarget,
+    resourceArn: string,
+    tags: Record<string, string>,
+  ): Promise<void>;
+  /** UntagResource: removes these tag keys from an EKS resource; `not-found` when there is none. */
+  untagResource(
+    target: AwsTarget,
+    resourceArn: string,
+    keys: string[],
+  ): Promise<void>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   AccessDeniedException,
+  BadRequestException,
   CreatePodIdentityAssociationCommand,
   DeletePodIdentityAssociationCommand,
   DescribeAddonCommand,
@@ -8,9 +9,12 @@ import {
   EKSClient,
   InvalidParameterException,
   ListPodIdentityAssociationsCommand,
+  NotFoundException,
   ResourceInUseException,
   ResourceLimitExceededException,
   ResourceNotFoundException,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdatePodIdentityAssociationCommand,
 } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -418,5 +422,86 @@ describe('AwsEksGateway Pod Identity associations', () => {
       { clusterName: 'prod', associationId: 'a-1' },
       { clusterName: 'prod', associationId: 'a-1' },
     ]);
+  });
+});
+
+describe('AwsEksGateway tags', () => {
+  const ARN =
+    'arn:aws:eks:eu-west-1:111122223333:podidentityassociation/prod/a-1';
+
+  it('tags and untags a resource by ARN with the exact input', async () => {
+    eks.on(TagResourceCommand).resolves({});
+    eks.on(UntagResourceCommand).resolves({});
+    await expect(
+      g.tagResource(target, ARN, {
+        'irsa.dev/managed-by': 'backstage-irsa',
+        'irsa.dev/entity-ref': 'component:default/cart',
+      }),
+    ).resolves.toBeUndefined();
+    await expect(
+      g.untagResource(target, ARN, ['irsa.dev/old', 'team']),
+    ).resolves.toBeUndefined();
+    expect(inputsOf(TagResourceCommand)).toStrictEqual([
+      {
+        resourceArn: ARN,
+        tags: {
+          'irsa.dev/managed-by': 'backstage-irsa',
+          'irsa.dev/entity-ref': 'component:default/cart',
+        },
+      },
+    ]);
+    expect(inputsOf(UntagResourceCommand)).toStrictEqual([
+      { resourceArn: ARN, tagKeys: ['irsa.dev/old', 'team'] },
+    ]);
+  });
+
+  it('reports a resource that does not exist as not-found, and a bad tag as invalid-input', async () => {
+    eks
+      .on(TagResourceCommand)
+      .rejectsOnce(
+        new NotFoundException({
+          message: 'Resource not found',
+          $metadata: { requestId: 'req-tag' },
+        }),
+      )
+      .rejectsOnce(
+        new BadRequestException({
+          message: 'Tag keys cannot start with aws:',
+          $metadata: {},
+        }),
+      );
+    eks.on(UntagResourceCommand).rejects(
+      new NotFoundException({ message: 'Resource not found', $metadata: {} }),
+    );
+    await expect(g.tagResource(target, ARN, { a: 'b' })).rejects.toMatchObject(
+      {
+        kind: 'not-found',
+        operation: 'eks:TagResource',
+        code: 'NotFoundException',
+        requestId: 'req-tag',
+      },
+    );
+    await expect(
+      g.tagResource(target, ARN, { 'aws:x': 'b' }),
+    ).rejects.toMatchObject({
+      kind: 'invalid-input',
+      code: 'BadRequestException',
+    });
+    await expect(g.untagResource(target, ARN, ['a'])).rejects.toMatchObject({
+      kind: 'not-found',
+      operation: 'eks:UntagResource',
+    });
+  });
+
+  it('refuses to tag or untag nothing, before calling EKS', async () => {
+    await expect(g.tagResource(target, ARN, {})).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: 'eks:TagResource: tags: give at least one tag',
+    });
+    await expect(g.untagResource(target, ARN, [])).rejects.toMatchObject({
+      kind: 'invalid-input',
+      message: 'eks:UntagResource: keys: give at least one tag key',
+    });
+    expect(eks.calls()).toHaveLength(0);
   });
 });

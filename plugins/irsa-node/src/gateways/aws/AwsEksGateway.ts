@@ -6,6 +6,8 @@ import {
   DescribePodIdentityAssociationCommand,
   EKSClient,
   ListPodIdentityAssociationsCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdatePodIdentityAssociationCommand,
   type PodIdentityAssociation,
 } from '@aws-sdk/client-eks';
@@ -35,6 +37,8 @@ export const EKS_API = defineAwsApi({
     CreatePodIdentityAssociationCommand,
     UpdatePodIdentityAssociationCommand,
     DeletePodIdentityAssociationCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
   ],
   createClient: config => new EKSClient(config),
 });
@@ -64,7 +68,12 @@ function associationInfo(
   };
 }
 
-/** EKS on AWS SDK v3: a cluster's issuer and network, add-ons, Pod Identity associations. */
+/** EKS refuses a TagResource or UntagResource without a tag: so does the gateway, before calling. */
+function nothingToTag(operation: string, message: string): GatewayError {
+  return new GatewayError({ kind: 'invalid-input', operation, message });
+}
+
+/** EKS on AWS SDK v3: a cluster's issuer and network, add-ons, Pod Identity associations and their tags. */
 export class AwsEksGateway implements EksGateway {
   constructor(private readonly eks: AwsApiClientFor<typeof EKS_API>) {}
 
@@ -206,6 +215,29 @@ export class AwsEksGateway implements EksGateway {
     await this.eks.send(
       target,
       new DeletePodIdentityAssociationCommand({ clusterName, associationId }),
+    );
+  }
+
+  async tagResource(
+    target: AwsTarget,
+    resourceArn: string,
+    tags: Record<string, string>,
+  ): Promise<void> {
+    if (!Object.keys(tags).length)
+      throw nothingToTag('eks:TagResource', 'tags: give at least one tag');
+    await this.eks.send(target, new TagResourceCommand({ resourceArn, tags }));
+  }
+
+  async untagResource(
+    target: AwsTarget,
+    resourceArn: string,
+    keys: string[],
+  ): Promise<void> {
+    if (!keys.length)
+      throw nothingToTag('eks:UntagResource', 'keys: give at least one tag key');
+    await this.eks.send(
+      target,
+      new UntagResourceCommand({ resourceArn, tagKeys: keys }),
     );
   }
 }

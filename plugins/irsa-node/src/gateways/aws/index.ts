@@ -62,15 +62,16 @@ export const AWS_SIGNED_ACTIONS: readonly string[] = [
 
 /**
  * A permission AWS checks on Backstage's identity inside another call, not
- * an action the gateways send: EKS asks for `iam:PassRole` on the role a
- * Pod Identity association names.
+ * an action the gateways send for it: EKS asks for `iam:PassRole` on the
+ * role a Pod Identity association names, and for `eks:TagResource` on an
+ * association created with tags.
  */
 export interface ImpliedAwsPermission {
   action: string;
   /** The gateway actions that need it. */
   checkedBy: readonly string[];
-  /** The `iam:PassedToService` the grant is limited to. */
-  passedToService: string;
+  /** For `iam:PassRole`: the `iam:PassedToService` the grant is limited to. */
+  passedToService?: string;
 }
 
 /** Every {@link ImpliedAwsPermission}: the README's policy grants these too, scoped. */
@@ -83,6 +84,9 @@ export const AWS_IMPLIED_PERMISSIONS: readonly ImpliedAwsPermission[] = [
     ],
     passedToService: POD_IDENTITY_SERVICE_PRINCIPAL,
   },
+  // Tag on create: the service authorization reference lists eks:TagResource
+  // among the actions CreatePodIdentityAssociation needs when it carries tags.
+  { action: 'eks:TagResource', checkedBy: ['eks:CreatePodIdentityAssociation'] },
 ];
 
 /** AWS actions the gateways send unsigned: they need no permission. */

@@ -11,8 +11,9 @@ import { awsApiActions } from './AwsApiClient';
 /*
  * The README's IAM policy for Backstage's own identity must grant exactly
  * what the gateways can send, plus the permissions AWS checks inside those
- * calls (iam:PassRole for Pod Identity associations): no action an adopter
- * must grant for nothing, none the code needs that the policy forgets.
+ * calls (iam:PassRole for Pod Identity associations, eks:TagResource for
+ * creating one with tags): no action an adopter must grant for nothing,
+ * none the code needs that the policy forgets.
  */
 
 const README = resolve(__dirname, '../../../../../README.md');
@@ -67,6 +68,11 @@ const statementsGranting = (action: string) =>
 
 /** What the README calls the role path's roles (the `IrsaProvision` resources). */
 const MANAGED_ROLES = 'arn:aws:iam::ACCOUNT:role/irsa/*';
+/** Every Pod Identity association of the account, in any region. */
+const ASSOCIATIONS = 'arn:aws:eks:*:ACCOUNT:podidentityassociation/*';
+
+const implied = (action: string) =>
+  AWS_IMPLIED_PERMISSIONS.filter(p => p.action === action);
 
 const IMPLIED_ACTIONS = AWS_IMPLIED_PERMISSIONS.map(p => p.action);
 
@@ -94,7 +100,7 @@ describe("README's IAM policy for Backstage's identity", () => {
     );
   });
 
-  it('grants iam:PassRole only for the managed roles, only to pods.eks.amazonaws.com, for the association writes', () => {
+  it('names the permissions AWS checks inside the association writes, each checked by an action the gateways send', () => {
     expect(AWS_IMPLIED_PERMISSIONS).toEqual([
       {
         action: 'iam:PassRole',
@@ -104,23 +110,57 @@ describe("README's IAM policy for Backstage's identity", () => {
         ],
         passedToService: 'pods.eks.amazonaws.com',
       },
+      {
+        action: 'eks:TagResource',
+        checkedBy: ['eks:CreatePodIdentityAssociation'],
+      },
     ]);
-    for (const implied of AWS_IMPLIED_PERMISSIONS) {
-      for (const action of implied.checkedBy) {
+    for (const permission of AWS_IMPLIED_PERMISSIONS)
+      for (const action of permission.checkedBy)
         expect(AWS_SIGNED_ACTIONS).toContain(action);
-      }
-      const statements = statementsGranting(implied.action);
-      expect(statements).toHaveLength(1);
-      const [statement] = statements;
-      expect(actionsOf(statement)).toEqual([implied.action]);
-      expect([statement.Resource].flat()).toEqual([MANAGED_ROLES]);
-      expect(statement.Condition).toEqual({
-        StringEquals: { 'iam:PassedToService': implied.passedToService },
-      });
-    }
+  });
+
+  it('grants iam:PassRole only for the managed roles, only to pods.eks.amazonaws.com', () => {
+    const [passRole] = implied('iam:PassRole');
+    const statements = statementsGranting('iam:PassRole');
+    expect(statements).toHaveLength(1);
+    const [statement] = statements;
+    expect(actionsOf(statement)).toEqual(['iam:PassRole']);
+    expect([statement.Resource].flat()).toEqual([MANAGED_ROLES]);
+    expect(statement.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': passRole.passedToService },
+    });
     // The managed-role resource is the one the provisioning statement writes to.
     expect([statementsGranting('iam:CreateRole')[0].Resource].flat()).toContain(
       MANAGED_ROLES,
+    );
+  });
+
+  it('grants eks:TagResource and eks:UntagResource on associations only, never on clusters', () => {
+    expect(implied('eks:TagResource')).toHaveLength(1);
+    expect(AWS_SIGNED_ACTIONS).toEqual(
+      expect.arrayContaining(['eks:TagResource', 'eks:UntagResource']),
+    );
+    const statements = statementsGranting('eks:TagResource');
+    expect(statements).toEqual([
+      {
+        Sid: 'IrsaTagPodIdentityAssociations',
+        Effect: 'Allow',
+        Action: ['eks:TagResource', 'eks:UntagResource'],
+        Resource: ASSOCIATIONS,
+      },
+    ]);
+    expect(statementsGranting('eks:UntagResource')).toEqual(statements);
+    // The association writes' own statement names clusters: tagging stays out of it.
+    const [associationWrites] = statementsGranting(
+      'eks:CreatePodIdentityAssociation',
+    );
+    expect([associationWrites.Resource].flat()).toEqual([
+      'arn:aws:eks:*:ACCOUNT:cluster/*',
+      ASSOCIATIONS,
+    ]);
+    expect(identitySection().replace(/\s+/g, ' ')).toContain(
+      'EKS checks `eks:TagResource` when an association is created with tags',
     );
   });
 
