@@ -11,6 +11,7 @@ import {
   irsaRoleAdoptPermission,
   irsaRoleCreatePermission,
   irsaRoleMigratePermission,
+  irsaRoleUpdatePermission,
   irsaWorkloadRestartPermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import { IrsaPermissionPolicy } from './irsaPermissionPolicy';
@@ -79,6 +80,7 @@ describe('IrsaPermissionPolicy', () => {
       irsaRoleCreatePermission,
       irsaRoleAdoptPermission,
       irsaRoleMigratePermission,
+      irsaRoleUpdatePermission,
       irsaFleetReadPermission,
       createPermission({ name: 'irsa.future', attributes: {} }),
     ]) {

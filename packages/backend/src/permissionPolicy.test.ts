@@ -4,6 +4,7 @@ import {
   irsaRoleCreatePermission,
   irsaRoleDeletePermission,
   irsaRoleMigratePermission,
+  irsaRoleUpdatePermission,
   irsaWorkloadRestartPermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -18,6 +19,7 @@ describe('DemoPermissionPolicy', () => {
       irsaRoleCreatePermission,
       irsaRoleDeletePermission,
       irsaRoleMigratePermission,
+      irsaRoleUpdatePermission,
     ]) {
       await expect(policy.handle({ permission })).resolves.toEqual({
         result: AuthorizeResult.ALLOW,
@@ -38,6 +40,9 @@ describe('DemoPermissionPolicy', () => {
     ).resolves.toEqual({ result: AuthorizeResult.DENY });
     await expect(
       policy.handle({ permission: irsaRoleMigratePermission }),
+    ).resolves.toEqual({ result: AuthorizeResult.DENY });
+    await expect(
+      policy.handle({ permission: irsaRoleUpdatePermission }),
     ).resolves.toEqual({ result: AuthorizeResult.DENY });
     await expect(
       policy.handle({ permission: irsaWorkloadRestartPermission }),

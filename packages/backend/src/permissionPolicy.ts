@@ -8,6 +8,7 @@ import {
   irsaRoleCreatePermission,
   irsaRoleDeletePermission,
   irsaRoleMigratePermission,
+  irsaRoleUpdatePermission,
   irsaWorkloadRestartPermission,
 } from '@backstage-irsa/plugin-irsa-common';
 import {
@@ -22,7 +23,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 
 /**
  * The demo portal's policy: everyone may do everything, except that
- * `demo.allowIrsaMutations: false` denies re-verifying, creating, adopting, migrating and deleting roles and restarting workloads,
+ * `demo.allowIrsaMutations: false` denies re-verifying, creating, updating, adopting, migrating and deleting roles and restarting workloads,
  * which is how the read-only guest of the browser tests is configured.
  */
 export class DemoPermissionPolicy implements PermissionPolicy {
@@ -36,6 +37,7 @@ export class DemoPermissionPolicy implements PermissionPolicy {
       name === irsaRoleAdoptPermission.name ||
       name === irsaRoleDeletePermission.name ||
       name === irsaRoleMigratePermission.name ||
+      name === irsaRoleUpdatePermission.name ||
       name === irsaWorkloadRestartPermission.name;
     if (isIrsaMutation && !this.allowIrsaMutations) {
       return { result: AuthorizeResult.DENY };

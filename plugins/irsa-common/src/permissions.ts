@@ -54,6 +54,20 @@ export const irsaRoleDeletePermission: ResourcePermission<'catalog-entity'> =
   });
 
 /**
+ * Change the IRSA resources an entity already has (aws:irsa:create run
+ * again for it: its role's trust and policies, its ServiceAccount, its
+ * association). Conditional on the catalog entity, so ownership rules
+ * apply: `irsa.role.create` alone only provisions for an entity that has
+ * nothing yet, since the template's entityRef is whatever its user typed.
+ */
+export const irsaRoleUpdatePermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'irsa.role.update',
+    attributes: { action: 'update' },
+    resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+  });
+
+/**
  * Migrate an entity's workload between IRSA and EKS Pod Identity
  * (aws:irsa:migrate): rewrites its role's trust, its association and its
  * ServiceAccount. Conditional on the catalog entity, so ownership rules apply.
@@ -94,6 +108,7 @@ export const irsaPermissions = [
   irsaEntityVerifyPermission,
   irsaRoleCreatePermission,
   irsaRoleAdoptPermission,
+  irsaRoleUpdatePermission,
   irsaRoleDeletePermission,
   irsaRoleMigratePermission,
   irsaWorkloadRestartPermission,

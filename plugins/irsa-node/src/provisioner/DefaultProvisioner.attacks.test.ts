@@ -63,6 +63,8 @@ interface Attack {
   config?: object;
   /** The caller's irsa.role.adopt decisions, per entity ref (default: none). */
   mayAdopt?: string[];
+  /** The caller's irsa.role.update decisions, per entity ref (default: every). */
+  mayUpdate?: string[];
   arrange?: (s: Setup) => Promise<void>;
   refusal: string | RegExp;
 }
@@ -353,6 +355,18 @@ const attacks: Attack[] = [
       /^IAM Access Analyzer \(irsa.provisioning.accessAnalyzer\) refused: policy: SECURITY_WARNING PASS_ROLE_WITH_STAR_IN_RESOURCE at Statement\[0\]\.Resource\[0\]: /,
   },
   {
+    attack:
+      "claim another team's entity to rewrite its existing role, policies and ServiceAccount (irsa.role.create alone)",
+    input: { policy: grant({ Action: 's3:*', Resource: '*' }) },
+    // The victim's resources exist, provisioned for component:default/cart.
+    arrange: async ({ provisioner }) => {
+      await provisioner.provision(base);
+    },
+    mayUpdate: [],
+    refusal:
+      'entityRef: component:default/cart already has IRSA resources (role, policies, ServiceAccount or association); changing them needs the permission irsa.role.update on it',
+  },
+  {
     attack: 'Backstage may not patch ServiceAccounts in the namespace (RBAC)',
     input: {},
     arrange: async ({ sandbox }) => {
@@ -375,9 +389,13 @@ describe('the attack table: each refusal names the rule, and nothing is written'
       await attack.arrange?.(s);
       s.sandbox.controls.resetCalls();
       const allowed = new Set(attack.mayAdopt ?? []);
+      const updatable = attack.mayUpdate && new Set(attack.mayUpdate);
       const error = await s.provisioner
         .provision({ ...base, ...attack.input } as ProvisionInput, {
-          caller: { mayAdopt: async ref => allowed.has(ref) },
+          caller: {
+            mayAdopt: async ref => allowed.has(ref),
+            mayUpdate: async ref => !updatable || updatable.has(ref),
+          },
         })
         .then(
           () => undefined,

@@ -245,6 +245,7 @@ describe('DefaultProvisioner failure safety', () => {
             asked.push(ref);
             return true;
           },
+          mayUpdate: async () => true,
         },
       },
     );

@@ -506,6 +506,7 @@ describe('DefaultProvisioner on the real AWS gateway against moto', () => {
           asked.push(ref);
           return true;
         },
+        mayUpdate: async () => true,
       },
     });
 

@@ -46,7 +46,10 @@ const refused = (operation: string) =>
     message: 'forbidden by the test',
     code: 'AccessDeniedException',
   });
-const mayAdopt = { mayAdopt: async () => true };
+const mayAdopt = {
+  mayAdopt: async () => true,
+  mayUpdate: async () => true,
+};
 
 async function setup(
   config: object = {},
@@ -344,6 +347,7 @@ describe('DefaultProvisioner with EKS Pod Identity', () => {
         asked.push(ref);
         return ref === 'component:default/cart';
       },
+      mayUpdate: async () => true,
     };
     await expect(
       provisioner.plan({ ...input, adopt: true }, { caller: onlyOwnEntity }),

@@ -292,6 +292,7 @@ describe('DefaultProvisioner', () => {
         asked.push(ref);
         return true;
       },
+      mayUpdate: async () => true,
     };
     await provisioner.apply(
       await provisioner.plan({ ...input, adopt: true }, { caller }),

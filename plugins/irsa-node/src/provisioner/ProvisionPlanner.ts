@@ -263,6 +263,19 @@ export class ProvisionPlanner {
       existingRole,
       options.caller,
     );
+    // Whatever exists and needs no adopting is this entity's already.
+    const existing = [
+      existingRole,
+      existingPermissions,
+      existingAllowlist,
+      existingServiceAccount,
+      podIdentity?.association,
+    ].filter(Boolean).length;
+    await this.authorizeUpdate(
+      input,
+      existing > adoptions.length,
+      options.caller,
+    );
 
     if (existingRole && existingRole.path !== input.rolePath)
       throw new InputError(
@@ -424,6 +437,24 @@ export class ProvisionPlanner {
       }),
       ...(planned ? { association: planned.association } : {}),
     };
+  }
+
+  /**
+   * The template's entityRef is whatever its user typed: changing what an
+   * entity already has takes `irsa.role.update` on it, not only
+   * `irsa.role.create`. Without a caller (a library call, not an action)
+   * nothing is asked.
+   */
+  private async authorizeUpdate(
+    input: ValidatedInput,
+    changesExisting: boolean,
+    caller: ProvisionCaller | undefined,
+  ) {
+    if (!changesExisting || !caller) return;
+    if (!(await caller.mayUpdate(input.entityRef)))
+      throw new NotAllowedError(
+        `entityRef: ${input.entityRef} already has IRSA resources (role, policies, ServiceAccount or association); changing them needs the permission irsa.role.update on it`,
+      );
   }
 
   private async authorizeAdoptions(

@@ -89,10 +89,15 @@ export interface ProvisionResult {
   associationId?: string;
 }
 
-/** Who is running the provisioning, as far as adopting goes. */
+/** Who is running the provisioning: what it may do to existing resources. */
 export interface ProvisionCaller {
   /** True when the caller holds `irsa.role.adopt` on this catalog entity. */
   mayAdopt(entityRef: string): Promise<boolean>;
+  /**
+   * True when the caller holds `irsa.role.update` on this catalog entity:
+   * asked before a run changes resources the entity already has.
+   */
+  mayUpdate(entityRef: string): Promise<boolean>;
 }
 
 /** Narrates a run (the task log). */

@@ -208,6 +208,33 @@ describe('aws:irsa:create', () => {
     expect(writes()).toEqual([]);
   });
 
+  it('asks irsa.role.update on the entity before changing what it already has', async () => {
+    const { create, permissions, writes, sandbox } = await setup({
+      'irsa.role.update': AuthorizeResult.DENY,
+    });
+    // The first run finds nothing of the entity: irsa.role.create suffices.
+    await create.handler(context(cart) as never);
+    sandbox.controls.resetCalls();
+    await expect(
+      create.handler(context({ ...cart, adopt: true }) as never),
+    ).rejects.toThrow(
+      'entityRef: component:default/cart already has IRSA resources (role, policies, ServiceAccount or association); changing them needs the permission irsa.role.update on it',
+    );
+    expect(permissions.authorize).toHaveBeenLastCalledWith(
+      [
+        {
+          permission: expect.objectContaining({
+            name: 'irsa.role.update',
+            resourceType: 'catalog-entity',
+          }),
+          resourceRef: 'component:default/cart',
+        },
+      ],
+      { credentials: mockCredentials.user() },
+    );
+    expect(writes()).toEqual([]);
+  });
+
   it('prints the exact documents in a dry run and writes nothing', async () => {
     const { create, writes } = await setup();
     const ctx = context(

@@ -7,6 +7,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   IDENTITY_MECHANISMS,
   irsaRoleAdoptPermission,
+  irsaRoleUpdatePermission,
   irsaRoleCreatePermission,
   type IdentityMechanism,
 } from '@backstage-irsa/plugin-irsa-common';
@@ -33,8 +34,8 @@ function associationStep(association: PlannedAssociation): string {
       return `Pod Identity association ${id} of ${ref}: up to date (${roles})`;
     case 'update':
       return `Would update Pod Identity association ${id} of ${ref} to ${roles}`;
-    case 'replace':
-      return `Would replace Pod Identity association ${id} of ${ref} (adopted) with one of this entity for ${roles}`;
+    case 'adopt':
+      return `Would adopt Pod Identity association ${id} of ${ref} in place (retagged for this entity, same id) for ${roles}`;
     default:
       return `Would create a Pod Identity association of ${ref} on EKS cluster ${association.clusterName} for ${roles}`;
   }
@@ -275,6 +276,11 @@ export function createIrsaAction(options: {
           mayAdopt: entityRef =>
             isCallerAllowed(options.permissions, credentials, {
               permission: irsaRoleAdoptPermission,
+              resourceRef: entityRef,
+            }),
+          mayUpdate: entityRef =>
+            isCallerAllowed(options.permissions, credentials, {
+              permission: irsaRoleUpdatePermission,
               resourceRef: entityRef,
             }),
         },
