@@ -335,7 +335,8 @@ describe('sandbox EKS: Pod Identity associations', () => {
       sandbox.eks.tagResource(target, created.associationArn, many),
     ).rejects.toMatchObject({
       ...invalid,
-      message: 'eks:TagResource: tags: at most 50 tags per resource, would be 51',
+      message:
+        'eks:TagResource: tags: at most 50 tags per resource, would be 51',
     });
     expect(
       (

@@ -6,6 +6,8 @@ import {
   EKSClient,
   ListPodIdentityAssociationsCommand,
   ResourceNotFoundException,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdatePodIdentityAssociationCommand,
 } from '@aws-sdk/client-eks';
 import {
@@ -345,6 +347,109 @@ describe('Pod Identity provisioning on the real EKS gateway (aws-sdk-client-mock
         disableSessionTags: undefined,
       },
     ]);
+    expect(eks.commandCalls(CreatePodIdentityAssociationCommand)).toEqual([]);
+    expect(eks.commandCalls(DeletePodIdentityAssociationCommand)).toEqual([]);
+  });
+
+  it("adopts another entity's association in place with these exact TagResource, UntagResource and Update inputs, and undoes each exactly", async () => {
+    const associationArn = association(roleArn).associationArn;
+    const theirTags = {
+      'irsa.dev/managed-by': 'backstage-irsa',
+      'irsa.dev/entity-ref': 'component:default/old-cart',
+      'irsa.dev/owner': 'group:default/old',
+      'irsa.dev/note': 'from an older release',
+      team: 'shop',
+    };
+    eks.on(ListPodIdentityAssociationsCommand).resolves({
+      associations: [
+        {
+          associationId: 'a-0123456789abcdef0',
+          associationArn,
+          clusterName: 'prod-eks',
+          namespace: 'shop',
+          serviceAccount: 'cart',
+        },
+      ],
+    });
+    eks.on(DescribePodIdentityAssociationCommand).resolves({
+      association: { ...association(oldRoleArn), tags: theirTags },
+    });
+    eks.on(TagResourceCommand).resolves({});
+    eks.on(UntagResourceCommand).resolves({});
+    eks.on(UpdatePodIdentityAssociationCommand).resolves({
+      association: association(roleArn),
+    });
+    const { provisioner } = setup({
+      roleExists: true,
+      kubernetes: refusingCluster,
+    });
+    const error = (await provisioner
+      .provision(
+        { ...input, adopt: true },
+        {
+          caller: { mayAdopt: async () => true, mayUpdate: async () => true },
+        },
+      )
+      .catch(e => e)) as ProvisionError;
+
+    expect(error.step).toBe('create ServiceAccount');
+    expect(error.leftBehind).toEqual([]);
+    const inputs = (command: Parameters<typeof eks.commandCalls>[0]) =>
+      eks.commandCalls(command).map(c => c.args[0].input);
+    expect(inputs(TagResourceCommand)).toStrictEqual([
+      // Ours: every ownership tag that differs (managed-by is already right).
+      {
+        resourceArn: associationArn,
+        tags: {
+          'irsa.dev/cluster': 'prod',
+          'irsa.dev/service-account': 'shop/cart',
+          'irsa.dev/entity-ref': 'component:default/cart',
+          'irsa.dev/owner': 'group:default/shop',
+        },
+      },
+      // Rollback: the irsa.dev/* key it removed, then the values it overwrote.
+      {
+        resourceArn: associationArn,
+        tags: { 'irsa.dev/note': 'from an older release' },
+      },
+      {
+        resourceArn: associationArn,
+        tags: {
+          'irsa.dev/entity-ref': 'component:default/old-cart',
+          'irsa.dev/owner': 'group:default/old',
+        },
+      },
+    ]);
+    expect(inputs(UntagResourceCommand)).toStrictEqual([
+      { resourceArn: associationArn, tagKeys: ['irsa.dev/note'] },
+      // Rollback: the keys it added.
+      {
+        resourceArn: associationArn,
+        tagKeys: ['irsa.dev/cluster', 'irsa.dev/service-account'],
+      },
+    ]);
+    expect(inputs(UpdatePodIdentityAssociationCommand)).toStrictEqual([
+      {
+        clusterName: 'prod-eks',
+        associationId: 'a-0123456789abcdef0',
+        roleArn,
+        targetRoleArn: undefined,
+        disableSessionTags: undefined,
+      },
+      {
+        clusterName: 'prod-eks',
+        associationId: 'a-0123456789abcdef0',
+        roleArn: oldRoleArn,
+        targetRoleArn: undefined,
+        disableSessionTags: undefined,
+      },
+    ]);
+    // Ownership first, then the role; never deleted and created again.
+    expect(
+      eks
+        .commandCalls(TagResourceCommand)[0]
+        .calledBefore(eks.commandCalls(UpdatePodIdentityAssociationCommand)[0]),
+    ).toBe(true);
     expect(eks.commandCalls(CreatePodIdentityAssociationCommand)).toEqual([]);
     expect(eks.commandCalls(DeletePodIdentityAssociationCommand)).toEqual([]);
   });

@@ -1,7 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
-import { createSandboxIrsaService } from '@backstage-irsa/plugin-irsa-sandbox';
+import {
+  createSandboxIrsaService,
+  type Sandbox,
+} from '@backstage-irsa/plugin-irsa-sandbox';
 import { GatewayError } from '../gateways/errors';
 import { StaticClusterRegistry } from '../service/clusters';
 import type { IrsaService } from '../service/types';
@@ -9,6 +12,7 @@ import { ProvisionError } from './ApplyRun';
 import { DefaultDecommissioner } from './DefaultDecommissioner';
 import { DefaultProvisioner } from './DefaultProvisioner';
 import type { ProvisionInput } from './input';
+import { planOutputs } from './outputs';
 
 const input: ProvisionInput = {
   cluster: 'sandbox',
@@ -319,7 +323,7 @@ describe('DefaultProvisioner with EKS Pod Identity', () => {
     });
   });
 
-  it("refuses another entity's or nobody's association exactly like a role, and replaces it (tags ours) only when adopting", async () => {
+  it("refuses another entity's or nobody's association exactly like a role, and retags it in place (same id) only when adopting", async () => {
     const { provisioner, sandbox, association, otherRole, writes } =
       await setup();
     await otherRole();
@@ -364,11 +368,14 @@ describe('DefaultProvisioner with EKS Pod Identity', () => {
       { caller: mayAdopt, log: m => log.push(m) },
     );
     const ours = (await association())!;
-    expect(ours.associationId).not.toBe(theirs.associationId);
-    expect(ours).toMatchObject({ roleArn, tags: ownership });
-    expect(result?.associationId).toBe(ours.associationId);
+    expect(ours).toMatchObject({
+      associationId: theirs.associationId,
+      roleArn,
+      tags: ownership,
+    });
+    expect(result?.associationId).toBe(theirs.associationId);
     expect(log).toContain(
-      `Replacing Pod Identity association ${theirs.associationId} of shop/cart (adopted): deleting it and creating it again with this entity's tags`,
+      `Adopting Pod Identity association ${theirs.associationId} of shop/cart: retagging it for this entity (its id stays)`,
     );
   });
 
@@ -888,5 +895,121 @@ describe('DefaultDecommissioner with EKS Pod Identity', () => {
       'deletePodIdentityAssociation',
       'createPodIdentityAssociation',
     ]);
+  });
+});
+
+describe('DefaultProvisioner adopting a Pod Identity association in place', () => {
+  /** EKS's writes in call order, from the sandbox's log. */
+  const eksWrites = (sandbox: Sandbox) =>
+    sandbox.controls.calls
+      .filter(c => c.service === 'eks' && c.write)
+      .map(c => c.operation);
+
+  it("keeps nobody's association and its id: tags ours beside theirs, points it at the role, turns session tags back on", async () => {
+    const { provisioner, sandbox, association, otherRole } = await setup();
+    await otherRole();
+    await sandbox.eks.createPodIdentityAssociation(target, {
+      clusterName: 'sandbox',
+      namespace: 'shop',
+      serviceAccount: 'cart',
+      roleArn: otherRoleArn,
+      disableSessionTags: true,
+      tags: { team: 'shop' },
+    });
+    const theirs = (await association())!;
+    sandbox.controls.resetCalls();
+
+    const dryRun = await provisioner.provision(
+      { ...input, adopt: true },
+      { caller: mayAdopt, dryRun: true },
+    );
+    expect(dryRun.plan.association?.change).toBe('adopt');
+    expect(planOutputs(dryRun.plan).associationId).toBe(theirs.associationId);
+
+    const log: string[] = [];
+    const { result } = await provisioner.provision(
+      { ...input, adopt: true },
+      { caller: mayAdopt, log: m => log.push(m) },
+    );
+    expect(result?.associationId).toBe(theirs.associationId);
+    expect(await association()).toEqual({
+      ...theirs,
+      roleArn,
+      disableSessionTags: false,
+      tags: { ...ownership, team: 'shop' },
+      modifiedAt: expect.any(String),
+    });
+    // Never deleted: pods keep their credentials throughout.
+    expect(eksWrites(sandbox)).toEqual([
+      'tagResource',
+      'updatePodIdentityAssociation',
+    ]);
+    expect(log).toContain(
+      `Updating Pod Identity association ${theirs.associationId} of shop/cart: from role ${otherRoleArn} to role ${roleArn}, session tags on`,
+    );
+  });
+
+  it("removes another entity's irsa.dev/* tags, and a failed run puts back exactly its tags and role, same id", async () => {
+    const { provisioner, sandbox, association, otherRole } = await setup();
+    await otherRole();
+    const theirTags = {
+      'irsa.dev/managed-by': 'backstage-irsa',
+      'irsa.dev/entity-ref': 'component:default/old-cart',
+      'irsa.dev/owner': 'group:default/old',
+      'irsa.dev/note': 'from an older release',
+      team: 'shop',
+    };
+    await sandbox.eks.createPodIdentityAssociation(target, {
+      clusterName: 'sandbox',
+      namespace: 'shop',
+      serviceAccount: 'cart',
+      roleArn: otherRoleArn,
+      tags: theirTags,
+    });
+    const theirs = (await association())!;
+    const id = theirs.associationId;
+    sandbox.controls.resetCalls();
+    sandbox.controls.failNext(
+      'createServiceAccount',
+      refused('k8s:create serviceaccounts'),
+    );
+
+    const error = (await provisioner
+      .provision({ ...input, adopt: true }, { caller: mayAdopt })
+      .catch(e => e)) as ProvisionError;
+    expect(error).toBeInstanceOf(ProvisionError);
+    expect(error.step).toBe('create ServiceAccount');
+    expect(error.leftBehind).toEqual([]);
+    expect(error.rolledBack.slice(0, 3)).toEqual([
+      `Pod Identity association ${id} (back to role ${otherRoleArn})`,
+      `tags removed from Pod Identity association ${id}`,
+      `tags of Pod Identity association ${id}`,
+    ]);
+    expect(await association()).toEqual({
+      ...theirs,
+      modifiedAt: expect.any(String),
+    });
+    expect(eksWrites(sandbox)).toEqual([
+      'tagResource',
+      'untagResource',
+      'updatePodIdentityAssociation',
+      // The rollback, newest first.
+      'updatePodIdentityAssociation',
+      'tagResource',
+      'untagResource',
+      'tagResource',
+    ]);
+
+    // A retry adopts it again, still in place.
+    const { result } = await provisioner.provision(
+      { ...input, adopt: true },
+      { caller: mayAdopt },
+    );
+    expect(result?.associationId).toBe(id);
+    expect(await association()).toMatchObject({
+      associationId: id,
+      roleArn,
+      tags: { ...ownership, team: 'shop' },
+    });
   });
 });

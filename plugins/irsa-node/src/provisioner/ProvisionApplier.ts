@@ -2,6 +2,7 @@ import { EKS_ROLE_ARN_ANNOTATION } from '@backstage-irsa/plugin-irsa-common';
 import type { IrsaService } from '../service/types';
 import { writeAssociation } from './applyAssociation';
 import { ApplyRun, ProvisionError, type StepRunner } from './ApplyRun';
+import { convergeTags } from './convergeTags';
 import { planOutputs } from './outputs';
 import { OWNERSHIP, attachedPolicyTag, describeAdoption } from './ownership';
 import type {
@@ -158,38 +159,11 @@ export class ProvisionApplier {
                 iam.updateTrustPolicy(target, roleName, existing.trustPolicy),
               ),
             ),
-      this.convergeTags(run, `role ${roleName}`, existing.tags, plan.tags, {
+      convergeTags(run, `role ${roleName}`, existing.tags, plan.tags, {
         tag: tags => iam.tagRole(target, roleName, tags),
         untag: keys => iam.untagRole(target, roleName, keys),
       }),
     ]);
-  }
-
-  /** Writes the tags that differ and registers how to restore the old ones. */
-  private async convergeTags(
-    run: ApplyRun,
-    what: string,
-    current: Record<string, string>,
-    wanted: Record<string, string>,
-    write: {
-      tag(tags: Record<string, string>): Promise<void>;
-      untag(keys: string[]): Promise<void>;
-    },
-  ) {
-    const changed = Object.entries(wanted).filter(([k, v]) => current[k] !== v);
-    if (!changed.length) return;
-    await run.run(`tag ${what}`, `tag-${what}`, async () =>
-      write.tag(Object.fromEntries(changed)),
-    );
-    run.onRollback(`tags of ${what}`, async () => {
-      const added = changed.map(([k]) => k).filter(k => !(k in current));
-      const overwritten = changed.filter(([k]) => k in current);
-      if (added.length) await write.untag(added);
-      if (overwritten.length)
-        await write.tag(
-          Object.fromEntries(overwritten.map(([k]) => [k, current[k]])),
-        );
-    });
   }
 
   private async writePolicy(
@@ -224,7 +198,7 @@ export class ProvisionApplier {
     const ownershipTags = Object.fromEntries(
       Object.values(OWNERSHIP).map(key => [key, plan.tags[key]]),
     );
-    await this.convergeTags(
+    await convergeTags(
       run,
       `policy ${policy.name}`,
       existing.tags,

@@ -4,8 +4,10 @@ import type {
   UpdatePodIdentityAssociationInput,
 } from '../gateways/types';
 import type { ApplyRun } from './ApplyRun';
+import { convergeTags } from './convergeTags';
 import { associationName } from './podIdentityAssociation';
 import type { Log, PlannedAssociation, ProvisionPlan } from './provisionTypes';
+import { RESERVED_TAG_PREFIX } from './settings';
 
 /** A removal during rollback: an association already gone counts as removed. */
 async function deleting(fn: () => Promise<void>) {
@@ -21,18 +23,43 @@ function roles(association: { roleArn: string; targetRoleArn?: string }) {
   return `role ${association.roleArn}${association.targetRoleArn ? `, chaining into ${association.targetRoleArn}` : ''}`;
 }
 
-/** The fields of an UpdatePodIdentityAssociation from one state to another, and only those. */
+/** What an association gives pods; session tags are on unless disabled. */
+interface AssociationState {
+  roleArn: string;
+  targetRoleArn?: string;
+  disableSessionTags?: boolean;
+}
+
+/**
+ * The fields of an UpdatePodIdentityAssociation from one state to another,
+ * and only those. The plan's state has session tags on: the trust this
+ * project writes pins the session tags EKS sets.
+ */
 function changes(
-  from: { roleArn: string; targetRoleArn?: string },
-  to: { roleArn: string; targetRoleArn?: string },
+  from: AssociationState,
+  to: AssociationState,
 ): UpdatePodIdentityAssociationInput {
+  const sessionTagsOff = to.disableSessionTags ?? false;
   return {
     ...(from.roleArn !== to.roleArn ? { roleArn: to.roleArn } : {}),
     // An empty string removes the target role.
     ...((from.targetRoleArn ?? '') !== (to.targetRoleArn ?? '')
       ? { targetRoleArn: to.targetRoleArn ?? '' }
       : {}),
+    ...((from.disableSessionTags ?? false) !== sessionTagsOff
+      ? { disableSessionTags: sessionTagsOff }
+      : {}),
   };
+}
+
+/** The previous owner's `irsa.dev/*` tags that ours do not overwrite: they no longer apply. */
+function staleOwnershipKeys(
+  current: Record<string, string>,
+  ours: Record<string, string>,
+): string[] {
+  return Object.keys(current).filter(
+    key => key.startsWith(RESERVED_TAG_PREFIX) && !(key in ours),
+  );
 }
 
 /**
@@ -51,25 +78,47 @@ export async function writeAssociation(
   const { clusterName, existing } = planned;
   const ref = `${planned.namespace}/${planned.serviceAccount}`;
 
-  if (existing && planned.change === 'none') {
-    log(
-      `Pod Identity association ${associationName(existing)} found: it already gives ${roles(planned)}`,
-    );
-    return existing.associationId;
-  }
-  if (existing && planned.change === 'update') {
+  if (existing) {
     const id = existing.associationId;
+    const name = associationName(existing);
+    if (planned.change === 'adopt') {
+      // In place, never deleted and created again: the id stays, and running
+      // pods keep getting credentials throughout.
+      log(
+        `Adopting Pod Identity association ${name}: retagging it for this entity (its id stays)`,
+      );
+      await convergeTags(
+        run,
+        `Pod Identity association ${id}`,
+        existing.tags,
+        planned.tags,
+        {
+          tag: tags => eks.tagResource(target, existing.associationArn, tags),
+          untag: keys =>
+            eks.untagResource(target, existing.associationArn, keys),
+        },
+        staleOwnershipKeys(existing.tags, planned.tags),
+      );
+    }
+    const update = changes(existing, planned);
+    if (!Object.keys(update).length) {
+      log(
+        `Pod Identity association ${name} found: it already gives ${roles(planned)}`,
+      );
+      return id;
+    }
+    const what = [
+      'roleArn' in update || 'targetRoleArn' in update
+        ? `from ${roles(existing)} to ${roles(planned)}`
+        : undefined,
+      update.disableSessionTags === false ? 'session tags on' : undefined,
+    ];
     log(
-      `Updating Pod Identity association ${associationName(existing)}: from ${roles(existing)} to ${roles(planned)}`,
+      `Updating Pod Identity association ${name}: ${what.filter(Boolean).join(', ')}`,
     );
     await run.run('update Pod Identity association', 'update-association', () =>
       eks
-        .updatePodIdentityAssociation(
-          target,
-          clusterName,
-          id,
-          changes(existing, planned),
-        )
+        .updatePodIdentityAssociation(target, clusterName, id, update)
         .then(() => undefined),
     );
     run.onRollback(
@@ -83,37 +132,6 @@ export async function writeAssociation(
         ),
     );
     return id;
-  }
-  if (existing && planned.change === 'replace') {
-    // Adopting: its tags must become ours, which only a new association carries.
-    log(
-      `Replacing Pod Identity association ${associationName(existing)} (adopted): deleting it and creating it again with this entity's tags`,
-    );
-    await run.run(
-      'delete the adopted Pod Identity association',
-      'replace-association',
-      () =>
-        eks.deletePodIdentityAssociation(
-          target,
-          clusterName,
-          existing.associationId,
-        ),
-    );
-    run.onRollback(
-      `Pod Identity association of ${ref} (created again with ${roles(existing)})`,
-      () =>
-        eks.createPodIdentityAssociation(target, {
-          clusterName,
-          namespace: existing.namespace,
-          serviceAccount: existing.serviceAccount,
-          roleArn: existing.roleArn,
-          ...(existing.targetRoleArn
-            ? { targetRoleArn: existing.targetRoleArn }
-            : {}),
-          disableSessionTags: existing.disableSessionTags,
-          tags: existing.tags,
-        }),
-    );
   }
 
   log(

@@ -32,8 +32,6 @@ export function planOutputs(
       [ANNOTATION_IRSA_MECHANISM]: plan.mechanism,
     },
     keptPolicyArns: plan.kept,
-    ...(associationId && plan.association?.change !== 'replace'
-      ? { associationId }
-      : {}),
+    ...(associationId ? { associationId } : {}),
   };
 }

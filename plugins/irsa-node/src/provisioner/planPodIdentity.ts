@@ -99,11 +99,13 @@ export function planAssociation(options: {
     );
   const adoption = existing && associationAdoption(existing, input.entityRef);
   let change: PlannedAssociation['change'] = 'create';
-  if (existing && adoption) change = 'replace';
+  if (existing && adoption) change = 'adopt';
   else if (existing)
-    change = associationTargets(existing, roleArn, input.targetRoleArn)
-      ? 'none'
-      : 'update';
+    change =
+      associationTargets(existing, roleArn, input.targetRoleArn) &&
+      !existing.disableSessionTags
+        ? 'none'
+        : 'update';
   return {
     association: {
       clusterName: cluster.eksClusterName,

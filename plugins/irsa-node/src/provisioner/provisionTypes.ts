@@ -35,11 +35,11 @@ export interface PlannedAssociation {
   /** The ServiceAccount's association, found by List + Describe. */
   existing?: PodIdentityAssociationInfo;
   /**
-   * `create`: none exists; `update`: ours, another role; `replace`: adopted
-   * (EKS tags cannot be rewritten through the gateway, so it is deleted and
-   * created again with ours); `none`: up to date.
+   * `create`: none exists; `update`: ours, another role (or session tags
+   * off); `adopt`: another entity's or nobody's, retagged in place (same
+   * id) and updated if it gives another role; `none`: up to date.
    */
-  change: 'create' | 'update' | 'replace' | 'none';
+  change: 'create' | 'update' | 'adopt' | 'none';
 }
 
 /** Everything apply() will do, computed with reads only. */

@@ -470,17 +470,17 @@ describe('AwsEksGateway tags', () => {
           $metadata: {},
         }),
       );
-    eks.on(UntagResourceCommand).rejects(
-      new NotFoundException({ message: 'Resource not found', $metadata: {} }),
-    );
-    await expect(g.tagResource(target, ARN, { a: 'b' })).rejects.toMatchObject(
-      {
-        kind: 'not-found',
-        operation: 'eks:TagResource',
-        code: 'NotFoundException',
-        requestId: 'req-tag',
-      },
-    );
+    eks
+      .on(UntagResourceCommand)
+      .rejects(
+        new NotFoundException({ message: 'Resource not found', $metadata: {} }),
+      );
+    await expect(g.tagResource(target, ARN, { a: 'b' })).rejects.toMatchObject({
+      kind: 'not-found',
+      operation: 'eks:TagResource',
+      code: 'NotFoundException',
+      requestId: 'req-tag',
+    });
     await expect(
       g.tagResource(target, ARN, { 'aws:x': 'b' }),
     ).rejects.toMatchObject({

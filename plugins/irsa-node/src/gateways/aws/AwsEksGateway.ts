@@ -234,7 +234,10 @@ export class AwsEksGateway implements EksGateway {
     keys: string[],
   ): Promise<void> {
     if (!keys.length)
-      throw nothingToTag('eks:UntagResource', 'keys: give at least one tag key');
+      throw nothingToTag(
+        'eks:UntagResource',
+        'keys: give at least one tag key',
+      );
     await this.eks.send(
       target,
       new UntagResourceCommand({ resourceArn, tagKeys: keys }),

@@ -86,7 +86,10 @@ export const AWS_IMPLIED_PERMISSIONS: readonly ImpliedAwsPermission[] = [
   },
   // Tag on create: the service authorization reference lists eks:TagResource
   // among the actions CreatePodIdentityAssociation needs when it carries tags.
-  { action: 'eks:TagResource', checkedBy: ['eks:CreatePodIdentityAssociation'] },
+  {
+    action: 'eks:TagResource',
+    checkedBy: ['eks:CreatePodIdentityAssociation'],
+  },
 ];
 
 /** AWS actions the gateways send unsigned: they need no permission. */
