@@ -99,8 +99,12 @@ describe('EntityIrsaContent', () => {
     await userEvent.click(
       within(screen.getByTestId('irsa-policies')).getByText('Show document'),
     );
+    // The document renders after the expand's transition: on two busy
+    // cores (the whole suite at once) that outlasts the default second.
     expect(
-      await screen.findByText(/"Action": "s3:GetObject"/),
+      await screen.findByText(/"Action": "s3:GetObject"/, undefined, {
+        timeout: 10_000,
+      }),
     ).toBeInTheDocument();
     expect(
       within(screen.getByTestId('irsa-allowlist')).getByText(
