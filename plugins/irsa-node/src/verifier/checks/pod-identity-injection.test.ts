@@ -37,6 +37,16 @@ const CASES: CheckCase[] = [
   ],
   [
     'pass',
+    'a sidecar the pod excludes with eks.amazonaws.com/skip-containers',
+    e => {
+      const [p] = valueOf(e.pods);
+      p.containers.push(container({}, { name: 'log-router' }));
+      p.annotations['eks.amazonaws.com/skip-containers'] = 'log-router';
+    },
+    'All 1 pods have AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  ],
+  [
+    'pass',
     'no running pods',
     e => {
       e.pods = known([]);

@@ -11,6 +11,7 @@ import {
   livePods,
   podIdentityUnsupported,
   podMechanism,
+  wiredContainers,
 } from './podWiring';
 
 /** What the Pod Identity injection check decides about each live pod. */
@@ -45,7 +46,9 @@ export function podIdentityInjection(
     onOld = live.filter(onIrsa);
     checked = live.filter(p => !onIrsa(p));
   }
-  const missing = checked.filter(p => !p.containers.every(hasPodIdentityEnv));
+  const missing = checked.filter(
+    p => !wiredContainers(p).every(hasPodIdentityEnv),
+  );
   // Without the association's creation time every such pod is assumed older.
   const since = association?.createdAt
     ? Date.parse(association.createdAt)

@@ -3,6 +3,7 @@ import { known, type Evidence } from '../sources';
 import {
   caseOutcome,
   type CheckCase,
+  container,
   coverage,
   expectedOutcome,
   healthy,
@@ -23,6 +24,26 @@ const CASES: CheckCase[] = [
     'started before the annotation',
     e => {
       valueOf(e.pods)[0].containers[0].env = {};
+    },
+    'Restart needed: payments-api-1 started before the ServiceAccount was annotated and have no (or an old) AWS_ROLE_ARN',
+  ],
+  [
+    'pass',
+    'a sidecar the pod excludes with eks.amazonaws.com/skip-containers',
+    e => {
+      const [p] = valueOf(e.pods);
+      p.containers.push(container({}, { name: 'istio-proxy' }));
+      p.annotations['eks.amazonaws.com/skip-containers'] = 'istio-proxy, other';
+    },
+    'All 1 pods have AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE',
+  ],
+  [
+    'fail',
+    'a sidecar without the variables that the pod does not exclude',
+    e => {
+      valueOf(e.pods)[0].containers.push(
+        container({}, { name: 'istio-proxy' }),
+      );
     },
     'Restart needed: payments-api-1 started before the ServiceAccount was annotated and have no (or an old) AWS_ROLE_ARN',
   ],

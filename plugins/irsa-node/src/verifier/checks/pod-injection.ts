@@ -5,7 +5,7 @@ import {
 import type { PodInfo } from '../../gateways/types';
 import type { IrsaCheck } from '../checkTypes';
 import { restartNeeded } from './podRestart';
-import { livePods, podMechanism } from './podWiring';
+import { livePods, podMechanism, wiredContainers } from './podWiring';
 
 /** What the IRSA injection check decides about each live pod. */
 export interface IrsaInjection {
@@ -37,7 +37,7 @@ export function irsaInjection(
     checked = live.filter(p => !onPodIdentity(p));
   }
   const stale = checked.filter(p =>
-    p.containers.some(
+    wiredContainers(p).some(
       c => c.env.AWS_ROLE_ARN !== roleArn || !c.env.AWS_WEB_IDENTITY_TOKEN_FILE,
     ),
   );

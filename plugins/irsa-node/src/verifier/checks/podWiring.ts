@@ -11,6 +11,24 @@ import type { ContainerInfo, PodInfo } from '../../gateways/types';
  * migration's progress all count pods the same way.
  */
 
+/** Pod annotation naming containers the EKS pod identity webhook leaves alone. */
+export const SKIP_CONTAINERS_ANNOTATION = 'eks.amazonaws.com/skip-containers';
+
+/**
+ * The containers the webhook wires: all but those the pod's
+ * `eks.amazonaws.com/skip-containers` names (comma-separated), which never
+ * get credentials and must not count as missing them.
+ */
+export function wiredContainers(pod: PodInfo): ContainerInfo[] {
+  const skipped = new Set(
+    (pod.annotations[SKIP_CONTAINERS_ANNOTATION] ?? '')
+      .split(',')
+      .map(name => name.trim())
+      .filter(Boolean),
+  );
+  return pod.containers.filter(c => !skipped.has(c.name));
+}
+
 /** The pods the injection checks look at: running ones, and those about to run. */
 export function livePods(pods: readonly PodInfo[]): PodInfo[] {
   return pods.filter(p => p.phase === 'Running' || p.phase === 'Pending');
