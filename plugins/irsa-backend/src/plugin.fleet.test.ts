@@ -568,7 +568,8 @@ describe('GET /v1/orphans', () => {
       'listManagedRoles',
       denied('iam:ListRoles'),
     );
-    const res = await request(await start({ sandbox }))
+    const server = await start({ sandbox });
+    const res = await request(server)
       .get('/api/irsa/v1/orphans')
       .set('Authorization', user);
     expect(res.status).toBe(200);
@@ -585,6 +586,34 @@ describe('GET /v1/orphans', () => {
         i.cluster,
       ]),
     ).toEqual([['association', 'sandbox-legacy']]);
+    // A read with errors is not kept: the next request reads again, whole.
+    const again = await request(server)
+      .get('/api/irsa/v1/orphans')
+      .set('Authorization', user);
+    expect(again.body.errors).toEqual([]);
+  });
+
+  it('reads the roles and associations once for requests within a minute', async () => {
+    const sandbox = await createSandboxIrsaService();
+    const server = await start({ sandbox });
+    const calls = () =>
+      sandbox.sandbox.controls.calls.filter(
+        c =>
+          c.operation === 'listManagedRoles' ||
+          c.operation === 'listPodIdentityAssociations',
+      ).length;
+    const first = await request(server)
+      .get('/api/irsa/v1/orphans')
+      .set('Authorization', user);
+    const read = calls();
+    // One account's roles and two clusters' associations.
+    expect(read).toBe(3);
+    const second = await request(server)
+      .get('/api/irsa/v1/orphans')
+      .set('Authorization', user);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(calls()).toBe(read);
   });
 
   it('403 without irsa.fleet.read; 400 for any parameter', async () => {

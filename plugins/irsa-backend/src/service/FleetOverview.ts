@@ -49,6 +49,16 @@ export interface FleetQuery {
 const AUTHORIZE_BATCH = 250;
 /** Associations described at the same time per cluster (EKS rate limits). */
 const DESCRIBE_CONCURRENCY = 5;
+
+/**
+ * How long the roles and associations read for the orphans answer: reading
+ * them costs a call per role and per association, and a page reload should
+ * not repeat that.
+ */
+export const ORPHAN_SOURCES_MAX_AGE_MS = 60_000;
+
+/** What the orphan search read from AWS: candidates and what could not be read. */
+type OrphanSources = { tagged: Tagged[]; errors: string[] };
 /**
  * What a caller must hold on an entity to see its row: the catalog's read
  * (the row shows its name, title and owner) and the IAM report's.
@@ -67,6 +77,9 @@ type Tagged = { entityRef: string; orphan: FleetOrphan };
  */
 export class FleetOverview {
   private readonly index: FleetEntityIndex;
+  // One read at a time, shared by concurrent requests; a complete one is
+  // kept for ORPHAN_SOURCES_MAX_AGE_MS, one with errors is not kept.
+  private orphanSources?: { at: number; sources: Promise<OrphanSources> };
 
   constructor(
     private readonly options: {
@@ -86,6 +99,8 @@ export class FleetOverview {
       rolePath: string;
       /** How long a catalog listing answers (FLEET_INDEX_MAX_AGE_MS). */
       indexMaxAgeMs?: number;
+      /** How long the roles and associations read answer (ORPHAN_SOURCES_MAX_AGE_MS). */
+      orphanSourcesMaxAgeMs?: number;
     },
   ) {
     this.index = new FleetEntityIndex({
@@ -158,21 +173,40 @@ export class FleetOverview {
       items.push(...orphansInReport(report));
     }
 
+    const { tagged, errors } = await this.readOrphanSources();
+    // The catalog is asked every time: an entity removed a moment ago counts.
+    const gone = await this.refsNotInCatalog(tagged.map(t => t.entityRef));
+    items.push(...tagged.filter(t => gone.has(t.entityRef)).map(t => t.orphan));
+    return { items, errors };
+  }
+
+  /** The managed roles and associations tagged for an entity, read at most once per max age. */
+  private readOrphanSources(): Promise<OrphanSources> {
+    const maxAge =
+      this.options.orphanSourcesMaxAgeMs ?? ORPHAN_SOURCES_MAX_AGE_MS;
+    const cached = this.orphanSources;
+    if (cached && Date.now() - cached.at < maxAge) return cached.sources;
     const clusters = this.options.clusters.list();
     // IAM is global to an account: clusters sharing one share its roles.
     const byAccount = new Map<string, IrsaCluster>();
     for (const c of clusters) {
       if (!byAccount.has(c.accountId)) byAccount.set(c.accountId, c);
     }
-    const sources = await Promise.all([
+    const sources = Promise.all([
       ...[...byAccount.values()].map(c => this.taggedRoles(c)),
       ...clusters.map(c => this.taggedAssociations(c)),
-    ]);
-    const errors = sources.flatMap(s => ('error' in s ? [s.error] : []));
-    const tagged = sources.flatMap(s => ('tagged' in s ? s.tagged : []));
-    const gone = await this.refsNotInCatalog(tagged.map(t => t.entityRef));
-    items.push(...tagged.filter(t => gone.has(t.entityRef)).map(t => t.orphan));
-    return { items, errors };
+    ]).then(read => ({
+      tagged: read.flatMap(r => ('tagged' in r ? r.tagged : [])),
+      errors: read.flatMap(r => ('error' in r ? [r.error] : [])),
+    }));
+    const entry = { at: Date.now(), sources };
+    this.orphanSources = entry;
+    // A partial or failed read is retried by the next request.
+    const forget = () => {
+      if (this.orphanSources === entry) this.orphanSources = undefined;
+    };
+    sources.then(({ errors }) => errors.length && forget(), forget);
+    return sources;
   }
 
   private fleetEntity(row: Row, now: number): FleetEntity {
