@@ -1,8 +1,6 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
   DefaultDecommissioner,
   DefaultProvisioner,
@@ -12,6 +10,7 @@ import { createSandboxIrsaService } from '@backstage-irsa/plugin-irsa-sandbox';
 import { parse } from 'yaml';
 import { createDeleteIrsaAction } from './deleteIrsaAction';
 import { deleteExamples } from './deleteIrsaAction.examples';
+import { actionContext, actionOutputs } from './__testUtils__/actionContext';
 
 const target = { accountId: '111122223333', region: 'us-east-1' };
 const cart = {
@@ -83,23 +82,6 @@ async function setup(decisions: Record<string, AuthorizeResult> = {}) {
   return { service, sandbox, permissions, action, provision, writes };
 }
 
-function context(
-  input: Record<string, unknown>,
-  extra: { isDryRun?: boolean; credentials?: BackstageCredentials } = {},
-) {
-  const ctx = createMockActionContext({ input: input as never });
-  const info = jest.spyOn(ctx.logger, 'info');
-  return Object.assign(ctx, {
-    isDryRun: extra.isDryRun ?? false,
-    info,
-    ...(extra.credentials
-      ? { getInitiatorCredentials: async () => extra.credentials! }
-      : {}),
-  });
-}
-const outputs = (ctx: { output: jest.Mock | ((...args: never[]) => void) }) =>
-  Object.fromEntries((ctx.output as jest.Mock).mock.calls);
-
 describe('aws:irsa:delete', () => {
   it.each(
     deleteExamples.map(
@@ -108,12 +90,12 @@ describe('aws:irsa:delete', () => {
   )('runs the example: %s', async (_description, input) => {
     const { action, provision, service } = await setup();
     await provision(input);
-    const ctx = context(input);
+    const ctx = actionContext(input);
     await action.handler(ctx as never);
     const name =
       input.roleName ??
       `irsa-sandbox-${input.namespace}-${input.serviceAccount}`;
-    expect(outputs(ctx)).toMatchObject({
+    expect(actionOutputs(ctx)).toMatchObject({
       roleArn: `arn:aws:iam::111122223333:role/${name}`,
       roleDeleted: true,
     });
@@ -138,10 +120,10 @@ describe('aws:irsa:delete', () => {
       'sandbox',
       { namespace: 'shop', serviceAccount: 'cart' },
     );
-    const ctx = context(cart);
+    const ctx = actionContext(cart);
     await action.handler(ctx as never);
     const removed = `Pod Identity association ${association.associationId} of shop/cart`;
-    expect(outputs(ctx)).toMatchObject({
+    expect(actionOutputs(ctx)).toMatchObject({
       unbound: [
         'annotations irsa.dev/entity-ref, irsa.dev/owner and label irsa.dev/managed-by of ServiceAccount shop/cart',
         removed,
@@ -166,7 +148,7 @@ describe('aws:irsa:delete', () => {
   it('outputs every step and narrates it in the task log', async () => {
     const { action, provision, writes } = await setup();
     await provision(cart);
-    const ctx = context(cart);
+    const ctx = actionContext(cart);
     await action.handler(ctx as never);
     expect(writes()).toEqual([
       'patchServiceAccountMetadata',
@@ -184,7 +166,7 @@ describe('aws:irsa:delete', () => {
       `deleted policy ${policyArn}-allowlist`,
       `deleted role ${roleArn}`,
     ];
-    expect(outputs(ctx)).toEqual({
+    expect(actionOutputs(ctx)).toEqual({
       roleArn,
       roleName,
       unbound: [unbound],
@@ -201,7 +183,7 @@ describe('aws:irsa:delete', () => {
       'irsa.role.delete': AuthorizeResult.DENY,
     });
     await provision(cart);
-    await expect(action.handler(context(cart) as never)).rejects.toThrow(
+    await expect(action.handler(actionContext(cart) as never)).rejects.toThrow(
       'You are not allowed to decommission the IRSA role of component:default/cart (permission irsa.role.delete)',
     );
     expect(permissions.authorize).toHaveBeenCalledWith(
@@ -225,7 +207,7 @@ describe('aws:irsa:delete', () => {
     await provision(cart);
     await expect(
       action.handler(
-        context(cart, {
+        actionContext(cart, {
           credentials: mockCredentials.service('external:ci'),
         }) as never,
       ),
@@ -236,9 +218,9 @@ describe('aws:irsa:delete', () => {
     const allowed = mockCredentials.service('external:ci', {
       permissionNames: ['irsa.role.delete'],
     });
-    const ctx = context(cart, { credentials: allowed });
+    const ctx = actionContext(cart, { credentials: allowed });
     await action.handler(ctx as never);
-    expect(outputs(ctx).roleDeleted).toBe(true);
+    expect(actionOutputs(ctx).roleDeleted).toBe(true);
   });
 
   it("refuses another entity's role, naming its owner, with no write", async () => {
@@ -246,7 +228,10 @@ describe('aws:irsa:delete', () => {
     await provision(cart);
     await expect(
       action.handler(
-        context({ ...cart, entityRef: 'component:default/intruder' }) as never,
+        actionContext({
+          ...cart,
+          entityRef: 'component:default/intruder',
+        }) as never,
       ),
     ).rejects.toMatchObject({
       name: 'ConflictError',
@@ -259,7 +244,9 @@ describe('aws:irsa:delete', () => {
   it('refuses a malformed entity ref before asking for a permission', async () => {
     const { action, permissions, sandbox } = await setup();
     await expect(
-      action.handler(context({ ...cart, entityRef: 'not a ref:' }) as never),
+      action.handler(
+        actionContext({ ...cart, entityRef: 'not a ref:' }) as never,
+      ),
     ).rejects.toMatchObject({
       name: 'InputError',
       message:
@@ -272,10 +259,10 @@ describe('aws:irsa:delete', () => {
   it('writes nothing in a dry run and outputs what would be removed', async () => {
     const { action, provision, writes } = await setup();
     await provision(cart);
-    const ctx = context(cart, { isDryRun: true });
+    const ctx = actionContext(cart, { isDryRun: true });
     await action.handler(ctx as never);
     expect(writes()).toEqual([]);
-    expect(outputs(ctx)).toEqual({
+    expect(actionOutputs(ctx)).toEqual({
       roleArn,
       roleName,
       unbound: [unbound],

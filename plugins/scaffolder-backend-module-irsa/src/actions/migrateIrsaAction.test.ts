@@ -1,13 +1,12 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { DefaultMigrator } from '@backstage-irsa/plugin-irsa-node';
 import { createSandboxIrsaService } from '@backstage-irsa/plugin-irsa-sandbox';
 import { parse } from 'yaml';
 import { createMigrateIrsaAction } from './migrateIrsaAction';
 import { migrateExamples } from './migrateIrsaAction.examples';
+import { actionContext, actionOutputs } from './__testUtils__/actionContext';
 
 /** The demo's healthy IRSA workload. */
 const payments = {
@@ -41,23 +40,6 @@ async function setup(decisions: Record<string, AuthorizeResult> = {}) {
   return { service, sandbox, permissions, action, writes };
 }
 
-function context(
-  input: Record<string, unknown>,
-  extra: { isDryRun?: boolean; credentials?: BackstageCredentials } = {},
-) {
-  const ctx = createMockActionContext({ input: input as never });
-  const info = jest.spyOn(ctx.logger, 'info');
-  return Object.assign(ctx, {
-    isDryRun: extra.isDryRun ?? false,
-    info,
-    ...(extra.credentials
-      ? { getInitiatorCredentials: async () => extra.credentials! }
-      : {}),
-  });
-}
-const outputs = (ctx: { output: jest.Mock | ((...args: never[]) => void) }) =>
-  Object.fromEntries((ctx.output as jest.Mock).mock.calls);
-
 describe('aws:irsa:migrate', () => {
   it.each(
     migrateExamples.map(
@@ -73,9 +55,9 @@ describe('aws:irsa:migrate', () => {
         input.serviceAccount,
       );
     sandbox.controls.resetCalls();
-    const ctx = context(input);
+    const ctx = actionContext(input);
     await action.handler(ctx as never);
-    expect(outputs(ctx)).toMatchObject({
+    expect(actionOutputs(ctx)).toMatchObject({
       // Back to IRSA, the association keeps new pods on Pod Identity until finish deletes it.
       mechanism:
         input.to === 'irsa' && input.step === 'start'
@@ -102,7 +84,7 @@ describe('aws:irsa:migrate', () => {
 
   it('outputs the step and narrates it in the task log', async () => {
     const { action, service } = await setup();
-    const ctx = context(start);
+    const ctx = actionContext(start);
     await action.handler(ctx as never);
     const [association] = await service.eks.listPodIdentityAssociations(
       { accountId: '111122223333', region: 'us-east-1' },
@@ -115,7 +97,7 @@ describe('aws:irsa:migrate', () => {
       `create a Pod Identity association for payments/payments-api on sandbox with role arn:aws:iam::111122223333:role/${roleName}`,
       'patch the annotations of ServiceAccount payments/payments-api: set irsa.dev/migrating-to: pod-identity',
     ];
-    expect(outputs(ctx)).toEqual({
+    expect(actionOutputs(ctx)).toEqual({
       mechanism: 'pod-identity',
       step: 'start',
       associationId: association.associationId,
@@ -139,10 +121,10 @@ describe('aws:irsa:migrate', () => {
     'writes nothing with %s and outputs what would change',
     async (_what, input, extra) => {
       const { action, writes } = await setup();
-      const ctx = context({ ...start, ...input }, extra);
+      const ctx = actionContext({ ...start, ...input }, extra);
       await action.handler(ctx as never);
       expect(writes()).toEqual([]);
-      expect(outputs(ctx)).toMatchObject({
+      expect(actionOutputs(ctx)).toMatchObject({
         mechanism: 'pod-identity',
         podsOnOld: 2,
         pods: 2,
@@ -152,7 +134,7 @@ describe('aws:irsa:migrate', () => {
           expect.stringMatching(/^Would patch the annotations/),
         ],
       });
-      expect(outputs(ctx)).not.toHaveProperty('associationId');
+      expect(actionOutputs(ctx)).not.toHaveProperty('associationId');
       expect(ctx.info).toHaveBeenCalledWith('Dry run: nothing is written');
     },
   );
@@ -161,7 +143,7 @@ describe('aws:irsa:migrate', () => {
     const { action, permissions, sandbox } = await setup({
       'irsa.role.migrate': AuthorizeResult.DENY,
     });
-    await expect(action.handler(context(start) as never)).rejects.toThrow(
+    await expect(action.handler(actionContext(start) as never)).rejects.toThrow(
       "entityRef: the task's initiator may not migrate component:default/payments-api (irsa.role.migrate)",
     );
     expect(permissions.authorize).toHaveBeenCalledWith(
@@ -184,7 +166,7 @@ describe('aws:irsa:migrate', () => {
     const { action, permissions, sandbox } = await setup();
     await expect(
       action.handler(
-        context(start, {
+        actionContext(start, {
           credentials: mockCredentials.service('external:ci'),
         }) as never,
       ),
@@ -196,7 +178,9 @@ describe('aws:irsa:migrate', () => {
   it('refuses a malformed entity ref before asking for a permission', async () => {
     const { action, permissions, sandbox } = await setup();
     await expect(
-      action.handler(context({ ...start, entityRef: 'not a ref:' }) as never),
+      action.handler(
+        actionContext({ ...start, entityRef: 'not a ref:' }) as never,
+      ),
     ).rejects.toMatchObject({
       name: 'InputError',
       message:
@@ -225,7 +209,7 @@ describe('aws:irsa:migrate', () => {
     async (_field, bad, message) => {
       const { action, sandbox } = await setup();
       await expect(
-        action.handler(context({ ...start, ...bad }) as never),
+        action.handler(actionContext({ ...start, ...bad }) as never),
       ).rejects.toMatchObject({ name: 'InputError', message });
       expect(sandbox.controls.calls).toEqual([]);
     },
